@@ -1,0 +1,80 @@
+"""OCI clients, built once per container and handed to the launcher.
+
+The resource-principal signer costs ~30 ms to build and the SDK modules ~200 ms
+to import, so both happen once, on first use, and are reused by every warm call.
+The v2.2 signer re-reads the token file after a 401, so a cached signer survives
+token rotation. Tests hand in their own :class:`Clients` instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .config import Settings
+from .errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Clients:
+    object_storage: Any
+    data_science: Any
+    region: str | None = None
+
+
+def resource_principal_signer():
+    import oci.auth.signers
+
+    return oci.auth.signers.get_resource_principals_signer()
+
+
+def build_clients(settings: Settings, signer_factory: Callable[[], Any] = resource_principal_signer
+                  ) -> Clients:
+    import oci.circuit_breaker
+    import oci.data_science
+    import oci.object_storage
+    import oci.retry
+
+    try:
+        signer = signer_factory()
+    except Exception as exc:  # noqa: BLE001 - any failure here is a configuration problem
+        raise ConfigurationError(
+            "the function's resource principal could not be loaded from the "
+            f"OCI_RESOURCE_PRINCIPAL_* variables ({type(exc).__name__})") from None
+    region = getattr(signer, "region", None)
+    common = dict(
+        signer=signer,
+        # Retries are ours (func.retry): bounded by Fn-Deadline, not the SDK's 8 attempts.
+        retry_strategy=oci.retry.NoneRetryStrategy(),
+        circuit_breaker_strategy=oci.circuit_breaker.NoCircuitBreakerStrategy(),
+    )
+    config = {"region": region} if region else {}
+
+    def endpoint(value: str | None) -> dict:
+        return {"service_endpoint": value} if value else {}
+
+    return Clients(
+        object_storage=oci.object_storage.ObjectStorageClient(
+            config, **common, **endpoint(settings.object_storage_endpoint)),
+        data_science=oci.data_science.DataScienceClient(
+            config, **common, **endpoint(settings.data_science_endpoint)),
+        region=region,
+    )
+
+
+class ClientProvider:
+    """Lazily builds :class:`Clients` once and returns the same instance after."""
+
+    def __init__(self, factory: Callable[[Settings], Clients] = build_clients):
+        self._factory = factory
+        self._clients: Clients | None = None
+        self._lock = threading.Lock()
+
+    def get(self, settings: Settings) -> Clients:
+        if self._clients is None:
+            with self._lock:
+                if self._clients is None:
+                    self._clients = self._factory(settings)
+        return self._clients

@@ -1,0 +1,111 @@
+"""One error hierarchy with stable codes (CONTRACT.md §6).
+
+Every failure the function can report is a :class:`LauncherError`. The code and
+status of each class are part of the public contract: callers match on ``code``.
+Messages are written for humans and never carry secrets, tokens or spec text.
+"""
+
+from __future__ import annotations
+
+
+class LauncherError(Exception):
+    """Base class: ``code`` and ``status`` are fixed per subclass."""
+
+    code = "InternalError"
+    status = 500
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def to_dict(self) -> dict:
+        body = {"code": self.code, "status": self.status, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        return body
+
+
+class InvalidRequest(LauncherError):
+    code, status = "InvalidRequest", 400
+
+
+class SpecLocationNotAllowed(LauncherError):
+    code, status = "SpecLocationNotAllowed", 403
+
+
+class SpecNotFound(LauncherError):
+    code, status = "SpecNotFound", 404
+
+
+class NotFound(LauncherError):
+    code, status = "NotFound", 404
+
+
+class MethodNotAllowed(LauncherError):
+    code, status = "MethodNotAllowed", 405
+
+    def __init__(self, message: str, allow: tuple[str, ...]):
+        super().__init__(message)
+        self.allow = allow
+
+
+class SpecChanged(LauncherError):
+    code, status = "SpecChanged", 409
+
+
+class Conflict(LauncherError):
+    code, status = "Conflict", 409
+
+
+class SpecTooLarge(LauncherError):
+    code, status = "SpecTooLarge", 413
+
+
+class InvalidSpec(LauncherError):
+    code, status = "InvalidSpec", 422
+
+
+class TooManyActiveRuns(LauncherError):
+    code, status = "TooManyActiveRuns", 429
+
+
+class UpstreamError(LauncherError):
+    code, status = "UpstreamError", 502
+
+
+class UpstreamThrottled(LauncherError):
+    code, status = "UpstreamThrottled", 503
+
+
+class DeadlineExceeded(LauncherError):
+    code, status = "DeadlineExceeded", 504
+
+
+class ConfigurationError(LauncherError):
+    code, status = "ConfigurationError", 500
+
+
+class InternalError(LauncherError):
+    """A bug: the handler caught something it did not expect."""
+
+    code, status = "InternalError", 500
+
+
+ALL_ERRORS: tuple[type[LauncherError], ...] = (
+    InvalidRequest,
+    SpecLocationNotAllowed,
+    SpecNotFound,
+    NotFound,
+    MethodNotAllowed,
+    SpecChanged,
+    Conflict,
+    SpecTooLarge,
+    TooManyActiveRuns,
+    InvalidSpec,
+    UpstreamThrottled,
+    UpstreamError,
+    DeadlineExceeded,
+    ConfigurationError,
+    InternalError,
+)

@@ -1,0 +1,145 @@
+"""Pure planning: the retry token and the exact ``CreateJobRunDetails`` to send.
+
+Given the same logical request, spec and eTag, :func:`plan_job_run` builds the
+same body (no timestamps, no call ids), so a replay under the same retry token
+is recognised by Data Science as the same request (CONTRACT.md §5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from dataclasses import dataclass
+
+from oci.data_science import models
+
+from .config import Settings
+from .errors import InvalidRequest, InvalidSpec
+from .request import LaunchRequest
+from .spec import ETAG_ENV_VAR, MAX_DISPLAY_NAME, MAX_ENV_TOTAL, JobSpec, env_size
+
+# Changing this string changes every token: only ever bump the version.
+TOKEN_NAMESPACE = "oci-jobrun-launcher/retry-token/v1"
+DEFAULT_BLOCK_STORAGE_GB = 50
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    """What the launcher needs from the configured job (read once, cached)."""
+
+    project_id: str
+    compartment_id: str
+    block_storage_size_in_gbs: int | None = None
+
+
+def retry_token(job_ocid: str, *, idempotency_key: str | None = None,
+                call_id: str | None = None) -> str:
+    """Hex SHA-256 of a versioned string of the job and the caller's key.
+
+    With an idempotency key the token is stable across invocations (24 h of
+    deduplication by Data Science); without one it is derived from the
+    invocation's call id, so only retries within one invocation collapse.
+    """
+    if idempotency_key is not None:
+        material = f"{TOKEN_NAMESPACE}\nkey\n{job_ocid}\n{idempotency_key}"
+    elif call_id:
+        material = f"{TOKEN_NAMESPACE}\ncall\n{job_ocid}\n{call_id}"
+    else:
+        raise ValueError("a retry token needs an idempotency key or a call id")
+    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def needs_job_info(spec: JobSpec) -> bool:
+    infra = spec.infrastructure
+    return (spec.project_id is None or spec.compartment_id is None
+            or (infra is not None and infra.block_storage_size_in_gbs is None))
+
+
+def default_display_name(request: LaunchRequest) -> str:
+    name = posixpath.basename(request.spec_location.object)
+    stem, ext = posixpath.splitext(name)
+    return (stem if ext.lower() in (".yaml", ".yml") and stem else name)[:MAX_DISPLAY_NAME]
+
+
+def plan_job_run(settings: Settings, request: LaunchRequest, spec: JobSpec, etag: str,
+                 job: JobInfo | None) -> models.CreateJobRunDetails:
+    """Build the CreateJobRunDetails for ``request``; raise InvalidRequest/InvalidSpec."""
+    overrides = request.overrides
+    ours = {settings.spec_env_var: request.spec_location.uri, ETAG_ENV_VAR: etag}
+    for name, _ in overrides.environment_variables:
+        if name in ours:
+            raise InvalidRequest(f"environmentVariables: {name} is set by the launcher and "
+                                 "can't be overridden", field="environmentVariables")
+    env = dict(ours)
+    env.update(spec.environment)
+    env.update(overrides.environment_variables)
+    if env_size(env.items()) > MAX_ENV_TOTAL:
+        message = f"environment variables total more than {MAX_ENV_TOTAL} characters"
+        if overrides.environment_variables:
+            raise InvalidRequest(message, field="environmentVariables")
+        raise InvalidSpec(message)
+
+    if (spec.project_id is None or spec.compartment_id is None) and job is None:
+        raise ValueError("job info is needed for this spec")
+    project_id = spec.project_id or job.project_id
+    compartment_id = spec.compartment_id or job.compartment_id
+
+    arguments = overrides.command_line_arguments
+    if arguments is None:
+        arguments = spec.command_line_arguments
+
+    details = models.CreateJobRunDetails(
+        project_id=project_id,
+        compartment_id=compartment_id,
+        job_id=settings.job_ocid,
+        display_name=overrides.display_name or spec.display_name
+        or default_display_name(request),
+        job_configuration_override_details=models.DefaultJobConfigurationDetails(
+            environment_variables=env,
+            command_line_arguments=arguments,
+            maximum_runtime_in_minutes=overrides.maximum_runtime_in_minutes,
+        ),
+        freeform_tags={"trigger": request.trigger, **dict(overrides.freeform_tags)},
+    )
+    if spec.log_group_id is not None:
+        details.job_log_configuration_override_details = models.JobLogConfigurationDetails(
+            enable_logging=True,
+            enable_auto_log_creation=spec.log_id is None,
+            log_group_id=spec.log_group_id,
+            log_id=spec.log_id,
+        )
+    if spec.infrastructure is not None:
+        details.job_infrastructure_configuration_override_details = _infrastructure(spec, job)
+    return details
+
+
+def _infrastructure(spec: JobSpec, job: JobInfo | None):
+    infra = spec.infrastructure
+    block = infra.block_storage_size_in_gbs
+    if block is None:
+        block = (job.block_storage_size_in_gbs if job else None) or DEFAULT_BLOCK_STORAGE_GB
+    shape_config = None
+    if infra.ocpus is not None or infra.memory_in_gbs is not None:
+        shape_config = models.JobShapeConfigDetails(ocpus=infra.ocpus,
+                                                    memory_in_gbs=infra.memory_in_gbs)
+    common = dict(shape_name=infra.shape_name, block_storage_size_in_gbs=block,
+                  job_shape_config_details=shape_config)
+    if infra.type == "STANDALONE":
+        return models.StandaloneJobInfrastructureConfigurationDetails(
+            subnet_id=infra.subnet_id, **common)
+    return models.ManagedEgressStandaloneJobInfrastructureConfigurationDetails(**common)
+
+
+def to_wire(value):
+    """The JSON the SDK sends for a model: camelCase keys, ``None`` fields left out."""
+    if hasattr(value, "swagger_types") and hasattr(value, "attribute_map"):
+        return {
+            value.attribute_map[name]: to_wire(getattr(value, name))
+            for name in value.swagger_types
+            if getattr(value, name) is not None
+        }
+    if isinstance(value, dict):
+        return {key: to_wire(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_wire(item) for item in value]
+    return value

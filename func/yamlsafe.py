@@ -1,0 +1,93 @@
+"""A strict, safe YAML loader for job specs.
+
+On top of ``yaml.SafeLoader`` (no Python objects, ever) it refuses what makes a
+small file dangerous or ambiguous: anchors and aliases (billion laughs), explicit
+tags, merge keys, duplicate keys, non-string keys, nesting deeper than
+``MAX_DEPTH`` and more than one document. Errors carry a line and column but
+never the document's text.
+"""
+
+from __future__ import annotations
+
+import yaml
+from yaml.nodes import MappingNode
+
+MAX_DEPTH = 32
+_MAX_KEY_IN_MESSAGE = 64
+
+
+class YamlProblem(ValueError):
+    """Why a document was refused; ``line``/``column`` are 1-based when known."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        where = f"line {line}, column {column}: " if line is not None else ""
+        super().__init__(where + message)
+        self.line, self.column = line, column
+
+
+def _mark(node_or_event) -> tuple[int | None, int | None]:
+    mark = getattr(node_or_event, "start_mark", None)
+    return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
+            raise YamlProblem("anchors and aliases are not allowed", *_mark(event))
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!"):
+            raise YamlProblem(
+                "explicit YAML tags are not allowed (quote a value to make it a string)",
+                *_mark(event),
+            )
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise YamlProblem(f"nesting is deeper than {MAX_DEPTH} levels", *_mark(event))
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node, deep=False):
+        if not isinstance(node, MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        mapping = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise YamlProblem("merge keys (<<) are not allowed", *_mark(key_node))
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str):
+                raise YamlProblem("mapping keys must be strings", *_mark(key_node))
+            if key in mapping:
+                shown = key if len(key) <= _MAX_KEY_IN_MESSAGE else key[:_MAX_KEY_IN_MESSAGE] + "…"
+                raise YamlProblem(f"duplicate key {shown!r}", *_mark(key_node))
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+def load(text: str):
+    """Parse one YAML document strictly; raise :class:`YamlProblem`."""
+    loader = None
+    try:
+        loader = _StrictLoader(text)
+        return loader.get_single_data()
+    except YamlProblem:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        message = ": ".join(part for part in (exc.context, exc.problem) if part)
+        raise YamlProblem(message or "invalid YAML", line, column) from None
+    except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
+        reason = getattr(exc, "reason", None) or "invalid YAML"
+        raise YamlProblem(f"{reason} (character {getattr(exc, 'position', '?')})") from None
+    except RecursionError:
+        raise YamlProblem(f"nesting is deeper than {MAX_DEPTH} levels") from None
+    finally:
+        if loader is not None:
+            loader.dispose()

@@ -1,0 +1,145 @@
+"""Spec cases shared by the unit tests, the lint tests and the function tests.
+
+Each invalid case is (name, document bytes, expected error code, expected field
+or None, a fragment of the expected message). The same list drives
+``parse_spec`` directly, ``python -m func.spec`` on files, and the deployed
+function reading the spec from the emulator, so all three must agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PROJECT = "ocid1.datascienceproject.oc1.phx.amaaaaaaspecproject"
+COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaaspeccompartment"
+LOG_GROUP = "ocid1.loggroup.oc1.phx.amaaaaaaspecloggroup"
+LOG = "ocid1.log.oc1.phx.amaaaaaaspeclog"
+SUBNET = "ocid1.subnet.oc1.phx.aaaaaaaaspecsubnet"
+NOTEBOOK = "https://example.com/notebooks/report.ipynb"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    document: bytes
+    code: str
+    field: str | None
+    fragment: str
+
+
+def flat(extra: str = "") -> bytes:
+    return f"noteBook: {NOTEBOOK}\njobName: report\n{extra}".encode()
+
+
+def ads(infra: str = "", runtime: str = "") -> bytes:
+    return (
+        "kind: job\nspec:\n  name: report\n"
+        "  infrastructure:\n    kind: infrastructure\n    type: dataScienceJob\n"
+        f"    spec:\n      projectId: {PROJECT}\n{infra}"
+        "  runtime:\n    kind: runtime\n    type: notebook\n"
+        f"    spec:\n      notebookPathURI: {NOTEBOOK}\n{runtime}"
+    ).encode()
+
+
+def billion_laughs(levels: int = 9) -> bytes:
+    lines = ['a0: &a0 "lol"']
+    for i in range(1, levels):
+        refs = ", ".join([f"*a{i - 1}"] * 9)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    return ("noteBook: " + NOTEBOOK + "\n" + "\n".join(lines) + "\n").encode()
+
+
+def deep(levels: int) -> bytes:
+    return ("noteBook: " + NOTEBOOK + "\nx: " + "[" * levels + "]" * levels + "\n").encode()
+
+
+def many_env(total_chars: int) -> bytes:
+    value = "v" * 990
+    count = total_chars // 1000 + 1
+    env = "".join(f"      - name: VAR_{i:05d}\n        value: {value}\n" for i in range(count))
+    return ads(runtime="      env:\n" + env)
+
+
+INVALID: list[Case] = [
+    Case("empty", b"", "InvalidSpec", None, "empty"),
+    Case("not-utf8", b"noteBook: \xff\xfe\n", "InvalidSpec", None, "UTF-8"),
+    Case("not-yaml", b"noteBook: [unclosed\n", "InvalidSpec", None, "invalid YAML"),
+    Case("top-level-list", b"- noteBook: x\n", "InvalidSpec", None, "mapping at the top level"),
+    Case("unrecognised", b"hello: world\n", "InvalidSpec", None, "unrecognised spec"),
+    Case("notebook-boolean", b"noteBook: no\n", "InvalidSpec", "noteBook",
+         "expected a string, got boolean"),
+    Case("notebook-missing", b"jobName: report\n", "InvalidSpec", "noteBook", "is required"),
+    Case("notebook-not-url", b"noteBook: /tmp/x.ipynb\n", "InvalidSpec", "noteBook",
+         "https:// or oci://"),
+    Case("jobname-octal", flat().replace(b"jobName: report", b"jobName: 012"), "InvalidSpec",
+         "jobName", "expected a string, got integer"),
+    Case("jobname-on", flat().replace(b"jobName: report", b"jobName: on"), "InvalidSpec",
+         "jobName", "got boolean"),
+    Case("jobname-date", flat().replace(b"jobName: report", b"jobName: 2024-01-02"),
+         "InvalidSpec", "jobName", "got date"),
+    Case("jobname-too-long", flat().replace(b"jobName: report", b"jobName: " + b"x" * 256),
+         "InvalidSpec", "jobName", "longer than 255"),
+    Case("project-wrong-type", flat(f"projectId: {COMPARTMENT}\n"), "InvalidSpec", "projectId",
+         "datascienceproject OCID"),
+    Case("compartment-not-ocid", flat("compartmentId: my-compartment\n"), "InvalidSpec",
+         "compartmentId", "compartment OCID"),
+    Case("log-without-group", flat(f"logId: {LOG}\n"), "InvalidSpec", "logId",
+         "needs logGroupId"),
+    Case("output-folder-not-oci", flat("outputFolder: /tmp/out\n"), "InvalidSpec",
+         "outputFolder", "oci://bucket@namespace"),
+    Case("duplicate-key", flat("jobName: again\n"), "InvalidSpec", None, "duplicate key"),
+    Case("anchors", flat("a: &x 1\nb: *x\n"), "InvalidSpec", None, "anchors and aliases"),
+    Case("billion-laughs", billion_laughs(), "InvalidSpec", None, "anchors and aliases"),
+    Case("python-tag", flat("x: !!python/object/apply:os.system ['true']\n"), "InvalidSpec",
+         None, "tags are not allowed"),
+    Case("merge-key", flat("x:\n  <<: {a: 1}\n"), "InvalidSpec", None, "merge keys"),
+    Case("non-string-key", flat("1: x\n"), "InvalidSpec", None, "keys must be strings"),
+    Case("nesting-33", deep(33), "InvalidSpec", None, "deeper than 32"),
+    Case("nesting-5000", deep(5000), "InvalidSpec", None, "deeper than 32"),
+    Case("two-documents", flat() + b"---\nnoteBook: x\n", "InvalidSpec", None,
+         "single document"),
+    Case("control-character", flat() + b"y: \x07\n", "InvalidSpec", None, "invalid YAML"),
+    Case("ads-kind", ads().replace(b"kind: job", b"kind: pipeline"), "InvalidSpec", "kind",
+         "expected 'job'"),
+    Case("ads-env-number", ads(runtime="      env:\n      - name: N\n        value: 3\n"),
+         "InvalidSpec", "spec.runtime.spec.env[0].value", "expected a string, got integer"),
+    Case("ads-env-reserved", ads(runtime="      env:\n      - name: JOB_RUN_OCID\n"
+                                          "        value: x\n"),
+         "InvalidSpec", "spec.runtime.spec.env[0].name", "set by Data Science"),
+    Case("ads-env-launcher", ads(runtime="      env:\n      - name: NOTEPAD_YAML_URL\n"
+                                          "        value: oci://x@y/z\n"),
+         "InvalidSpec", "spec.runtime.spec.env[0].name", "set by the launcher"),
+    Case("ads-env-bad-name", ads(runtime="      env:\n      - name: 1BAD\n        value: x\n"),
+         "InvalidSpec", "spec.runtime.spec.env[0].name", "[A-Za-z_]"),
+    Case("ads-env-twice", ads(runtime="      env:\n      - name: A\n        value: x\n"
+                                       "      - name: A\n        value: y\n"),
+         "InvalidSpec", "spec.runtime.spec.env[1].name", "set twice"),
+    Case("ads-env-total", many_env(20001), "InvalidSpec", "spec.runtime.spec.env",
+         "more than 20000"),
+    Case("ads-args-not-strings", ads(runtime="      args: [--n, 3]\n"), "InvalidSpec",
+         "spec.runtime.spec.args[1]", "expected a string, got integer"),
+    Case("ads-args-too-long", ads(runtime="      args: [" + "x" * 4001 + "]\n"), "InvalidSpec",
+         "spec.runtime.spec.args", "longer than 4000"),
+    Case("ads-standalone-no-subnet", ads(infra="      shapeName: VM.Standard.E4.Flex\n"
+                                               "      jobInfrastructureType: STANDALONE\n"),
+         "InvalidSpec", "spec.infrastructure.spec.subnetId", "is required"),
+    Case("ads-me-with-subnet", ads(infra="      shapeName: VM.Standard.E4.Flex\n"
+                                         "      jobInfrastructureType: ME_STANDALONE\n"
+                                         f"      subnetId: {SUBNET}\n"),
+         "InvalidSpec", "spec.infrastructure.spec.subnetId", "not used"),
+    Case("ads-infra-type", ads(infra="      shapeName: VM.Standard.E4.Flex\n"
+                                     "      jobInfrastructureType: MULTI_NODE\n"),
+         "InvalidSpec", "spec.infrastructure.spec.jobInfrastructureType", "one of"),
+    Case("ads-block-storage", ads(infra="      shapeName: VM.Standard.E4.Flex\n"
+                                        "      blockStorageSize: 20\n"),
+         "InvalidSpec", "spec.infrastructure.spec.blockStorageSize", "at least 50"),
+    Case("ads-ocpus-string", ads(infra="      shapeName: VM.Standard.E4.Flex\n"
+                                       "      shapeConfigDetails: {ocpus: '2'}\n"),
+         "InvalidSpec", "spec.infrastructure.spec.shapeConfigDetails.ocpus",
+         "expected a number, got string"),
+    Case("ads-dataflow", ads().replace(b"type: dataScienceJob", b"type: dataFlow"),
+         "InvalidSpec", "spec.infrastructure.type", "only dataScienceJob"),
+]
+
+TOO_LARGE = Case("too-large", flat("pad: " + "x" * 70000 + "\n"), "SpecTooLarge", None,
+                 "larger than")

@@ -1,0 +1,54 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.spec_cases import INVALID, TOO_LARGE
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def lint(*paths, env=None):
+    return subprocess.run([sys.executable, "-m", "func.spec", *map(str, paths)], cwd=ROOT,
+                          capture_output=True, text=True, env=env)
+
+
+def test_lint_passes_the_shipped_examples():
+    result = lint(*sorted((ROOT / "examples/specs").glob("*.yaml")))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+@pytest.fixture(scope="module")
+def linted(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("specs")
+    paths = {}
+    for case in [*INVALID, TOO_LARGE]:
+        paths[case.name] = folder / f"{case.name}.yaml"
+        paths[case.name].write_bytes(case.document)
+    result = lint(*paths.values())
+    return paths, result
+
+
+def test_lint_fails_when_any_file_is_bad(linted):
+    paths, result = linted
+    assert result.returncode == 1
+    assert f"{len(paths)} of {len(paths)} spec file(s) have problems" in result.stderr
+
+
+@pytest.mark.parametrize("case", [*INVALID, TOO_LARGE], ids=lambda c: c.name)
+def test_lint_reports_every_case_the_function_refuses(linted, case):
+    paths, result = linted
+    lines = [line for line in result.stdout.splitlines()
+             if line.startswith(f"{paths[case.name]}: ")]
+    assert lines, f"no line for {case.name}"
+    file, field, message = lines[0].split(": ", 2)
+    assert field == (case.field or "-")
+    assert case.fragment in message
+
+
+def test_lint_reports_unreadable_files(tmp_path):
+    result = lint(tmp_path / "missing.yaml")
+    assert result.returncode == 1
+    assert "missing.yaml: -: cannot read" in result.stdout

@@ -1,0 +1,169 @@
+import hashlib
+
+import pytest
+
+from func.config import Settings
+from func.errors import InvalidRequest, InvalidSpec
+from func.plan import JobInfo, needs_job_info, plan_job_run, retry_token, to_wire
+from func.request import LaunchRequest, Overrides
+from func.spec import parse_spec
+from tests.spec_cases import COMPARTMENT, LOG, LOG_GROUP, PROJECT, SUBNET, ads, flat
+from tests.unit.test_triggers import DAILY
+
+JOB = "ocid1.datasciencejob.oc1.phx.amaaaaaajob"
+SETTINGS = Settings(job_ocid=JOB)
+JOB_INFO = JobInfo(project_id="ocid1.datascienceproject.oc1.phx.amaaaaaajobproject",
+                   compartment_id="ocid1.compartment.oc1..aaaaaaaajobcompartment",
+                   block_storage_size_in_gbs=100)
+ETAG = "etag-1"
+
+
+def run(**overrides) -> LaunchRequest:
+    return LaunchRequest(operation="run", trigger="direct", spec_location=DAILY,
+                         overrides=Overrides(**overrides))
+
+
+def plan(document: bytes, request: LaunchRequest | None = None, settings=SETTINGS, job=JOB_INFO):
+    return to_wire(plan_job_run(settings, request or run(), parse_spec(document), ETAG, job))
+
+
+def test_retry_token_is_a_stable_versioned_sha256():
+    # Frozen values: a change here would let a replayed key create a second run.
+    assert retry_token(JOB, idempotency_key="di-task-run-42") == \
+        "601b8192eda84739d03da454b78918003ab4161a8a364866fb6b0ede86b2115b"
+    assert retry_token(JOB, call_id="01CALL") == \
+        "31ede2aec1cab867f2820310e02cd6c363b6826cd56d27733099426de979a65e"
+    material = f"oci-jobrun-launcher/retry-token/v1\nkey\n{JOB}\ndi-task-run-42"
+    assert retry_token(JOB, idempotency_key="di-task-run-42") == \
+        hashlib.sha256(material.encode()).hexdigest()
+
+
+def test_retry_token_separates_jobs_keys_and_call_ids():
+    tokens = {retry_token(JOB, idempotency_key="k"), retry_token(JOB + "x", idempotency_key="k"),
+              retry_token(JOB, idempotency_key="k2"), retry_token(JOB, call_id="k")}
+    assert len(tokens) == 4
+    assert all(len(t) == 64 for t in tokens)
+    # the key wins over the call id: a retried invocation with a key gets the same token
+    assert retry_token(JOB, idempotency_key="k", call_id="a") == \
+        retry_token(JOB, idempotency_key="k", call_id="b")
+    with pytest.raises(ValueError):
+        retry_token(JOB)
+
+
+def test_flat_spec_minimal_body_uses_the_jobs_project_and_compartment():
+    assert plan(flat()) == {
+        "projectId": JOB_INFO.project_id,
+        "compartmentId": JOB_INFO.compartment_id,
+        "displayName": "report",
+        "jobId": JOB,
+        "jobConfigurationOverrideDetails": {
+            "jobType": "DEFAULT",
+            "environmentVariables": {"NOTEPAD_YAML_URL": DAILY.uri, "JOB_SPEC_ETAG": ETAG},
+        },
+        "freeformTags": {"trigger": "direct"},
+    }
+
+
+def test_flat_spec_with_everything_and_request_overrides():
+    document = flat(f"projectId: {PROJECT}\ncompartmentId: {COMPARTMENT}\n"
+                    f"logGroupId: {LOG_GROUP}\nlogId: {LOG}\n")
+    request = run(display_name="override", environment_variables=(("RUN_DATE", "2026-11-24"),),
+                  command_line_arguments="--fast", maximum_runtime_in_minutes=120,
+                  freeform_tags=(("team", "bi"), ("trigger", "mine")))
+    assert plan(document, request, job=None) == {
+        "projectId": PROJECT,
+        "compartmentId": COMPARTMENT,
+        "displayName": "override",
+        "jobId": JOB,
+        "jobConfigurationOverrideDetails": {
+            "jobType": "DEFAULT",
+            "environmentVariables": {"NOTEPAD_YAML_URL": DAILY.uri, "JOB_SPEC_ETAG": ETAG,
+                                     "RUN_DATE": "2026-11-24"},
+            "commandLineArguments": "--fast",
+            "maximumRuntimeInMinutes": 120,
+        },
+        "jobLogConfigurationOverrideDetails": {
+            "enableLogging": True, "enableAutoLogCreation": False,
+            "logGroupId": LOG_GROUP, "logId": LOG,
+        },
+        # our tag is merged under the caller's: the caller's value wins
+        "freeformTags": {"trigger": "mine", "team": "bi"},
+    }
+
+
+def test_log_group_without_log_enables_auto_creation():
+    body = plan(flat(f"logGroupId: {LOG_GROUP}\n"))
+    assert body["jobLogConfigurationOverrideDetails"] == {
+        "enableLogging": True, "enableAutoLogCreation": True, "logGroupId": LOG_GROUP}
+
+
+def test_ads_spec_env_args_and_standalone_infrastructure():
+    document = ads(infra=f"      shapeName: VM.Standard.E4.Flex\n      subnetId: {SUBNET}\n"
+                         "      shapeConfigDetails: {ocpus: 2, memoryInGBs: 32}\n",
+                   runtime="      env:\n      - name: GREETING\n        value: hi\n"
+                           "      args: [--date, 'two words']\n")
+    body = plan(document, run(environment_variables=(("GREETING", "override"),)))
+    assert body["projectId"] == PROJECT
+    assert body["compartmentId"] == JOB_INFO.compartment_id
+    assert body["jobConfigurationOverrideDetails"] == {
+        "jobType": "DEFAULT",
+        "environmentVariables": {"NOTEPAD_YAML_URL": DAILY.uri, "JOB_SPEC_ETAG": ETAG,
+                                 "GREETING": "override"},
+        "commandLineArguments": "--date 'two words'",
+    }
+    assert body["jobInfrastructureConfigurationOverrideDetails"] == {
+        "jobInfrastructureType": "STANDALONE", "shapeName": "VM.Standard.E4.Flex",
+        "subnetId": SUBNET, "blockStorageSizeInGBs": 100,
+        "jobShapeConfigDetails": {"ocpus": 2, "memoryInGBs": 32},
+    }
+
+
+def test_request_arguments_replace_spec_arguments():
+    body = plan(ads(runtime="      args: [a, b]\n"), run(command_line_arguments="--only"))
+    assert body["jobConfigurationOverrideDetails"]["commandLineArguments"] == "--only"
+
+
+def test_managed_egress_infrastructure_with_spec_block_storage():
+    document = ads(infra="      shapeName: VM.Standard.E4.Flex\n      blockStorageSize: 60\n")
+    body = plan(document)
+    assert body["jobInfrastructureConfigurationOverrideDetails"] == {
+        "jobInfrastructureType": "ME_STANDALONE", "shapeName": "VM.Standard.E4.Flex",
+        "blockStorageSizeInGBs": 60}
+
+
+def test_spec_env_var_name_is_configurable():
+    body = plan(flat(), settings=Settings(job_ocid=JOB, spec_env_var="SPEC_URI"))
+    assert body["jobConfigurationOverrideDetails"]["environmentVariables"] == {
+        "SPEC_URI": DAILY.uri, "JOB_SPEC_ETAG": ETAG}
+
+
+def test_default_display_name_is_the_object_name_without_extension():
+    body = plan(b"noteBook: https://x/y.ipynb\n")
+    assert body["displayName"] == "daily"
+
+
+@pytest.mark.parametrize("name", ["NOTEPAD_YAML_URL", "JOB_SPEC_ETAG"])
+def test_request_may_not_override_the_launchers_variables(name):
+    with pytest.raises(InvalidRequest, match="set by the launcher"):
+        plan(flat(), run(environment_variables=((name, "x"),)))
+
+
+def test_env_total_over_limit_after_merging():
+    spec_env = "      env:\n      - name: A\n        value: " + "x" * 19900 + "\n"
+    with pytest.raises(InvalidRequest):
+        plan(ads(runtime=spec_env), run(environment_variables=(("B", "y" * 200),)))
+    with pytest.raises(InvalidSpec):
+        plan(ads(runtime="      env:\n      - name: A\n        value: " + "x" * 19990 + "\n"))
+
+
+def test_body_is_deterministic():
+    document = ads(runtime="      env:\n      - name: A\n        value: x\n")
+    assert plan(document) == plan(document)
+
+
+def test_needs_job_info_only_when_something_is_missing():
+    assert needs_job_info(parse_spec(flat()))
+    full = flat(f"projectId: {PROJECT}\ncompartmentId: {COMPARTMENT}\n")
+    assert not needs_job_info(parse_spec(full))
+    infra = ads(infra=f"      compartmentId: {COMPARTMENT}\n      shapeName: S\n")
+    assert needs_job_info(parse_spec(infra))

@@ -1,0 +1,288 @@
+import json
+
+import pytest
+
+from func.errors import InvalidRequest, MethodNotAllowed, NotFound
+from func.locations import SpecLocation
+from func.request import Ignored, Overrides
+from func.triggers import Headers, RawCall, match_route, normalise, trigger_of
+from tests.helpers import event_bytes, load_event
+
+RUN_ID = "ocid1.datasciencejobrun.oc1.phx.amaaaaaaexamplerun"
+DAILY = SpecLocation("localns", "specs", "notebooks/daily.yaml")
+
+
+def direct(body: bytes) -> RawCall:
+    return RawCall(body=body, headers=Headers({"fn-call-id": "c1", "content-type": "text/plain"}))
+
+
+def gateway(name: str) -> RawCall:
+    canned = load_event(name)
+    body = b"" if canned["body"] is None else json.dumps(canned["body"]).encode()
+    return RawCall(body=body,
+                   headers=Headers({"fn-intent": "httprequest",
+                                    "content-type": ["application/octet-stream",
+                                                     canned["headers"].get("Content-Type", "")]}),
+                   http_headers=Headers(canned["headers"]), method=canned["method"],
+                   request_url=canned["requestUrl"])
+
+
+def test_headers_are_case_insensitive_and_lists_read_as_the_client_value():
+    headers = Headers({"Content-Type": ["application/octet-stream", "application/json"],
+                       "X-A": "1"})
+    assert headers["content-type"] == "application/json"
+    assert headers.get("x-a") == headers["X-A"] == "1"
+
+
+def test_direct_run_with_every_field():
+    request, route = normalise(direct(event_bytes("direct-run.json")))
+    assert route is None
+    assert (request.operation, request.trigger) == ("run", "direct")
+    assert request.spec_location == DAILY
+    assert request.idempotency_key == "di-task-run-42"
+    assert request.overrides == Overrides(
+        display_name="daily-report", environment_variables=(("RUN_DATE", "2026-11-24"),),
+        command_line_arguments="--fast", maximum_runtime_in_minutes=120,
+        freeform_tags=(("team", "bi"),))
+
+
+def test_direct_plain_text_body_is_the_spec_location():
+    request, _ = normalise(direct(event_bytes("direct-run-plain-text.txt")))
+    assert request.operation == "run" and request.spec_location == DAILY
+
+
+def test_direct_json_string_body_is_the_spec_location():
+    request, _ = normalise(direct(b'"oci://specs@localns/notebooks/daily.yaml"'))
+    assert request.spec_location == DAILY
+
+
+@pytest.mark.parametrize("name, operation", [("direct-status.json", "status"),
+                                             ("direct-cancel.json", "cancel")])
+def test_direct_status_and_cancel(name, operation):
+    request, _ = normalise(direct(event_bytes(name)))
+    assert (request.operation, request.job_run_id) == (operation, RUN_ID)
+
+
+def test_direct_validate():
+    request, _ = normalise(direct(event_bytes("direct-validate.json")))
+    assert request.operation == "validate" and request.spec_location == DAILY
+
+
+@pytest.mark.parametrize("body, field, fragment", [
+    (b"", None, "empty"),
+    (b"   \n ", None, "empty"),
+    (b"\xff\xfe\x00", None, "UTF-8"),
+    (b"{\"specLocation\": ", None, "not valid JSON"),
+    (b"[1, 2]", None, "must be a JSON object"),
+    (b"42", "specLocation", "must be oci://"),
+    (b"{\"a\": 1}\n{\"b\": 2}", None, "not valid JSON"),
+    (b"oci://specs@localns/a.yaml\noci://specs@localns/b.yaml", None, "single-line"),
+    (b"{}", "specLocation", "required"),
+    (b'{"specLocation": "oci://specs@localns/a.yaml", "specLocaton": "x"}', "specLocaton",
+     "unknown field"),
+    (b'{"specLocation": 5}', "specLocation", "must be a string"),
+    (b'{"specLocation": "oci://s@n/a.yaml", "operation": "delete"}', "operation", "one of"),
+    (b'{"operation": "status"}', "jobRunId", "required"),
+    (b'{"operation": "status", "jobRunId": "ocid1.datasciencejob.oc1.phx.aaaa"}', "jobRunId",
+     "job run OCID"),
+    (b'{"operation": "cancel", "jobRunId": "' + RUN_ID.encode() + b'", "specLocation": "x"}',
+     "specLocation", "not used by cancel"),
+    (b'{"specLocation": "oci://s@n/a.yaml", "jobRunId": "' + RUN_ID.encode() + b'"}',
+     "jobRunId", "not used by run"),
+    (b'{"specLocation": "oci://s@n/a.yaml", "idempotencyKey": ""}', "idempotencyKey",
+     "1 to 255"),
+    (b'{"specLocation": "oci://s@n/a.yaml", "idempotencyKey": "a\\nb"}', "idempotencyKey",
+     "printable"),
+    (b'{"specLocation": "oci://s@n/a.yaml", "idempotencyKey": 7}', "idempotencyKey", "1 to 255"),
+    (b'{"specLocation": "oci://s@n/a.yaml", "displayName": ""}', "displayName", "1 to 255"),
+    (b'{"specLocation": "oci://s@n/a.yaml", "environmentVariables": {"A": 1}}',
+     "environmentVariables", "string values"),
+    (b'{"specLocation": "oci://s@n/a.yaml", "environmentVariables": ["A"]}',
+     "environmentVariables", "string values"),
+    (b'{"specLocation": "oci://s@n/a.yaml", "environmentVariables": {"JOB_OCID": "x"}}',
+     "environmentVariables", "set by Data Science"),
+    (b'{"specLocation": "oci://s@n/a.yaml", "environmentVariables": {"1A": "x"}}',
+     "environmentVariables", "must match"),
+    (b'{"specLocation": "oci://s@n/a.yaml", "commandLineArguments": ["a"]}',
+     "commandLineArguments", "string of at most 4000"),
+    (b'{"specLocation": "oci://s@n/a.yaml", "maximumRuntimeInMinutes": true}',
+     "maximumRuntimeInMinutes", "whole number"),
+    (b'{"specLocation": "oci://s@n/a.yaml", "maximumRuntimeInMinutes": 1.5}',
+     "maximumRuntimeInMinutes", "whole number"),
+    (b'{"specLocation": "oci://s@n/a.yaml", "maximumRuntimeInMinutes": 0}',
+     "maximumRuntimeInMinutes", "at least 1"),
+    (b'{"specLocation": "oci://s@n/a.yaml", "freeformTags": {"": "x"}}', "freeformTags",
+     "1 to 100"),
+])
+def test_bad_direct_bodies(body, field, fragment):
+    with pytest.raises(InvalidRequest) as error:
+        normalise(direct(body))
+    assert error.value.field == field
+    assert fragment in error.value.message
+
+
+def test_oversized_and_deeply_nested_bodies_are_refused_quickly():
+    with pytest.raises(InvalidRequest, match="larger than"):
+        normalise(direct(b"{" + b" " * (6 * 1024 * 1024) + b"}"))
+    with pytest.raises(InvalidRequest, match="nested too deeply|not valid JSON"):
+        normalise(direct(b"[" * 100000 + b"]" * 100000))
+
+
+def test_env_total_over_the_limit_is_refused():
+    body = json.dumps({"specLocation": "oci://s@n/a.yaml",
+                       "environmentVariables": {"A": "x" * 20000}}).encode()
+    with pytest.raises(InvalidRequest, match="more than 20000"):
+        normalise(direct(body))
+
+
+# --- API Gateway --------------------------------------------------------------------
+
+def test_gateway_post_runs():
+    request, route = normalise(gateway("apigateway-post-runs.json"))
+    assert (request.operation, request.trigger) == ("run", "apigateway")
+    assert request.idempotency_key == "gw-key-1"
+    assert route.prefix == "/v1" and route.operation == "run"
+
+
+def test_gateway_validate_get_and_delete():
+    request, route = normalise(gateway("apigateway-post-runs-validate.json"))
+    assert request.operation == "validate" and route.prefix == "/v1"
+    request, route = normalise(gateway("apigateway-get-run.json"))
+    assert (request.operation, request.job_run_id) == ("status", RUN_ID)
+    request, _ = normalise(gateway("apigateway-delete-run.json"))
+    assert (request.operation, request.job_run_id) == ("cancel", RUN_ID)
+
+
+@pytest.mark.parametrize("method, url, operation, prefix, run_id", [
+    ("POST", "/runs", "run", "", None),
+    ("POST", "/a/b/c/runs/?x=1", "run", "/a/b/c", None),
+    ("post", "/v1/runs/validate", "validate", "/v1", None),
+    ("GET", f"/deep/prefix/runs/{RUN_ID}?q=runs", "status", "/deep/prefix", RUN_ID),
+    ("DELETE", f"/v1/runs/{RUN_ID}", "cancel", "/v1", RUN_ID),
+])
+def test_routes_match_on_the_tail_whatever_the_prefix(method, url, operation, prefix, run_id):
+    route, matched_id = match_route(method, url)
+    assert (route.operation, route.prefix, matched_id) == (operation, prefix, run_id)
+
+
+@pytest.mark.parametrize("method, url, allow", [
+    ("GET", "/v1/runs", ("POST",)),
+    ("PUT", "/v1/runs", ("POST",)),
+    ("GET", "/v1/runs/validate", ("POST",)),
+    ("POST", f"/v1/runs/{RUN_ID}", ("GET", "DELETE")),
+    ("PATCH", f"/v1/runs/{RUN_ID}", ("GET", "DELETE")),
+])
+def test_known_paths_with_other_methods_are_405_with_allow(method, url, allow):
+    with pytest.raises(MethodNotAllowed) as error:
+        match_route(method, url)
+    assert error.value.allow == allow
+
+
+@pytest.mark.parametrize("url", ["/", "/v1/run", "/v1/jobs/x", "/v1/runs/a/b", "/v1/runsx"])
+def test_other_paths_are_404(url):
+    with pytest.raises(NotFound):
+        match_route("GET", url)
+
+
+def test_gateway_run_id_that_is_not_a_run_ocid_is_404():
+    call = RawCall(b"", headers=Headers({"fn-intent": "httprequest"}), method="GET",
+                   request_url="/v1/runs/not-an-ocid")
+    with pytest.raises(NotFound):
+        normalise(call)
+
+
+def test_gateway_body_may_not_carry_the_operation():
+    call = RawCall(b'{"specLocation": "oci://s@n/a.yaml", "operation": "cancel"}',
+                   headers=Headers({"fn-intent": "httprequest"}), method="POST",
+                   request_url="/v1/runs")
+    with pytest.raises(InvalidRequest, match="given by the route"):
+        normalise(call)
+
+
+def test_gateway_idempotency_key_from_opc_retry_token_and_conflicts():
+    def call(body, headers):
+        return RawCall(json.dumps(body).encode(), headers=Headers({"fn-intent": "httprequest"}),
+                       http_headers=Headers(headers), method="POST", request_url="/runs")
+    base = {"specLocation": "oci://s@n/a.yaml"}
+    assert normalise(call(base, {"OPC-Retry-Token": "t1"}))[0].idempotency_key == "t1"
+    assert normalise(call({**base, "idempotencyKey": "k"}, {"Idempotency-Key": "k"}))[0] \
+        .idempotency_key == "k"
+    with pytest.raises(InvalidRequest, match="differ"):
+        normalise(call({**base, "idempotencyKey": "k"}, {"Idempotency-Key": "other"}))
+
+
+def test_gateway_json_content_type_requires_json():
+    call = RawCall(b"oci://s@n/a.yaml", headers=Headers({"fn-intent": "httprequest"}),
+                   http_headers=Headers({"Content-Type": "application/json; charset=utf-8"}),
+                   method="POST", request_url="/runs")
+    with pytest.raises(InvalidRequest, match="not valid JSON"):
+        normalise(call)
+    text = RawCall(b"oci://s@n/a.yaml", headers=Headers({"fn-intent": "httprequest"}),
+                   http_headers=Headers({"Content-Type": "text/plain"}), method="POST",
+                   request_url="/runs")
+    assert normalise(text)[0].spec_location == SpecLocation("n", "s", "a.yaml")
+
+
+def test_trigger_recognition():
+    assert trigger_of(RawCall(b"", Headers({"Fn-Intent": "httprequest"}))) == "apigateway"
+    assert trigger_of(RawCall(b"", Headers({"fn-intent": "cloudevent"}))) == "event"
+    assert trigger_of(RawCall(b"", Headers({}))) == "direct"
+
+
+# --- Events -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, location, etag", [
+    ("objectstorage-createobject.json", DAILY, "199f8dbf-0b8c-41b6-9596-4d2a6792d7e5"),
+    ("objectstorage-updateobject.json", DAILY, "2b6f0cc9-3a1f-4d7e-8f43-3c2a9f1e7a55"),
+    ("cloudevents-1.0-createobject.json", DAILY, "199f8dbf-0b8c-41b6-9596-4d2a6792d7e5"),
+    ("objectstorage-createobject-console-example.json",
+     SpecLocation("example_namespace", "my_bucket", "my_object.yaml"), None),
+    ("objectstorage-createobject-special-name.json",
+     SpecLocation("localns", "specs", "team a/run+1/räport ü.yml"),
+     "199f8dbf-0b8c-41b6-9596-4d2a6792d7e5"),
+])
+def test_object_events_become_runs_keyed_by_object_and_etag(name, location, etag):
+    request, route = normalise(direct(event_bytes(name)))
+    assert route is None
+    assert (request.operation, request.trigger) == ("run", "event")
+    assert request.spec_location == location
+    expected_etag = etag or load_event(name)["data"]["additionalDetails"]["eTag"]
+    assert request.spec_etag == expected_etag
+    assert request.idempotency_key == (f"{location.namespace}/{location.bucket}/"
+                                       f"{location.object}@{expected_etag}")
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("objectstorage-deleteobject.json", "does not start a run"),
+    ("objectstorage-createobject-not-yaml.json", "not a .yaml or .yml"),
+])
+def test_other_events_are_ignored(name, reason):
+    request, _ = normalise(direct(event_bytes(name)))
+    assert isinstance(request, Ignored) and reason in request.reason
+
+
+def test_the_location_never_comes_from_resource_id():
+    event = load_event("objectstorage-createobject.json")
+    event["data"]["resourceId"] = "/n/evil/b/other/o/x.yaml"
+    request, _ = normalise(direct(json.dumps(event).encode()))
+    assert request.spec_location == DAILY
+
+
+@pytest.mark.parametrize("path", [("data",), ("data", "resourceName"),
+                                  ("data", "additionalDetails", "eTag"),
+                                  ("data", "additionalDetails", "namespace")])
+def test_events_missing_core_fields_are_invalid(path):
+    event = load_event("objectstorage-createobject.json")
+    target = event
+    for key in path[:-1]:
+        target = target[key]
+    del target[path[-1]]
+    with pytest.raises(InvalidRequest):
+        normalise(direct(json.dumps(event).encode()))
+
+
+def test_event_with_dot_dot_object_name_is_invalid():
+    event = load_event("objectstorage-createobject.json")
+    event["data"]["resourceName"] = "a/../b.yaml"
+    with pytest.raises(InvalidRequest, match="'..'"):
+        normalise(direct(json.dumps(event).encode()))
