@@ -123,8 +123,12 @@ def _gateway(call: RawCall) -> tuple[LaunchRequest, Route]:
                              job_run_id=run_id), route
     content_type = call.http_headers.get("content-type", "").split(";")[0].strip().lower()
     value = decode_body(call.body, json_only=content_type == "application/json")
-    header_key = call.http_headers.get("idempotency-key") or call.http_headers.get(
-        "opc-retry-token")
+    given = {call.http_headers[name] for name in ("idempotency-key", "opc-retry-token")
+             if name in call.http_headers}
+    if len(given) > 1:
+        raise InvalidRequest("the Idempotency-Key and opc-retry-token headers differ",
+                             field="idempotencyKey")
+    header_key = given.pop() if given else None
     request = request_from_body(value, trigger="apigateway", operation=route.operation,
                                 idempotency_key=header_key)
     return request, route

@@ -1,0 +1,48 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   the function against the local OCI emulator, end to end
+#   make test   every test suite (what CI runs through .ci/run)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-3.3.30
+
+.PHONY: demo test unit lint iac bench fuzz clean
+
+$(STAMP):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+# checkov has its own venv: its pins conflict with pytest's.
+$(CHECKOV_STAMP):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==3.3.30
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/python -m localoci.demo $(DEMO_ARGS)
+
+test: $(STAMP) $(CHECKOV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+iac: $(STAMP) $(CHECKOV_STAMP)
+	$(BIN)/python -m pytest tests/iac
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+fuzz: $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check atheris==3.1.0
+	$(BIN)/python -m tests.fuzz $(FUZZ_ARGS)
+
+clean:
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .hypothesis .ruff_cache

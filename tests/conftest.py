@@ -1,0 +1,105 @@
+"""Fixtures that run the function the way OCI does, against the local emulator.
+
+- ``emulator``: local Object Storage + Data Science (one per session), verifying
+  every request's signature against a test identity issuer;
+- ``rp_env``: the resource-principal environment (RPST + private key files) that
+  the real ``oci`` signer reads inside the function process;
+- ``functions(**config)``: fdk processes started from ``func.yaml``'s entrypoint,
+  one per distinct configuration, kept for the session;
+- ``oci_local``: a clean emulator per test with the spec bucket ready.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from localoci import Emulator, Issuer, write_resource_principal
+from localoci.fdkrunner import FunctionProcess
+
+NAMESPACE = "localns"
+BUCKET = "specs"
+JOB_OCID = "ocid1.datasciencejob.oc1.phx.amaaaaaalocaljob"
+JOB_PROJECT = "ocid1.datascienceproject.oc1.phx.amaaaaaalocalproject"
+JOB_COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaalocalcompartment"
+OTHER_JOB_OCID = "ocid1.datasciencejob.oc1.phx.amaaaaaaotherjob"
+JOBS = [
+    {"id": JOB_OCID, "projectId": JOB_PROJECT, "compartmentId": JOB_COMPARTMENT,
+     "displayName": "notebook-runner"},
+    {"id": OTHER_JOB_OCID, "projectId": JOB_PROJECT, "compartmentId": JOB_COMPARTMENT,
+     "displayName": "someone-elses-job"},
+]
+
+
+@pytest.fixture(scope="session")
+def issuer() -> Issuer:
+    return Issuer.generate()
+
+
+@pytest.fixture(scope="session")
+def rp_env(issuer, tmp_path_factory) -> dict[str, str]:
+    return write_resource_principal(tmp_path_factory.mktemp("rp"), issuer)
+
+
+@pytest.fixture(scope="session")
+def emulator(issuer):
+    with Emulator(issuer.public_pem, namespace=NAMESPACE, jobs=JOBS) as running:
+        yield running
+
+
+class LocalOci:
+    """The emulator, reset for one test, with helpers for specs and runs."""
+
+    def __init__(self, emulator: Emulator):
+        self.emulator = emulator
+
+    def put_spec(self, name: str, data: bytes, bucket: str = BUCKET) -> str:
+        return self.emulator.put_object(NAMESPACE, bucket, name, data)
+
+    def location(self, name: str, bucket: str = BUCKET) -> str:
+        return f"oci://{bucket}@{NAMESPACE}/{name}"
+
+    def job_runs(self) -> list[dict]:
+        return self.emulator.job_runs()
+
+    def create_bodies(self) -> list[dict]:
+        return [run["createBody"] for run in self.emulator.job_runs()]
+
+    def operations(self) -> list[str]:
+        return [entry["operation"] for entry in self.emulator.requests()]
+
+
+@pytest.fixture
+def oci_local(emulator) -> LocalOci:
+    emulator.reset()
+    for bucket in (BUCKET, "other-specs"):
+        try:
+            emulator.create_bucket(NAMESPACE, bucket)
+        except Exception:  # noqa: BLE001 - already there from an earlier test
+            pass
+    return LocalOci(emulator)
+
+
+@pytest.fixture(scope="session")
+def functions(emulator, rp_env):
+    """``functions(**config)`` → a running FunctionProcess with that function config."""
+    started: dict[tuple, FunctionProcess] = {}
+
+    def get(**config: str) -> FunctionProcess:
+        env = {"JOB_OCID": JOB_OCID, "OCI_DATA_SCIENCE_ENDPOINT": emulator.url,
+               "OCI_OBJECT_STORAGE_ENDPOINT": emulator.url, **rp_env}
+        env.update(config)
+        env = {k: v for k, v in env.items() if v is not None}
+        key = tuple(sorted(env.items()))
+        if key not in started:
+            started[key] = FunctionProcess(env).start()
+        return started[key]
+
+    yield get
+    for process in started.values():
+        process.stop()
+
+
+@pytest.fixture
+def fn(functions, oci_local) -> FunctionProcess:
+    """The function with the default configuration, against a clean emulator."""
+    return functions()

@@ -1,0 +1,343 @@
+"""Direct invocation (Data Integration REST task, ``fn invoke``) through the real fdk process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from func.plan import retry_token
+from tests.conftest import JOB_COMPARTMENT, JOB_OCID, JOB_PROJECT, OTHER_JOB_OCID
+from tests.helpers import load_event
+from tests.spec_cases import COMPARTMENT, LOG_GROUP, PROJECT, flat
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = "notebooks/daily.yaml"
+
+
+def ok(invocation) -> dict:
+    assert invocation.status == 200
+    assert invocation.headers["content-type"] == "application/json"
+    body = invocation.json()
+    assert body["ok"] is True, body
+    return body
+
+
+def error(invocation, code: str, status: int = 200) -> dict:
+    assert invocation.status == status
+    assert invocation.headers["content-type"] == "application/json"
+    body = invocation.json()
+    assert body["ok"] is False and body["error"]["code"] == code, body
+    return body["error"]
+
+
+def test_run_returns_the_run_at_once_and_sends_the_exact_details(fn, oci_local):
+    etag = oci_local.put_spec(SPEC, flat())
+    body = ok(fn.invoke({"specLocation": oci_local.location(SPEC)}, call_id="CALL-1"))
+    runs = oci_local.job_runs()
+    assert len(runs) == 1
+    assert body == {
+        "ok": True, "operation": "run", "trigger": "direct",
+        "jobRunId": runs[0]["id"], "id": runs[0]["id"], "jobId": JOB_OCID,
+        "lifecycleState": "ACCEPTED", "displayName": "report", "projectId": JOB_PROJECT,
+        "compartmentId": JOB_COMPARTMENT, "timeAccepted": body["timeAccepted"],
+        "specLocation": "oci://specs@localns/notebooks/daily.yaml", "specETag": etag,
+    }
+    assert body["timeAccepted"].endswith("Z")
+    assert runs[0]["createBody"] == {
+        "projectId": JOB_PROJECT, "compartmentId": JOB_COMPARTMENT, "displayName": "report",
+        "jobId": JOB_OCID,
+        "jobConfigurationOverrideDetails": {
+            "jobType": "DEFAULT",
+            "environmentVariables": {"NOTEPAD_YAML_URL": "oci://specs@localns/" + SPEC,
+                                     "JOB_SPEC_ETAG": etag},
+        },
+        "freeformTags": {"trigger": "direct"},
+    }
+    assert runs[0]["retryToken"] == retry_token(JOB_OCID, call_id="CALL-1")
+
+
+@pytest.mark.parametrize("form", ["oci", "classic", "classic-encoded", "dedicated", "text"])
+def test_every_location_form_reads_the_same_object(fn, oci_local, form):
+    name = "team a/run+1/räport.yaml"
+    oci_local.put_spec(name, flat())
+    encoded = quote(name, safe="/")
+    body = {
+        "oci": {"specLocation": f"oci://specs@localns/{name}"},
+        "classic": {"specLocation": "https://objectstorage.us-phoenix-1.oraclecloud.com"
+                                    f"/n/localns/b/specs/o/{encoded}"},
+        "classic-encoded": {"specLocation": "https://objectstorage.us-phoenix-1.oraclecloud.com"
+                                            f"/n/localns/b/specs/o/{quote(name, safe='')}"},
+        "dedicated": {"specLocation": "https://localns.objectstorage.us-phoenix-1.oci."
+                                      f"customer-oci.com/n/localns/b/specs/o/{encoded}"},
+        "text": f"oci://specs@localns/{name}\n",
+    }[form]
+    result = ok(fn.invoke(body, content_type="text/plain" if form == "text" else
+                          "application/json"))
+    assert result["specLocation"] == f"oci://specs@localns/{name}"
+    env = oci_local.create_bodies()[0]["jobConfigurationOverrideDetails"]["environmentVariables"]
+    assert env["NOTEPAD_YAML_URL"] == f"oci://specs@localns/{name}"
+
+
+def test_url_of_another_region_is_refused(fn, oci_local):
+    oci_local.put_spec(SPEC, flat())
+    url = f"https://objectstorage.eu-frankfurt-1.oraclecloud.com/n/localns/b/specs/o/{SPEC}"
+    err = error(fn.invoke({"specLocation": url}), "InvalidRequest")
+    assert "eu-frankfurt-1" in err["message"] and err["field"] == "specLocation"
+    assert oci_local.job_runs() == []
+
+
+def test_par_url_is_refused_and_its_token_never_logged(fn, oci_local):
+    token = "PaRsEcReTtOkEn123"
+    url = f"https://objectstorage.us-phoenix-1.oraclecloud.com/p/{token}/n/localns/b/specs/o/a.yaml"
+    result = fn.invoke({"specLocation": url})
+    err = error(result, "InvalidRequest")
+    assert token not in result.body.decode()
+    assert "pre-authenticated" in err["message"]
+    assert token not in fn.stderr()
+    assert oci_local.operations() == []
+
+
+def test_ads_documentation_example_launches_as_written(fn, oci_local):
+    spec = (ROOT / "examples/specs/ads-notebook-job.yaml").read_bytes()
+    etag = oci_local.put_spec("ads/notebook.yaml", spec)
+    ok(fn.invoke({"specLocation": oci_local.location("ads/notebook.yaml")}))
+    sent = oci_local.create_bodies()[0]
+    assert sent == {
+        "projectId": "ocid1.datascienceproject.oc1.phx.amaaaaaaexampleproject",
+        "compartmentId": "ocid1.compartment.oc1..aaaaaaaaexamplecompartment",
+        "displayName": "My Job", "jobId": JOB_OCID,
+        "jobConfigurationOverrideDetails": {
+            "jobType": "DEFAULT",
+            "environmentVariables": {
+                "NOTEPAD_YAML_URL": "oci://specs@localns/ads/notebook.yaml",
+                "JOB_SPEC_ETAG": etag, "GREETINGS": "Welcome to OCI Data Science"},
+        },
+        "jobLogConfigurationOverrideDetails": {
+            "enableLogging": True, "enableAutoLogCreation": False,
+            "logGroupId": "ocid1.loggroup.oc1.phx.amaaaaaaexampleloggroup",
+            "logId": "ocid1.log.oc1.phx.amaaaaaaexamplelog"},
+        "jobInfrastructureConfigurationOverrideDetails": {
+            "jobInfrastructureType": "STANDALONE", "shapeName": "VM.Standard.E3.Flex",
+            "subnetId": "ocid1.subnet.oc1.phx.aaaaaaaaexamplesubnet",
+            "blockStorageSizeInGBs": 50,
+            "jobShapeConfigDetails": {"ocpus": 1, "memoryInGBs": 16}},
+        "freeformTags": {"trigger": "direct"},
+    }
+
+
+def test_request_overrides_win_over_the_spec(fn, oci_local):
+    oci_local.put_spec(SPEC, flat(f"projectId: {PROJECT}\ncompartmentId: {COMPARTMENT}\n"
+                                  f"logGroupId: {LOG_GROUP}\n"))
+    ok(fn.invoke(load_event("direct-run.json") | {"specLocation": oci_local.location(SPEC)}))
+    sent = oci_local.create_bodies()[0]
+    assert (sent["projectId"], sent["compartmentId"], sent["displayName"]) == \
+        (PROJECT, COMPARTMENT, "daily-report")
+    config = sent["jobConfigurationOverrideDetails"]
+    assert config["environmentVariables"]["RUN_DATE"] == "2026-11-24"
+    assert (config["commandLineArguments"], config["maximumRuntimeInMinutes"]) == ("--fast", 120)
+    assert sent["freeformTags"] == {"trigger": "direct", "team": "bi"}
+    assert sent["jobLogConfigurationOverrideDetails"]["enableAutoLogCreation"] is True
+
+
+def test_same_idempotency_key_gives_the_same_run(fn, oci_local):
+    oci_local.put_spec(SPEC, flat())
+    request = {"specLocation": oci_local.location(SPEC), "idempotencyKey": "di-task-run-42"}
+    first = ok(fn.invoke(request))
+    second = ok(fn.invoke(request))
+    assert first["jobRunId"] == second["jobRunId"]
+    assert len(oci_local.job_runs()) == 1
+    assert oci_local.job_runs()[0]["retryToken"] == retry_token(
+        JOB_OCID, idempotency_key="di-task-run-42")
+
+
+def test_without_a_key_each_call_creates_a_run(fn, oci_local):
+    oci_local.put_spec(SPEC, flat())
+    first = ok(fn.invoke({"specLocation": oci_local.location(SPEC)}))
+    second = ok(fn.invoke({"specLocation": oci_local.location(SPEC)}))
+    assert first["jobRunId"] != second["jobRunId"]
+    assert len(oci_local.job_runs()) == 2
+
+
+def test_reused_key_with_another_request_is_a_conflict(fn, oci_local):
+    oci_local.put_spec(SPEC, flat())
+    request = {"specLocation": oci_local.location(SPEC), "idempotencyKey": "reused"}
+    ok(fn.invoke(request))
+    err = error(fn.invoke(request | {"displayName": "something else"}), "Conflict")
+    assert "idempotency key" in err["message"]
+    assert len(oci_local.job_runs()) == 1
+
+
+def test_the_jobs_project_is_read_once_per_container(functions, oci_local):
+    function = functions(SPEC_ENV_VAR="SPEC_URI")  # a fresh container for this test
+    oci_local.put_spec(SPEC, flat())
+    for _ in range(3):
+        ok(function.invoke({"specLocation": oci_local.location(SPEC)}))
+    assert oci_local.operations().count("GetJob") <= 1
+    env = oci_local.create_bodies()[0]["jobConfigurationOverrideDetails"]["environmentVariables"]
+    assert env["SPEC_URI"] == oci_local.location(SPEC) and "NOTEPAD_YAML_URL" not in env
+
+
+def test_status_and_cancel(fn, oci_local, emulator):
+    oci_local.put_spec(SPEC, flat())
+    run_id = ok(fn.invoke({"specLocation": oci_local.location(SPEC)}))["jobRunId"]
+    status = ok(fn.invoke({"operation": "status", "jobRunId": run_id}))
+    assert status["operation"] == "status" and status["jobRunId"] == run_id
+    assert status["lifecycleState"] in ("ACCEPTED", "IN_PROGRESS")
+    assert status["terminal"] is False
+    assert status["specLocation"] == oci_local.location(SPEC)
+    assert set(status) >= {"lifecycleDetails", "timeStarted", "timeFinished", "specETag"}
+    cancel = ok(fn.invoke({"operation": "cancel", "jobRunId": run_id}))
+    assert cancel["operation"] == "cancel"
+    assert cancel["lifecycleState"] in ("CANCELING", "CANCELED")
+    emulator.set_run_outcome(run_id, "CANCELED")
+    final = ok(fn.invoke({"operation": "status", "jobRunId": run_id}))
+    assert final["lifecycleState"] == "CANCELED" and final["terminal"] is True
+    err = error(fn.invoke({"operation": "cancel", "jobRunId": run_id}), "Conflict")
+    assert "CANCELED" in err["message"]
+
+
+def test_status_of_a_run_of_another_job_is_not_found(fn, oci_local, emulator, rp_env):
+    import oci
+
+    signer = _signer(rp_env)
+    client = oci.data_science.DataScienceClient({}, signer=signer, service_endpoint=emulator.url)
+    other = client.create_job_run(oci.data_science.models.CreateJobRunDetails(
+        project_id=JOB_PROJECT, compartment_id=JOB_COMPARTMENT, job_id=OTHER_JOB_OCID)).data
+    for operation in ("status", "cancel"):
+        err = error(fn.invoke({"operation": operation, "jobRunId": other.id}), "NotFound")
+        assert err["field"] == "jobRunId"
+    unknown = "ocid1.datasciencejobrun.oc1.phx.amaaaaaadoesnotexist"
+    error(fn.invoke({"operation": "status", "jobRunId": unknown}), "NotFound")
+    assert "CancelJobRun" not in oci_local.operations()
+
+
+def _signer(rp_env):
+    import os
+
+    import oci
+
+    saved = {k: os.environ.get(k) for k in rp_env}
+    os.environ.update(rp_env)
+    try:
+        return oci.auth.signers.get_resource_principals_signer()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+# --- errors -------------------------------------------------------------------------
+
+def test_invalid_request(fn, oci_local):
+    err = error(fn.invoke({"specLocation": oci_local.location(SPEC), "specLocaton": "x"}),
+                "InvalidRequest")
+    assert err == {"code": "InvalidRequest", "status": 400, "message": "unknown field 'specLocaton'",
+                   "field": "specLocaton"}
+    assert oci_local.operations() == []
+
+
+def test_spec_not_found_for_missing_object_and_bucket(fn, oci_local):
+    error(fn.invoke({"specLocation": oci_local.location("missing.yaml")}), "SpecNotFound")
+    err = error(fn.invoke({"specLocation": "oci://nobucket@localns/a.yaml"}), "SpecNotFound")
+    assert err["status"] == 404 and err["field"] == "specLocation"
+    assert oci_local.job_runs() == []
+
+
+def test_spec_too_large_is_read_with_a_bounded_range(functions, oci_local):
+    function = functions(MAX_SPEC_BYTES="1000")
+    document = flat()
+    exact = document + b"#" * (1000 - len(document) - 1) + b"\n"
+    oci_local.put_spec("exact.yaml", exact)
+    oci_local.put_spec("big.yaml", exact + b"#" * 5_000_000)
+    ok(function.invoke({"specLocation": oci_local.location("exact.yaml")}))
+    err = error(function.invoke({"specLocation": oci_local.location("big.yaml")}),
+                "SpecTooLarge")
+    assert err["status"] == 413 and "1000 bytes" in err["message"]
+    assert len(oci_local.job_runs()) == 1
+    big_reads = [r for r in oci_local.emulator.requests() if r["operation"] == "GetObject"]
+    assert all(r.get("responseBytes", 0) <= 1001 for r in big_reads)
+
+
+def test_invalid_spec_is_refused_with_its_field(fn, oci_local):
+    oci_local.put_spec(SPEC, b"noteBook: no\n")
+    err = error(fn.invoke({"specLocation": oci_local.location(SPEC)}), "InvalidSpec")
+    assert err == {"code": "InvalidSpec", "status": 422,
+                   "message": "spec.noteBook: expected a string, got boolean",
+                   "field": "noteBook"}
+    assert oci_local.job_runs() == []
+
+
+def test_spec_location_not_allowed_is_checked_before_any_call(functions, oci_local):
+    function = functions(SPEC_ALLOWLIST="oci://specs@localns/notebooks/")
+    oci_local.put_spec(SPEC, flat())
+    oci_local.put_spec("elsewhere/a.yaml", flat())
+    err = error(function.invoke({"specLocation": oci_local.location("elsewhere/a.yaml")}),
+                "SpecLocationNotAllowed")
+    assert err["status"] == 403
+    assert oci_local.operations() == []
+    ok(function.invoke({"specLocation": oci_local.location(SPEC)}))
+
+
+@pytest.mark.parametrize("config, field", [({"JOB_OCID": None}, "JOB_OCID"),
+                                           ({"JOB_OCID": "not-an-ocid"}, "JOB_OCID"),
+                                           ({"MAX_SPEC_BYTES": "big"}, "MAX_SPEC_BYTES")])
+def test_configuration_error_for_every_call(functions, oci_local, config, field):
+    function = functions(**config)
+    for body in ({"specLocation": oci_local.location(SPEC)}, {"bad": 1}, b"",
+                 {"operation": "status", "jobRunId": "x"}):
+        err = error(function.invoke(body), "ConfigurationError")
+        assert err["field"] == field and err["status"] == 500
+    assert oci_local.operations() == []
+
+
+def test_missing_job_is_a_configuration_error(functions, oci_local):
+    function = functions(JOB_OCID="ocid1.datasciencejob.oc1.phx.amaaaaaamissingjob")
+    oci_local.put_spec(SPEC, flat())
+    err = error(function.invoke({"specLocation": oci_local.location(SPEC)}),
+                "ConfigurationError")
+    assert "JOB_OCID" in err["message"]
+
+
+def test_error_status_502_for_direct_callers_that_want_a_failure(functions, oci_local):
+    function = functions(ERROR_STATUS="502")
+    error(function.invoke({"specLocation": oci_local.location("missing.yaml")}), "SpecNotFound",
+          status=502)
+
+
+def test_responses_are_always_json_never_a_repr(fn, oci_local):
+    oci_local.put_spec(SPEC, flat())
+    for body in (b"", b"\xff", b"[]", b"{}", json.dumps({"specLocation": 1}).encode(),
+                 {"specLocation": oci_local.location(SPEC)}):
+        result = fn.invoke(body)
+        assert result.headers["content-type"] == "application/json"
+        parsed = json.loads(result.body)
+        assert isinstance(parsed, dict) and "ok" in parsed
+        assert not result.body.startswith(b"{'")
+
+
+def test_logs_hold_one_line_per_call_and_no_secrets(functions, oci_local, rp_env):
+    function = functions(FN_LOG_PROBE="1")  # its own container, so its own stderr
+    secret_value = "TOP-SECRET-SPEC-VALUE"
+    oci_local.put_spec(SPEC, flat(f"notes: {secret_value}\n"))
+    key = "caller-key-7"
+    result = ok(function.invoke({"specLocation": oci_local.location(SPEC),
+                                 "idempotencyKey": key}, call_id="LOGCALL1"))
+    stderr = function.stderr()
+    lines = [line for line in stderr.splitlines() if "jobrun_launcher" in line]
+    assert len(lines) == 1
+    fields = json.loads(lines[0].split(" - INFO - ", 1)[1])
+    token = retry_token(JOB_OCID, idempotency_key=key)
+    assert fields == {"callId": "LOGCALL1", "trigger": "direct", "operation": "run",
+                      "specLocation": oci_local.location(SPEC), "jobRunId": result["jobRunId"],
+                      "retryTokenPrefix": token[:12], "outcome": "ok",
+                      "durationMs": fields["durationMs"]}
+    rpst = Path(rp_env["OCI_RESOURCE_PRINCIPAL_RPST"]).read_text()
+    private_key = Path(rp_env["OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM"]).read_text()
+    for secret in (secret_value, token, rpst, private_key.splitlines()[1], key,
+                   "/n/localns/b/specs/o/", "noteBook"):
+        assert secret not in stderr, secret
