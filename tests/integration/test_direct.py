@@ -259,8 +259,9 @@ def test_spec_too_large_is_read_with_a_bounded_range(functions, oci_local):
                 "SpecTooLarge")
     assert err["status"] == 413 and "1000 bytes" in err["message"]
     assert len(oci_local.job_runs()) == 1
-    big_reads = [r for r in oci_local.emulator.requests() if r["operation"] == "GetObject"]
-    assert all(r.get("responseBytes", 0) <= 1001 for r in big_reads)
+    reads = [r for r in oci_local.emulator.requests() if r["operation"] == "GetObject"]
+    assert [r["range"] for r in reads] == ["bytes=0-1000", "bytes=0-1000"]
+    assert [r["responseBytes"] for r in reads] == [1000, 1001]  # never the 5 MB object
 
 
 def test_invalid_spec_is_refused_with_its_field(fn, oci_local):

@@ -1,0 +1,59 @@
+"""Fixtures: a trusted issuer, resource-principal env, a running emulator and SDK clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import oci
+import pytest
+from localoci_testkit import BUCKET, COMPARTMENT, JOB, NAMESPACE, NO_RETRIES
+
+from localoci import Emulator, Issuer, write_resource_principal
+
+
+@pytest.fixture(scope="session")
+def issuer() -> Issuer:
+    return Issuer.generate()
+
+
+@pytest.fixture
+def rp_dir(tmp_path: Path) -> Path:
+    return tmp_path / "oci-credentials"
+
+
+@pytest.fixture
+def rp_env(issuer: Issuer, rp_dir: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    env = write_resource_principal(rp_dir, issuer)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+@pytest.fixture
+def emulator(issuer: Issuer) -> Iterator[Emulator]:
+    with Emulator(
+        issuer.public_pem, jobs=[JOB], accepted_seconds=0.2, run_seconds=0.4, cancel_seconds=0.5
+    ) as running:
+        running.create_bucket(NAMESPACE, BUCKET, COMPARTMENT)
+        yield running
+
+
+@pytest.fixture
+def signer(rp_env: dict[str, str]) -> Any:
+    return oci.auth.signers.get_resource_principals_signer()
+
+
+@pytest.fixture
+def object_storage(emulator: Emulator, signer: Any) -> oci.object_storage.ObjectStorageClient:
+    return oci.object_storage.ObjectStorageClient(
+        {}, signer=signer, service_endpoint=emulator.url, **NO_RETRIES
+    )
+
+
+@pytest.fixture
+def data_science(emulator: Emulator, signer: Any) -> oci.data_science.DataScienceClient:
+    return oci.data_science.DataScienceClient(
+        {}, signer=signer, service_endpoint=emulator.url, **NO_RETRIES
+    )
