@@ -61,16 +61,20 @@ def default_display_name(request: LaunchRequest) -> str:
     return (stem if ext.lower() in (".yaml", ".yml") and stem else name)[:MAX_DISPLAY_NAME]
 
 
+def check_overrides(settings: Settings, request: LaunchRequest) -> None:
+    """Refuse request variables the launcher sets itself (before any OCI call)."""
+    for name, _ in request.overrides.environment_variables:
+        if name in (settings.spec_env_var, ETAG_ENV_VAR):
+            raise InvalidRequest(f"environmentVariables: {name} is set by the launcher and "
+                                 "can't be overridden", field="environmentVariables")
+
+
 def plan_job_run(settings: Settings, request: LaunchRequest, spec: JobSpec, etag: str,
                  job: JobInfo | None) -> models.CreateJobRunDetails:
     """Build the CreateJobRunDetails for ``request``; raise InvalidRequest/InvalidSpec."""
+    check_overrides(settings, request)
     overrides = request.overrides
-    ours = {settings.spec_env_var: request.spec_location.uri, ETAG_ENV_VAR: etag}
-    for name, _ in overrides.environment_variables:
-        if name in ours:
-            raise InvalidRequest(f"environmentVariables: {name} is set by the launcher and "
-                                 "can't be overridden", field="environmentVariables")
-    env = dict(ours)
+    env = {settings.spec_env_var: request.spec_location.uri, ETAG_ENV_VAR: etag}
     env.update(spec.environment)
     env.update(overrides.environment_variables)
     if env_size(env.items()) > MAX_ENV_TOTAL:

@@ -25,7 +25,14 @@ from .errors import (
     TooManyActiveRuns,
     UpstreamError,
 )
-from .plan import JobInfo, needs_job_info, plan_job_run, retry_token, to_wire
+from .plan import (
+    JobInfo,
+    check_overrides,
+    needs_job_info,
+    plan_job_run,
+    retry_token,
+    to_wire,
+)
 from .request import LaunchRequest
 from .spec import ETAG_ENV_VAR, parse_spec
 
@@ -73,6 +80,7 @@ class Launcher:
         if location.region and self.clients.region and location.region != self.clients.region:
             raise InvalidRequest(f"the spec URL is in {location.region}, but the function runs "
                                  f"in {self.clients.region}", field="specLocation")
+        check_overrides(self.settings, request)
         data, etag = self._read_spec(request, info)
         spec = parse_spec(data, max_bytes=self.settings.max_spec_bytes,
                           spec_env_var=self.settings.spec_env_var)
