@@ -1,0 +1,66 @@
+output "function_id" {
+  description = "OCID of the launcher function (oci fn function invoke --function-id …)."
+  value       = oci_functions_function.launcher.id
+}
+
+output "function_invoke_endpoint" {
+  description = "Base invoke endpoint of the function (for SDKs and `oci fn function invoke`)."
+  value       = oci_functions_function.launcher.invoke_endpoint
+}
+
+output "function_invoke_url" {
+  description = "Full invoke URL for hand-built signed calls (the Data Integration REST task uses it)."
+  value       = local.function_invoke_url
+}
+
+output "api_runs_url" {
+  description = "POST here to start a run (API Gateway); GET/DELETE <url>/{jobRunId} for status/cancel, POST <url>/validate to validate. null without a gateway."
+  value       = local.api_gateway_enabled ? "${oci_apigateway_deployment.launcher[0].endpoint}/runs" : null
+}
+
+output "api_authentication" {
+  description = "How the API deployment authenticates callers."
+  value       = local.api_gateway_enabled ? (local.api_auth_enabled ? "JWT (issuer ${var.api_auth_issuer})" : "ANONYMOUS: restrict access with a PRIVATE endpoint and NSGs") : null
+}
+
+output "di_task_key" {
+  description = "Key of the Data Integration REST task (publish it to an application to run or schedule it). null without a workspace."
+  value       = local.di_enabled ? oci_dataintegration_workspace_task.run_job[0].key : null
+}
+
+output "di_conditions" {
+  description = "Poll and success conditions of the REST task, to compare with (or paste into) the task in the console. null without a workspace."
+  value = local.di_enabled ? {
+    poll    = local.di_poll_condition
+    success = local.di_success_condition
+    cancel  = "POST ${local.job_run_url}/actions/cancelJobRun"
+  } : null
+}
+
+output "spec_bucket" {
+  description = "Upload specs here (*.yaml / *.yml under spec_prefix) to start runs through the Events rule."
+  value       = "oci://${oci_objectstorage_bucket.specs.name}@${local.namespace}/${var.spec_prefix}"
+}
+
+output "spec_allowlist" {
+  description = "SPEC_ALLOWLIST configured on the function."
+  value       = local.spec_allowlist
+}
+
+output "events_rule_id" {
+  description = "OCID of the Events rule (its metrics show failed deliveries)."
+  value       = oci_events_rule.spec_uploaded.id
+}
+
+output "dynamic_groups" {
+  description = "Dynamic groups created for the function and for the job runs."
+  value = {
+    function = oci_identity_dynamic_group.function.name
+    job_run  = oci_identity_dynamic_group.job_run.name
+  }
+}
+
+output "function_log_id" {
+  description = "OCID of the function's invoke log. null when disabled."
+  value       = var.enable_function_log ? oci_logging_log.function_invoke[0].id : null
+}

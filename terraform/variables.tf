@@ -1,0 +1,528 @@
+# Inputs of the job-run launcher stack. Names follow Resource Manager conventions
+# (tenancy_ocid, compartment_ocid and region are prefilled there). Optional OCIDs use ""
+# for "not given"; the resolved values live in locals (main.tf).
+
+# ---------------------------------------------------------------------------- placement
+
+variable "tenancy_ocid" {
+  description = "OCID of the tenancy. Dynamic groups are created in it (they always live in the tenancy)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^ocid1\\.tenancy\\.oc[0-9]+\\.[a-z0-9-]*\\.[a-z0-9]+$", var.tenancy_ocid))
+    error_message = "tenancy_ocid must be a tenancy OCID (ocid1.tenancy.oc1..…)."
+  }
+}
+
+variable "region" {
+  description = "Region to deploy into, e.g. eu-frankfurt-1. Authentication is taken from the environment, never from variables."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2,}-[a-z]+-[0-9]+$", var.region))
+    error_message = "region must be a region identifier such as eu-frankfurt-1."
+  }
+}
+
+variable "home_region" {
+  description = "The tenancy's home region (IAM writes must go there). Empty: same as region."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.home_region == "" || can(regex("^[a-z]{2,}-[a-z]+-[0-9]+$", var.home_region))
+    error_message = "home_region must be empty or a region identifier such as us-ashburn-1."
+  }
+}
+
+variable "compartment_ocid" {
+  description = "Compartment for the function, its application, the spec bucket, the Events rule, the API gateway and the logs."
+  type        = string
+
+  validation {
+    condition     = can(regex("^ocid1\\.(compartment|tenancy)\\.oc[0-9]+\\.[a-z0-9-]*\\.[a-z0-9]+$", var.compartment_ocid))
+    error_message = "compartment_ocid must be a compartment (or tenancy) OCID."
+  }
+}
+
+variable "policy_compartment_ocid" {
+  description = "Compartment the IAM policies are attached to. It must be a common ancestor of every compartment the statements name (compartment_ocid, job, output bucket, repository, log group). Empty: compartment_ocid."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.policy_compartment_ocid == "" || can(regex("^ocid1\\.(compartment|tenancy)\\.oc[0-9]+\\.[a-z0-9-]*\\.[a-z0-9]+$", var.policy_compartment_ocid))
+    error_message = "policy_compartment_ocid must be empty or a compartment (or tenancy) OCID."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of every display name, dynamic group and policy name created by this stack."
+  type        = string
+  default     = "jobrun-launcher"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-40 characters: lower-case letters, digits and '-', starting with a letter."
+  }
+}
+
+variable "freeform_tags" {
+  description = "Extra freeform tags for every taggable resource."
+  type        = map(string)
+  default     = {}
+}
+
+# ---------------------------------------------------------------------------- function
+
+variable "function_subnet_id" {
+  description = "Existing subnet (regional, private recommended) for the Functions application. It needs a route to Object Storage and Data Science: a service gateway (All <region> Services) or a NAT gateway."
+  type        = string
+
+  validation {
+    condition     = can(regex("^ocid1\\.subnet\\.oc[0-9]+\\.[a-z0-9-]*\\.[a-z0-9]+$", var.function_subnet_id))
+    error_message = "function_subnet_id must be a subnet OCID (ocid1.subnet.…)."
+  }
+}
+
+variable "function_nsg_ids" {
+  description = "Network security groups for the Functions application (optional)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.function_nsg_ids : can(regex("^ocid1\\.networksecuritygroup\\.oc[0-9]+\\.[a-z0-9-]*\\.[a-z0-9]+$", id))])
+    error_message = "function_nsg_ids must contain network security group OCIDs only."
+  }
+}
+
+variable "function_shape" {
+  description = "Processor architecture of the Functions application; it must match the image (fn build on Apple silicon makes ARM images)."
+  type        = string
+  default     = "GENERIC_X86"
+
+  validation {
+    condition     = contains(["GENERIC_X86", "GENERIC_ARM", "GENERIC_X86_ARM"], var.function_shape)
+    error_message = "function_shape must be GENERIC_X86, GENERIC_ARM or GENERIC_X86_ARM."
+  }
+}
+
+variable "function_image" {
+  description = "Function image in OCIR, e.g. fra.ocir.io/<namespace>/jobrun-launcher/launcher:0.1.0 (push it before apply: the function can't be created without it)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^([a-z0-9-]+\\.ocir\\.io|ocir\\.[a-z0-9-]+\\.oci\\.oraclecloud\\.com)/[a-z0-9-]+/[a-z0-9._/-]+(:[A-Za-z0-9._-]+(@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$", var.function_image))
+    error_message = "function_image must be an OCIR image reference <region-key>.ocir.io/<namespace>/<repo>:<tag> (or @sha256:<digest>)."
+  }
+}
+
+variable "function_memory_in_mbs" {
+  description = "Function memory in MB. 256 is the documented default: the process with the OCI SDK loaded measures 60-90 MB, so 128 leaves little headroom."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = contains([128, 256, 512, 1024, 2048, 3072], var.function_memory_in_mbs)
+    error_message = "function_memory_in_mbs must be one of 128, 256, 512, 1024, 2048, 3072."
+  }
+}
+
+variable "function_timeout_in_seconds" {
+  description = "Function timeout in seconds (5-300). 60 is the documented default: the function answers before Fn-Deadline and retries Data Science throttling within that budget."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.function_timeout_in_seconds >= 5 && var.function_timeout_in_seconds <= 300 && floor(var.function_timeout_in_seconds) == var.function_timeout_in_seconds
+    error_message = "function_timeout_in_seconds must be a whole number between 5 and 300."
+  }
+}
+
+variable "create_container_repository" {
+  description = "Create a private OCIR repository for the function image. Off by default: `fn deploy` / `docker push` creates one on first push."
+  type        = bool
+  default     = false
+}
+
+variable "container_repository_name" {
+  description = "Name of the OCIR repository to create (with create_container_repository). Empty: <name_prefix>/launcher."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.container_repository_name == "" || can(regex("^[a-z0-9][a-z0-9._/-]{0,254}$", var.container_repository_name))
+    error_message = "container_repository_name must be lower-case letters, digits, '.', '_', '-' and '/'."
+  }
+}
+
+# ---------------------------------------------------------------------------- the job
+
+variable "job_ocid" {
+  description = "The prebuilt BYOC Data Science job every run is created from (function config JOB_OCID)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^ocid1\\.datasciencejob\\.oc[0-9]+\\.[a-z0-9-]*\\.[a-z0-9]+$", var.job_ocid))
+    error_message = "job_ocid must be a Data Science job OCID (ocid1.datasciencejob.…)."
+  }
+}
+
+variable "job_compartment_id" {
+  description = "Compartment of the job, its project and the job runs it creates. Empty: compartment_ocid."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.job_compartment_id == "" || can(regex("^ocid1\\.(compartment|tenancy)\\.oc[0-9]+\\.[a-z0-9-]*\\.[a-z0-9]+$", var.job_compartment_id))
+    error_message = "job_compartment_id must be empty or a compartment OCID."
+  }
+}
+
+variable "job_log_group_id" {
+  description = "Log group the specs name (logGroupId) for job-run logs. When given, the function may auto-create logs in it (manage log-groups + use log-content in its compartment). Empty: no log auto-creation grant."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.job_log_group_id == "" || can(regex("^ocid1\\.loggroup\\.oc[0-9]+\\.[a-z0-9-]*\\.[a-z0-9]+$", var.job_log_group_id))
+    error_message = "job_log_group_id must be empty or a log group OCID (ocid1.loggroup.…)."
+  }
+}
+
+variable "repository_compartment_id" {
+  description = "Compartment of the OCIR repository holding the BYOC job image (job runs need read repos there). Empty: compartment_ocid. Never widened to the tenancy."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.repository_compartment_id == "" || can(regex("^ocid1\\.(compartment|tenancy)\\.oc[0-9]+\\.[a-z0-9-]*\\.[a-z0-9]+$", var.repository_compartment_id))
+    error_message = "repository_compartment_id must be empty or a compartment OCID."
+  }
+}
+
+variable "output_bucket_name" {
+  description = "Existing bucket the job runs write their results to (outputFolder / outputUri)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]{1,256}$", var.output_bucket_name))
+    error_message = "output_bucket_name must be a bucket name (letters, digits, '.', '_', '-')."
+  }
+}
+
+variable "output_bucket_compartment_id" {
+  description = "Compartment of the output bucket. Empty: compartment_ocid."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.output_bucket_compartment_id == "" || can(regex("^ocid1\\.(compartment|tenancy)\\.oc[0-9]+\\.[a-z0-9-]*\\.[a-z0-9]+$", var.output_bucket_compartment_id))
+    error_message = "output_bucket_compartment_id must be empty or a compartment OCID."
+  }
+}
+
+# ---------------------------------------------------------------------------- specs
+
+variable "spec_bucket_name" {
+  description = "Name of the spec bucket this stack creates (object events on). Specs are uploaded here."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]{1,256}$", var.spec_bucket_name))
+    error_message = "spec_bucket_name must be a bucket name (letters, digits, '.', '_', '-')."
+  }
+}
+
+variable "spec_prefix" {
+  description = "Object-name prefix specs live under, e.g. \"specs/\" (empty: the whole bucket). Used in SPEC_ALLOWLIST and the Events rule."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.spec_prefix == "" || can(regex("^[^*\\s][^*]*/$", var.spec_prefix))
+    error_message = "spec_prefix must be empty or end with '/', and contain no '*'."
+  }
+}
+
+variable "spec_bucket_versioning" {
+  description = "Keep previous versions of overwritten specs (the run records the eTag it read)."
+  type        = bool
+  default     = true
+}
+
+variable "spec_bucket_kms_key_id" {
+  description = "Vault key to encrypt the spec bucket with (optional; Oracle-managed keys otherwise). Object Storage needs a policy to use the key."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.spec_bucket_kms_key_id == "" || can(regex("^ocid1\\.key\\.oc[0-9]+\\.[a-z0-9-]*\\.[a-z0-9-]+$", var.spec_bucket_kms_key_id))
+    error_message = "spec_bucket_kms_key_id must be empty or a Vault key OCID (ocid1.key.…)."
+  }
+}
+
+variable "spec_allowlist" {
+  description = "Function config SPEC_ALLOWLIST: comma-separated oci://bucket@namespace/prefix entries. Empty: derived from the spec bucket, oci://<spec_bucket_name>@<namespace>/<spec_prefix>."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.spec_allowlist == "" || alltrue([for e in split(",", var.spec_allowlist) : can(regex("^oci://[A-Za-z0-9._-]+@[a-z0-9-]+(/.*)?$", trimspace(e)))])
+    error_message = "spec_allowlist entries must look like oci://bucket@namespace/prefix."
+  }
+}
+
+variable "spec_env_var" {
+  description = "Function config SPEC_ENV_VAR: environment variable through which the job run receives the spec location (the seed container reads NOTEPAD_YAML_URL)."
+  type        = string
+  default     = "NOTEPAD_YAML_URL"
+
+  validation {
+    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]*$", var.spec_env_var))
+    error_message = "spec_env_var must be an environment variable name."
+  }
+}
+
+variable "max_spec_bytes" {
+  description = "Function config MAX_SPEC_BYTES: larger specs are refused (1 - 1048576)."
+  type        = number
+  default     = 65536
+
+  validation {
+    condition     = var.max_spec_bytes >= 1 && var.max_spec_bytes <= 1048576 && floor(var.max_spec_bytes) == var.max_spec_bytes
+    error_message = "max_spec_bytes must be a whole number between 1 and 1048576."
+  }
+}
+
+variable "max_active_runs" {
+  description = "Function config MAX_ACTIVE_RUNS: cap on the job's ACCEPTED/IN_PROGRESS/NEEDS_ATTENTION runs (1 - 10000). null: not set, no cap."
+  type        = number
+  default     = null
+
+  validation {
+    condition = (
+      coalesce(var.max_active_runs, 1) >= 1 &&
+      coalesce(var.max_active_runs, 1) <= 10000 &&
+      floor(coalesce(var.max_active_runs, 1)) == coalesce(var.max_active_runs, 1)
+    )
+    error_message = "max_active_runs must be null or a whole number between 1 and 10000."
+  }
+}
+
+variable "error_status" {
+  description = "Function config ERROR_STATUS: status of a failed direct invocation, 200 (body says ok:false; Data Integration and Events see the details) or 502."
+  type        = number
+  default     = 200
+
+  validation {
+    condition     = contains([200, 502], var.error_status)
+    error_message = "error_status must be 200 or 502."
+  }
+}
+
+# ---------------------------------------------------------------------------- logging
+
+variable "enable_function_log" {
+  description = "Create a service log (functions / invoke) for the application's stdout/stderr."
+  type        = bool
+  default     = true
+}
+
+variable "function_log_group_id" {
+  description = "Existing log group for the function log. Empty: a log group <name_prefix>-logs is created."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.function_log_group_id == "" || can(regex("^ocid1\\.loggroup\\.oc[0-9]+\\.[a-z0-9-]*\\.[a-z0-9]+$", var.function_log_group_id))
+    error_message = "function_log_group_id must be empty or a log group OCID."
+  }
+}
+
+variable "function_log_retention_days" {
+  description = "Retention of the function log in days (30-180, a multiple of 30)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([30, 60, 90, 120, 150, 180], var.function_log_retention_days)
+    error_message = "function_log_retention_days must be 30, 60, 90, 120, 150 or 180."
+  }
+}
+
+# ---------------------------------------------------------------------------- API Gateway
+
+variable "api_gateway_subnet_id" {
+  description = "Existing subnet for the API gateway. Empty: no gateway, deployment or gateway policy is created."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.api_gateway_subnet_id == "" || can(regex("^ocid1\\.subnet\\.oc[0-9]+\\.[a-z0-9-]*\\.[a-z0-9]+$", var.api_gateway_subnet_id))
+    error_message = "api_gateway_subnet_id must be empty or a subnet OCID."
+  }
+}
+
+variable "api_gateway_endpoint_type" {
+  description = "PRIVATE (default: reachable only inside the VCN) or PUBLIC. A PUBLIC gateway without api_auth_* is open to anyone who can reach it."
+  type        = string
+  default     = "PRIVATE"
+
+  validation {
+    condition     = contains(["PRIVATE", "PUBLIC"], var.api_gateway_endpoint_type)
+    error_message = "api_gateway_endpoint_type must be PRIVATE or PUBLIC."
+  }
+}
+
+variable "api_gateway_nsg_ids" {
+  description = "Network security groups for the gateway (optional) — the way to restrict an anonymous deployment to known clients."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.api_gateway_nsg_ids : can(regex("^ocid1\\.networksecuritygroup\\.oc[0-9]+\\.[a-z0-9-]*\\.[a-z0-9]+$", id))])
+    error_message = "api_gateway_nsg_ids must contain network security group OCIDs only."
+  }
+}
+
+variable "api_path_prefix" {
+  description = "Path prefix of the deployment; routes are <prefix>/runs, <prefix>/runs/validate and <prefix>/runs/{jobRunId}."
+  type        = string
+  default     = "/v1"
+
+  validation {
+    condition     = can(regex("^/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*$", var.api_path_prefix))
+    error_message = "api_path_prefix must start with '/' and not end with '/', e.g. /v1."
+  }
+}
+
+variable "api_rate_limit_per_second" {
+  description = "Deployment rate limit in requests per second (each run request creates a job run: keep it low)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.api_rate_limit_per_second >= 1 && var.api_rate_limit_per_second <= 10000 && floor(var.api_rate_limit_per_second) == var.api_rate_limit_per_second
+    error_message = "api_rate_limit_per_second must be a whole number between 1 and 10000."
+  }
+}
+
+variable "api_rate_limit_key" {
+  description = "Rate limit per CLIENT_IP or TOTAL for the deployment."
+  type        = string
+  default     = "CLIENT_IP"
+
+  validation {
+    condition     = contains(["CLIENT_IP", "TOTAL"], var.api_rate_limit_key)
+    error_message = "api_rate_limit_key must be CLIENT_IP or TOTAL."
+  }
+}
+
+variable "api_auth_issuer" {
+  description = "JWT/OIDC issuer (iss) accepted by the deployment, e.g. https://idcs-<id>.identity.oraclecloud.com/. Set api_auth_issuer, api_auth_audience and api_auth_jwks_uri together; all empty = anonymous deployment."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.api_auth_issuer == "" || can(regex("^https://", var.api_auth_issuer))
+    error_message = "api_auth_issuer must be empty or an https:// URL."
+  }
+}
+
+variable "api_auth_audience" {
+  description = "JWT audience (aud) the deployment requires."
+  type        = string
+  default     = ""
+}
+
+variable "api_auth_jwks_uri" {
+  description = "JWKS URL of the issuer (the jwks_uri of its OIDC discovery document, e.g. https://idcs-<id>.identity.oraclecloud.com/admin/v1/SigningCert/jwk)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.api_auth_jwks_uri == "" || can(regex("^https://", var.api_auth_jwks_uri))
+    error_message = "api_auth_jwks_uri must be empty or an https:// URL."
+  }
+}
+
+# ---------------------------------------------------------------------------- Data Integration
+
+variable "di_workspace_id" {
+  description = "Existing Data Integration workspace to create the REST task in. Empty: nothing Data Integration related is created."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.di_workspace_id == "" || can(regex("^ocid1\\.disworkspace\\.oc[0-9]+\\.[a-z0-9-]*\\.[a-z0-9]+$", var.di_workspace_id))
+    error_message = "di_workspace_id must be empty or a Data Integration workspace OCID (ocid1.disworkspace.…)."
+  }
+}
+
+variable "di_project_key" {
+  description = "Key of the Data Integration project (or folder) the task is saved in (registry aggregator key). Required with di_workspace_id."
+  type        = string
+  default     = ""
+}
+
+variable "di_task_name" {
+  description = "Name of the Data Integration REST task."
+  type        = string
+  default     = "Run Data Science job from spec"
+}
+
+variable "di_task_identifier" {
+  description = "Identifier of the REST task (upper-case letters, digits, '_'; can't be changed after creation)."
+  type        = string
+  default     = "RUN_DATA_SCIENCE_JOB_FROM_SPEC"
+
+  validation {
+    condition     = can(regex("^[A-Z_][A-Z0-9_]{0,254}$", var.di_task_identifier))
+    error_message = "di_task_identifier must be upper-case letters, digits and '_', starting with a letter or '_'."
+  }
+}
+
+variable "di_default_spec_location" {
+  description = "Default of the task's SPEC_LOCATION parameter (override it per run). Empty: oci://<spec_bucket_name>@<namespace>/<spec_prefix>job.yaml."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.di_default_spec_location == "" || can(regex("^oci://[A-Za-z0-9._-]+@[a-z0-9-]+/.+$", var.di_default_spec_location))
+    error_message = "di_default_spec_location must be empty or oci://bucket@namespace/object."
+  }
+}
+
+variable "di_idempotency_key_default" {
+  description = "Default of the task's IDEMPOTENCY_KEY parameter, sent as idempotencyKey. A key reused within 24 h returns the first run instead of creating one, so it must differ per logical run: the default is Data Integration's per-run system parameter."
+  type        = string
+  default     = "$${SYS.TASK_RUN_KEY}"
+
+  validation {
+    condition     = length(var.di_idempotency_key_default) > 0 && length(var.di_idempotency_key_default) <= 255
+    error_message = "di_idempotency_key_default must be 1-255 characters."
+  }
+}
+
+variable "di_poll_interval_seconds" {
+  description = "How often the task polls the job run (seconds)."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.di_poll_interval_seconds >= 10 && var.di_poll_interval_seconds <= 3600 && floor(var.di_poll_interval_seconds) == var.di_poll_interval_seconds
+    error_message = "di_poll_interval_seconds must be a whole number between 10 and 3600."
+  }
+}
+
+variable "di_poll_max_duration_seconds" {
+  description = "How long the task waits for the job run before giving up (seconds); keep it above the job's maximum runtime."
+  type        = number
+  default     = 21600
+
+  validation {
+    condition     = var.di_poll_max_duration_seconds >= 60 && var.di_poll_max_duration_seconds <= 604800 && floor(var.di_poll_max_duration_seconds) == var.di_poll_max_duration_seconds
+    error_message = "di_poll_max_duration_seconds must be a whole number between 60 and 604800 (7 days)."
+  }
+}
