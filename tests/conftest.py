@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from localoci import Emulator, Issuer, write_resource_principal
@@ -28,6 +30,22 @@ JOBS = [
     {"id": OTHER_JOB_OCID, "projectId": JOB_PROJECT, "compartmentId": JOB_COMPARTMENT,
      "displayName": "someone-elses-job"},
 ]
+
+
+def resource_principal_signer(rp_env: dict[str, str]):
+    """A real RP v2.2 signer built from ``rp_env`` (for tests acting as another caller)."""
+    import oci
+
+    saved = {key: os.environ.get(key) for key in rp_env}
+    os.environ.update(rp_env)
+    try:
+        return oci.auth.signers.get_resource_principals_signer()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,13 @@ from urllib.parse import quote
 import pytest
 
 from func.plan import retry_token
-from tests.conftest import JOB_COMPARTMENT, JOB_OCID, JOB_PROJECT, OTHER_JOB_OCID
+from tests.conftest import (
+    JOB_COMPARTMENT,
+    JOB_OCID,
+    JOB_PROJECT,
+    OTHER_JOB_OCID,
+    resource_principal_signer,
+)
 from tests.helpers import load_event
 from tests.spec_cases import COMPARTMENT, LOG_GROUP, PROJECT, flat
 
@@ -202,7 +208,7 @@ def test_status_and_cancel(fn, oci_local, emulator):
 def test_status_of_a_run_of_another_job_is_not_found(fn, oci_local, emulator, rp_env):
     import oci
 
-    signer = _signer(rp_env)
+    signer = resource_principal_signer(rp_env)
     client = oci.data_science.DataScienceClient({}, signer=signer, service_endpoint=emulator.url)
     other = client.create_job_run(oci.data_science.models.CreateJobRunDetails(
         project_id=JOB_PROJECT, compartment_id=JOB_COMPARTMENT, job_id=OTHER_JOB_OCID)).data
@@ -214,30 +220,13 @@ def test_status_of_a_run_of_another_job_is_not_found(fn, oci_local, emulator, rp
     assert "CancelJobRun" not in oci_local.operations()
 
 
-def _signer(rp_env):
-    import os
-
-    import oci
-
-    saved = {k: os.environ.get(k) for k in rp_env}
-    os.environ.update(rp_env)
-    try:
-        return oci.auth.signers.get_resource_principals_signer()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 # --- errors -------------------------------------------------------------------------
 
 def test_invalid_request(fn, oci_local):
     err = error(fn.invoke({"specLocation": oci_local.location(SPEC), "specLocaton": "x"}),
                 "InvalidRequest")
-    assert err == {"code": "InvalidRequest", "status": 400, "message": "unknown field 'specLocaton'",
-                   "field": "specLocaton"}
+    assert err == {"code": "InvalidRequest", "status": 400,
+                   "message": "unknown field 'specLocaton'", "field": "specLocaton"}
     assert oci_local.operations() == []
 
 

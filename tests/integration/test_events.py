@@ -14,8 +14,8 @@ from tests.integration.test_direct import error, ok
 from tests.spec_cases import flat
 
 
-def upload_event(oci_local, name: str, data: bytes, template: str = "objectstorage-createobject.json",
-                 event_type: str | None = None) -> dict:
+def upload_event(oci_local, name: str, data: bytes,
+                 template: str = "objectstorage-createobject.json") -> dict:
     """Store the object, then build the event OCI would deliver for that upload."""
     etag = oci_local.put_spec(name, data)
     event = copy.deepcopy(load_event(template))
@@ -23,8 +23,6 @@ def upload_event(oci_local, name: str, data: bytes, template: str = "objectstora
     payload["resourceName"] = name
     payload["resourceId"] = f"/n/{NAMESPACE}/b/{BUCKET}/o/{name}"
     payload["additionalDetails"].update(namespace=NAMESPACE, bucketName=BUCKET, eTag=etag)
-    if event_type:
-        event["eventType" if "eventType" in event else "type"] = event_type
     return event
 
 

@@ -43,7 +43,7 @@ def test_lint_reports_every_case_the_function_refuses(linted, case):
     lines = [line for line in result.stdout.splitlines()
              if line.startswith(f"{paths[case.name]}: ")]
     assert lines, f"no line for {case.name}"
-    file, field, message = lines[0].split(": ", 2)
+    _file, field, message = lines[0].split(": ", 2)
     assert field == (case.field or "-")
     assert case.fragment in message
 

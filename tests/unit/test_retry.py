@@ -21,7 +21,7 @@ class Clock:
 
 
 class FakeClient:
-    class base_client:  # noqa: N801 - mirrors the SDK attribute
+    class base_client:
         timeout = (10, 60)
 
 
@@ -114,7 +114,7 @@ def test_persistent_throttling_is_upstream_throttled_before_the_deadline():
 def test_persistent_5xx_is_upstream_error():
     clock = Clock()
     fn, calls = scripted(clock, [service_error(500, "InternalServerError")], cost=0.01)
-    with pytest.raises(UpstreamError, match="500 InternalServerError.*opc-request-id req-1"):
+    with pytest.raises(UpstreamError, match=r"500 InternalServerError.*opc-request-id req-1"):
         call(fn, client=FakeClient, deadline=Deadline(at=clock.now + 60, clock=clock),
              policy=policy(clock), service="S", operation="Op")
     assert len(calls) == RetryPolicy().max_attempts
@@ -123,7 +123,7 @@ def test_persistent_5xx_is_upstream_error():
 def test_timeouts_until_the_deadline_are_deadline_exceeded():
     clock = Clock()
     deadline = Deadline(at=clock.now + 6, clock=clock)
-    fn, calls = scripted(clock, [exceptions.RequestException("read timed out")], cost=1.0)
+    fn, _calls = scripted(clock, [exceptions.RequestException("read timed out")], cost=1.0)
     with pytest.raises(DeadlineExceeded):
         call(fn, client=FakeClient, deadline=deadline, policy=policy(clock), service="S",
              operation="Op")
@@ -141,7 +141,7 @@ def test_no_time_left_means_no_call():
 
 def test_retry_after_header_is_honoured():
     clock = Clock()
-    fn, calls = scripted(clock, [service_error(429, "x", {"retry-after": "2"}), "ok"])
+    fn, _calls = scripted(clock, [service_error(429, "x", {"retry-after": "2"}), "ok"])
     start = clock.now
     call(fn, client=FakeClient, deadline=Deadline(at=clock.now + 30, clock=clock),
          policy=policy(clock), service="S", operation="Op")
