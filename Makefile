@@ -41,7 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 fuzz: $(STAMP)
-	$(BIN)/pip install --quiet --disable-pip-version-check atheris==3.1.0
+	$(BIN)/pip install --quiet --disable-pip-version-check atheris==3.0.0
 	$(BIN)/python -m tests.fuzz $(FUZZ_ARGS)
 
 clean:

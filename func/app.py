@@ -20,6 +20,7 @@ from .errors import InternalError, LauncherError, MethodNotAllowed
 from .logs import call_line, log
 from .request import Ignored
 from .retry import Deadline, RetryPolicy
+from .service import CallInfo, Launcher
 from .triggers import RawCall, Route, normalise, trigger_of
 
 SUCCESS_STATUS = {"run": 202, "cancel": 202, "status": 200, "validate": 200}
@@ -44,13 +45,11 @@ class App:
         self._env = os.environ if env is None else env
         self._provider = provider or ClientProvider()
         self._policy = policy
-        self._launcher = None
+        self._launcher: Launcher | None = None
         self._settings: Settings | None = None
 
-    def _launcher_for(self, settings: Settings):
+    def _launcher_for(self, settings: Settings) -> Launcher:
         if self._launcher is None:
-            from .service import Launcher  # the SDK is imported on first use, not at start
-
             self._launcher = Launcher(settings, self._provider.get(settings), self._policy)
         return self._launcher
 
@@ -72,8 +71,6 @@ class App:
                                    "reason": request.reason})
             if request.spec_location is not None:
                 fields["specLocation"] = request.spec_location.uri
-            from .service import CallInfo
-
             info = CallInfo(call_id=call_id or uuid.uuid4().hex,
                             deadline=Deadline.from_header(deadline))
             try:

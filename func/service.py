@@ -201,8 +201,8 @@ class Launcher:
 
     def _status(self, request: LaunchRequest, info: CallInfo) -> dict:
         info.job_run_id = request.job_run_id
-        return {"operation": "status", **self._status_fields(self._get_run(request.job_run_id,
-                                                                            info))}
+        run = self._get_run(request.job_run_id, info)
+        return {"operation": "status", **self._status_fields(run)}
 
     def _cancel(self, request: LaunchRequest, info: CallInfo) -> dict:
         info.job_run_id = request.job_run_id
