@@ -64,6 +64,7 @@ class App:
             if settings is None:
                 settings = self._settings = Settings.from_env(self._env)
             request, route = normalise(call)
+            fields["trigger"] = request.trigger
             fields["operation"] = "ignored" if isinstance(request, Ignored) else request.operation
             if isinstance(request, Ignored):
                 fields["outcome"] = "ignored"

@@ -96,6 +96,10 @@ def test_event_body_never_reaches_the_log(functions, oci_local):
     function = functions(FN_LOG_PROBE="events")
     event = upload_event(oci_local, "notebooks/daily.yaml", flat())
     event["data"]["compartmentName"] = "SECRET-COMPARTMENT-NAME"
-    ok(function.invoke(json.dumps(event)))
-    assert "SECRET-COMPARTMENT-NAME" not in function.stderr()
-    assert event["eventID"] not in function.stderr()
+    body = ok(function.invoke(json.dumps(event)))
+    stderr = function.stderr()
+    assert "SECRET-COMPARTMENT-NAME" not in stderr
+    assert event["eventID"] not in stderr
+    [line] = [line for line in stderr.splitlines() if "jobrun_launcher" in line]
+    fields = json.loads(line.split(" - INFO - ", 1)[1])
+    assert (fields["trigger"], fields["jobRunId"]) == ("event", body["jobRunId"])
