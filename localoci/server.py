@@ -62,6 +62,7 @@ class Emulator:
         self._faults = Faults()
         self._requests: list[dict[str, Any]] = []
         self._unauthorized = 0
+        self._generation = 0  # bumped by reset(): requests delayed across it are dropped
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -189,9 +190,11 @@ class Emulator:
     def reset(self) -> None:
         """Forget job runs, retry tokens, faults, the request log and the 401 count.
 
-        Jobs, buckets and objects stay.
+        Jobs, buckets and objects stay. A request still waiting out an injected delay is
+        then dropped unprocessed, so a slow request of one test can't touch the next.
         """
         with self._lock:
+            self._generation += 1
             self.data_science.reset()
             self._faults.clear()
             self._requests.clear()
@@ -249,8 +252,12 @@ class Emulator:
 
         with self._lock:
             fault = self._faults.take(route.operation)
+            generation = self._generation
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
+            with self._lock:
+                if generation != self._generation:
+                    return None  # reset() while delayed: the request belongs to the past
         if fault is not None and fault.drop:
             return self._finish(request, route, None)
         if fault is not None and fault.status is not None:
@@ -355,6 +362,9 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    # Headers and body go out in two sends; with Nagle on, the body would wait for the
+    # client's delayed ACK (~40 ms a request). OCI's endpoints answer without that stall.
+    disable_nagle_algorithm = True
     protocol_version = "HTTP/1.1"
     server: _Server
 

@@ -98,6 +98,21 @@ def test_delay_beyond_the_client_read_timeout(emulator: Emulator, signer: Any) -
     assert len(emulator.job_runs()) == 1  # the server went on and created the run
 
 
+def test_reset_drops_a_request_still_in_its_delay(emulator: Emulator, signer: Any) -> None:
+    client = DataScienceClient(
+        {}, signer=signer, service_endpoint=emulator.url, timeout=(2, 0.3), **NO_RETRIES
+    )
+    emulator.add_fault("CreateJobRun", delay=0.8)
+
+    with pytest.raises(oci.exceptions.RequestException):
+        client.create_job_run(run_details())
+    emulator.reset()  # the next test starts while the request still waits
+
+    time.sleep(1.0)
+    assert emulator.job_runs() == []
+    assert emulator.requests() == []
+
+
 def test_drop_closes_the_connection_before_processing(
     data_science: DataScienceClient, emulator: Emulator
 ) -> None:
