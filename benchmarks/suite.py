@@ -1,0 +1,455 @@
+"""The four figures, each a ratio against a baseline measured in the same run.
+
+``python -m benchmarks`` (``make bench``) prints a table and a one-line summary,
+writes ``benchmarks/results/latest.json`` and exits 1 when a target is missed
+(2 when the set-up itself failed).
+
+1. Cold start: spawn of the fdk from ``func.yaml``'s entrypoint → first successful
+   ``run`` answer, median of ``--cold-runs``; baseline: a fresh process that imports
+   ``oci.data_science``, ``oci.object_storage``, ``yaml`` and ``fdk``, builds the RP
+   signer and clients and makes the same two calls, timed spawn → its ``done`` line.
+   The two alternate (ABBA order) after one untimed run of each warms the page cache.
+2. Warm overhead: ``--calls`` ``run`` invocations through the socket after
+   ``--warmup`` untimed ones, timed by the caller; baseline: the same number of
+   ``get_object`` + ``create_job_run`` iterations with the same clients in one
+   process, timed in that process. A third side, the *fdk floor*, runs the
+   baseline's iteration as an fdk handler behind the same socket
+   (:mod:`benchmarks.floor_handler`): function/floor is what the function's own code
+   costs, floor/baseline what the fdk and its socket cost. The three run in
+   ``--rounds`` interleaved batches, so machine drift hits them alike.
+   The local emulator answers in about 1.5 ms, where OCI takes tens of milliseconds,
+   so the fdk's fixed ~1.2 ms per call alone is 1.35x of the bare calls: no fdk
+   function can meet 1.2x there. The phase therefore runs twice: with the emulator
+   answering at once (gated: function vs fdk floor, what this code adds) and with
+   ``--service-latency-ms`` added to each of the two calls on both sides (gated:
+   function vs baseline, what a user pays on top of the real work).
+3. Memory: VmRSS of the function process after warm call N/2 and N (no growth:
+   at most 1 MiB between them).
+4. Import profile: see :mod:`benchmarks.importprofile`.
+
+Both sides talk to one emulator process (:mod:`benchmarks.stack`), which is reset
+between phases; the emulator's request log is checked to prove the function made
+exactly the baseline's two calls per run, and the create bodies are compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from localoci.fdkrunner import ROOT, FunctionProcess
+
+from . import importprofile
+from .stack import RUN_BODY, BenchError, Stack, check_run, status_kib
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TARGET_COLD = 1.30
+TARGET_WARM = 1.20
+TARGET_RSS_MIB = 80.0
+TARGET_GROWTH_MIB = 1.0
+LOCAL = "emulator at once"
+
+
+@dataclass
+class Row:
+    figure: str
+    ours: str
+    baseline: str
+    ratio: str
+    target: str
+    passed: bool | None  # None: reported, no target
+
+    @property
+    def verdict(self) -> str:
+        return {True: "PASS", False: "FAIL", None: "info"}[self.passed]
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
+
+
+# -- 1. cold start ------------------------------------------------------------------------
+
+
+def _cold_function(stack: Stack, listen: list[float]) -> float:
+    function = FunctionProcess(stack.function_env())
+    try:
+        # poll for the socket every 0.5 ms: the baseline is timed by a blocking read
+        function.start(poll_interval=0.0005)
+        check_run(function.invoke(RUN_BODY))
+        listen.append(function.listening_at - function.spawned_at)
+        return time.perf_counter() - function.spawned_at
+    finally:
+        function.stop()
+
+
+def _cold_baseline(stack: Stack) -> float:
+    started = time.perf_counter()
+    process = subprocess.Popen(stack.baseline_command("cold"), env=stack.baseline_env(),
+                               cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    line = process.stdout.readline()
+    elapsed = time.perf_counter() - started
+    _, err = process.communicate(timeout=60)
+    if process.returncode != 0 or not line.startswith(b"done "):
+        raise BenchError(f"the cold baseline failed: {line!r} {err[-2000:]!r}")
+    return elapsed
+
+
+def cold_start(stack: Stack, runs: int) -> dict:
+    listen: list[float] = []
+    _cold_function(stack, []), _cold_baseline(stack)  # untimed: page cache, .pyc files
+    ours, base = [], []
+    for index in range(runs):
+        order = ((ours, lambda: _cold_function(stack, listen)),
+                 (base, lambda: _cold_baseline(stack)))
+        for samples, measure in (order if index % 2 == 0 else order[::-1]):
+            samples.append(measure())
+    stack.reset()
+    return {"function_s": ours, "baseline_s": base,
+            "function_median_s": statistics.median(ours),
+            "baseline_median_s": statistics.median(base),
+            # spawn -> the fdk's socket appears; the rest is the first call (handler load,
+            # SDK imports, signer, the two calls)
+            "function_listen_median_s": statistics.median(listen)}
+
+
+# -- 2 + 3. warm calls and memory -----------------------------------------------------------
+
+
+def _operations(stack: Stack) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entry in stack.state()["requests"]:
+        counts[entry["operation"]] = counts.get(entry["operation"], 0) + 1
+    return counts
+
+
+def _shape(value):
+    """Keys (recursively) and value types of a JSON document, without the values."""
+    if isinstance(value, dict):
+        return {key: _shape(item) for key, item in sorted(value.items())}
+    return type(value).__name__
+
+
+class _Baseline:
+    """The warm baseline process: batches of timed iterations on request."""
+
+    def __init__(self, stack: Stack, warmup: int):
+        self._log = open(stack.workdir / "baseline.log", "ab")  # closed in close()
+        self.process = subprocess.Popen(
+            stack.baseline_command("warm", str(warmup)), env=stack.baseline_env(),
+            cwd=str(ROOT), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+            text=True)
+        if self.process.stdout.readline().strip() != "ready":
+            self.close()
+            raise BenchError("the warm baseline did not start; see baseline.log")
+
+    def batch(self, count: int) -> tuple[list[float], int]:
+        self.process.stdin.write(f"{count}\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise BenchError("the warm baseline died; see baseline.log")
+        answer = json.loads(line)
+        return answer["seconds"], answer["rss_kib"]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            try:
+                self.process.stdin.write("\n")
+                self.process.stdin.close()
+                self.process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+def _function_batch(function: FunctionProcess, count: int) -> list[float]:
+    seconds = []
+    for _ in range(count):
+        invocation = function.invoke(RUN_BODY)
+        check_run(invocation)
+        seconds.append(invocation.seconds)
+    return seconds
+
+
+def warm_calls(stack: Stack, calls: int, warmup: int, rounds: int) -> dict:
+    """Function, fdk floor and baseline in ``rounds`` interleaved batches (order rotated).
+
+    Each side gets ``warmup`` untimed calls first. The function's warm-up doubles as the
+    proof that a run is exactly GetObject + CreateJobRun, and gives the create body
+    compared with the baseline's.
+    """
+    batch = calls // rounds
+    stack.reset()
+    function = FunctionProcess(stack.function_env(), stderr_path=stack.workdir / "fn.log")
+    floor = FunctionProcess(stack.floor_env(), root=stack.floor_root(),
+                            stderr_path=stack.workdir / "floor.log")
+    baseline = None
+    try:
+        function.start()
+        rss_idle = function.rss_kib()
+        _function_batch(function, warmup)
+        operations = _operations(stack)
+        expected = {"GetObject": warmup, "CreateJobRun": warmup}
+        if operations != expected:
+            raise BenchError(f"the function made {operations} for {warmup} runs, "
+                             f"expected {expected}")
+        function_body = stack.state()["jobRuns"][0]["createBody"]
+        stack.reset()
+        baseline = _Baseline(stack, warmup)
+        baseline_body = stack.state()["jobRuns"][0]["createBody"]
+        if _shape(function_body) != _shape(baseline_body):
+            raise BenchError("the function and the baseline send differently shaped "
+                             "CreateJobRun bodies; the warm figures would not compare")
+        floor.start()
+        _function_batch(floor, warmup)
+
+        samples: dict[str, list[float]] = {"function": [], "floor": [], "baseline": []}
+        rss: dict[str, dict[int, int]] = {"function": {}, "floor": {}, "baseline": {}}
+        sides = ["function", "floor", "baseline"]
+        for number in range(rounds):
+            for side in sides[number % 3:] + sides[:number % 3]:
+                if side == "baseline":
+                    seconds, rss_kib = baseline.batch(batch)
+                else:
+                    process = function if side == "function" else floor
+                    seconds = _function_batch(process, batch)
+                    rss_kib = process.rss_kib()
+                samples[side] += seconds
+                rss[side][(number + 1) * batch] = rss_kib
+        peak = {"function": status_kib(function.process.pid, "VmHWM"),
+                "floor": status_kib(floor.process.pid, "VmHWM")}
+        return {"seconds": samples, "rss_kib": rss, "rss_idle_kib": rss_idle,
+                "peak_kib": peak}
+    finally:
+        function.stop()
+        floor.stop()
+        if baseline is not None:
+            baseline.close()
+        stack.reset()
+
+
+# -- 4. import profile ------------------------------------------------------------------------
+
+
+def import_profiles(stack: Stack) -> tuple[importprofile.Profile, importprofile.Profile]:
+    env = {**stack.function_env(), "PYTHONPROFILEIMPORTTIME": "1"}
+    function = FunctionProcess(env)
+    try:
+        function.start()
+        check_run(function.invoke(RUN_BODY))
+        ours = importprofile.Profile.parse(function.stderr())
+    finally:
+        function.stop()
+    done = subprocess.run(stack.baseline_command("cold"),
+                          env=stack.baseline_env({"PYTHONPROFILEIMPORTTIME": "1"}),
+                          cwd=str(ROOT), capture_output=True, text=True, timeout=120,
+                          check=False)
+    if done.returncode != 0:
+        raise BenchError(f"the baseline import profile failed: {done.stderr[-2000:]!r}")
+    stack.reset()
+    return ours, importprofile.Profile.parse(done.stderr)
+
+
+# -- the table --------------------------------------------------------------------------------
+
+
+def build_rows(cold: dict, warm: dict, latent: dict, latency_ms: float,
+               verdict: importprofile.Verdict, ours_imports: importprofile.Profile,
+               base_imports: importprofile.Profile, calls: int) -> list[Row]:
+    rows = []
+    c_ours, c_base = cold["function_median_s"], cold["baseline_median_s"]
+    rows.append(Row(f"cold start, median of {len(cold['function_s'])}", _ms(c_ours),
+                    _ms(c_base), f"{c_ours / c_base:.2f}x", f"<= {TARGET_COLD:.2f}x",
+                    c_ours / c_base <= TARGET_COLD))
+    for label, phase, gated in ((f"+{latency_ms:g} ms/OCI call", latent, True),
+                                (LOCAL, warm, False)):
+        seconds = phase["seconds"]
+        w_ours = statistics.median(seconds["function"])
+        w_base = statistics.median(seconds["baseline"])
+        rows.append(Row(f"warm median of {calls}, {label}", _ms(w_ours), _ms(w_base),
+                        f"{w_ours / w_base:.2f}x", f"<= {TARGET_WARM:.2f}x" if gated else "-",
+                        w_ours / w_base <= TARGET_WARM if gated else None))
+        p_ours, p_base = _p99(seconds["function"]), _p99(seconds["baseline"])
+        rows.append(Row(f"warm p99 of {calls}, {label}", _ms(p_ours), _ms(p_base),
+                        f"{p_ours / p_base:.2f}x", "-", None))
+    seconds = warm["seconds"]
+    w_ours, w_floor = statistics.median(seconds["function"]), statistics.median(seconds["floor"])
+    rows.append(Row(f"warm median vs fdk floor, {LOCAL}", _ms(w_ours), _ms(w_floor),
+                    f"{w_ours / w_floor:.2f}x", f"<= {TARGET_WARM:.2f}x",
+                    w_ours / w_floor <= TARGET_WARM))
+    rss = warm["rss_kib"]
+    rss_ours, rss_base = rss["function"][calls] / 1024, rss["baseline"][calls] / 1024
+    rows.append(Row(f"RSS after call {calls}", f"{rss_ours:.1f} MiB", f"{rss_base:.1f} MiB",
+                    f"{rss_ours / rss_base:.2f}x", f"<= {TARGET_RSS_MIB:.0f} MiB",
+                    rss_ours <= TARGET_RSS_MIB))
+    peak = warm["peak_kib"]
+    rows.append(Row("peak RSS (VmHWM) vs fdk floor", f"{peak['function'] / 1024:.1f} MiB",
+                    f"{peak['floor'] / 1024:.1f} MiB", f"{peak['function'] / peak['floor']:.2f}x",
+                    "-", None))
+    half = calls // 2
+    g_ours = (rss["function"][calls] - rss["function"][half]) / 1024
+    g_base = (rss["baseline"][calls] - rss["baseline"][half]) / 1024
+    rows.append(Row(f"RSS growth, call {half} -> {calls}", f"{g_ours:+.2f} MiB",
+                    f"{g_base:+.2f} MiB", "-", f"<= {TARGET_GROWTH_MIB:.0f} MiB",
+                    g_ours <= TARGET_GROWTH_MIB))
+    rows.append(Row("imports (modules, ms)",
+                    f"{len(ours_imports.modules)}, {ours_imports.total_ms:.0f} ms",
+                    f"{len(base_imports.modules)}, {base_imports.total_ms:.0f} ms",
+                    f"{len(ours_imports.modules) / len(base_imports.modules):.2f}x",
+                    "rule", verdict.ok))
+    return rows
+
+
+def format_table(rows: list[Row]) -> str:
+    header = ("figure", "ours", "baseline", "ratio", "target", "result")
+    cells = [header] + [(r.figure, r.ours, r.baseline, r.ratio, r.target, r.verdict)
+                        for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+             for row in cells]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def format_imports(profile: importprofile.Profile, verdict: importprofile.Verdict) -> str:
+    lines = ["Import profile of the function process (-X importtime, top 10 cumulative):",
+             f"  {'cumulative':>10}  {'self':>8}  module"]
+    for entry in profile.top(10):
+        lines.append(f"  {entry.cumulative_us / 1000:>7.1f} ms  {entry.self_us / 1000:>5.1f} ms"
+                     f"  {'  ' * entry.depth}{entry.name}")
+    lines.append(f"  rule: {'PASS' if verdict.ok else 'FAIL'}: {verdict.summary()}")
+    if verdict.extra_stdlib:
+        lines.append(f"  stdlib beyond the baseline: {', '.join(verdict.extra_stdlib)}")
+    return "\n".join(lines)
+
+
+def machine() -> dict:
+    try:
+        model = next((line.split(":", 1)[1].strip()
+                      for line in Path("/proc/cpuinfo").read_text().splitlines()
+                      if line.startswith("model name")), "")
+    except OSError:
+        model = ""
+    return {"nproc": os.cpu_count(), "arch": platform.machine(), "cpu": model,
+            "python": platform.python_version(), "kernel": platform.release()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cold-runs", type=int, default=7)
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=8,
+                        help="interleaved warm batches per side (even, divides --calls)")
+    parser.add_argument("--service-latency-ms", type=float, default=15.0,
+                        help="added to each GetObject and CreateJobRun in the gated warm "
+                             "phase (default %(default)s; OCI in-region calls take more)")
+    parser.add_argument("--json", type=Path, default=RESULTS / "latest.json",
+                        help="where to write the results (default benchmarks/results/latest.json)")
+    parser.add_argument("--snapshot", action="store_true",
+                        help="also write benchmarks/results/<date>.json (commit it with the "
+                             "README table)")
+    args = parser.parse_args(argv)
+    if args.cold_runs < 1 or args.warmup < 1 or args.rounds < 2 or args.rounds % 2 \
+            or args.calls % args.rounds:
+        parser.error("need --cold-runs >= 1, --warmup >= 1, and an even --rounds that "
+                     "divides --calls")
+
+    started = time.monotonic()
+    try:
+        with Stack() as stack:
+            print(f"emulator at {stack.url}; cold starts x{args.cold_runs} ...", flush=True)
+            cold = cold_start(stack, args.cold_runs)
+            print(f"warm calls x{args.calls} (+{args.warmup} warm-up) ...", flush=True)
+            warm = warm_calls(stack, args.calls, args.warmup, args.rounds)
+            print(f"warm calls x{args.calls} with +{args.service_latency_ms:g} ms per OCI "
+                  "call ...", flush=True)
+            stack.set_latency(args.service_latency_ms / 1000)
+            latent = warm_calls(stack, args.calls, args.warmup, args.rounds)
+            stack.set_latency(0)
+            print("import profiles ...", flush=True)
+            ours_imports, base_imports = import_profiles(stack)
+    except (BenchError, OSError, subprocess.SubprocessError, ValueError) as exc:
+        print(f"bench: set-up failed: {exc}", file=sys.stderr)
+        return 2
+
+    verdict = importprofile.check(ours_imports, base_imports)
+    rows = build_rows(cold, warm, latent, args.service_latency_ms, verdict, ours_imports,
+                      base_imports, args.calls)
+    failed = [row for row in rows if row.passed is False]
+    now = dt.datetime.now(dt.UTC)
+    info = machine()
+    print()
+    print(f"machine: {info['nproc']} x {info['arch']} ({info['cpu']}), "
+          f"Python {info['python']}; {now:%Y-%m-%d %H:%M} UTC")
+    print(format_table(rows))
+    print()
+    print(format_imports(ours_imports, verdict))
+    print()
+    by_figure = {row.figure.split(",")[0]: row for row in rows}
+    rss_row, growth_row = by_figure[f"RSS after call {args.calls}"], by_figure["RSS growth"]
+    half = args.calls // 2
+    missed = "; ".join(f"{row.figure}: {row.ratio if row.ratio != '-' else row.ours} "
+                       f"(target {row.target})" for row in failed)
+    summary = (
+        f"bench: {'PASS' if not failed else 'FAIL'}: "
+        f"cold {rows[0].ratio}, warm median {rows[1].ratio} with "
+        f"+{args.service_latency_ms:g} ms/call (p99 {rows[2].ratio}; at emulator speed "
+        f"{rows[3].ratio}, {rows[5].ratio} of the fdk floor), RSS {rss_row.ours} "
+        f"({growth_row.ours} from call "
+        f"{half} to {args.calls}), imports "
+        f"{'within the rule' if verdict.ok else 'BREAK the rule'}"
+        + (f" -- missed: {missed}" if failed else "")
+        + f" [{time.monotonic() - started:.0f} s]")
+    print(summary)
+
+    result = {
+        "date": now.isoformat(timespec="seconds"),
+        "machine": info,
+        "parameters": {"cold_runs": args.cold_runs, "calls": args.calls,
+                       "warmup": args.warmup, "rounds": args.rounds,
+                       "service_latency_ms": args.service_latency_ms},
+        "figures": [{"figure": r.figure, "ours": r.ours, "baseline": r.baseline,
+                     "ratio": r.ratio, "target": r.target, "result": r.verdict}
+                    for r in rows],
+        "summary": summary,
+        "cold": cold,
+        "warm_s": warm["seconds"],
+        "warm_with_latency_s": latent["seconds"],
+        "memory": {"function_idle_kib": warm["rss_idle_kib"], "after_call_kib": warm["rss_kib"],
+                   "peak_kib": warm["peak_kib"]},
+        "imports": {
+            "function_modules": len(ours_imports.modules),
+            "baseline_modules": len(base_imports.modules),
+            "function_ms": ours_imports.total_ms, "baseline_ms": base_imports.total_ms,
+            "top10": [{"module": e.name, "cumulative_ms": e.cumulative_us / 1000,
+                       "self_ms": e.self_us / 1000} for e in ours_imports.top(10)],
+            "oci_services": verdict.services,
+            "stdlib_beyond_baseline": verdict.extra_stdlib,
+            "rule_ok": verdict.ok,
+        },
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=1) + "\n")
+    if args.snapshot:
+        (RESULTS / f"{now:%Y-%m-%d}.json").write_text(json.dumps(result, indent=1) + "\n")
+    print(f"results: {args.json}")
+    return 1 if failed else 0
