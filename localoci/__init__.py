@@ -3,6 +3,7 @@
 from .credentials import Issuer, write_resource_principal
 from .executors import Executor, Progress, RunInfo, TimedExecutor
 from .faults import FaultRule
+from .jobprocess import ProcessExecutor
 from .server import Emulator
 from .wire import ApiError
 
@@ -12,6 +13,7 @@ __all__ = [
     "Executor",
     "FaultRule",
     "Issuer",
+    "ProcessExecutor",
     "Progress",
     "RunInfo",
     "TimedExecutor",
