@@ -18,7 +18,6 @@ from .ocids import is_ocid
 from .spec import MAX_ARGUMENTS, MAX_DISPLAY_NAME, MAX_ENV_TOTAL, env_problem, env_size, type_name
 
 OPERATIONS = ("run", "validate", "status", "cancel")
-SPEC_OPERATIONS = ("run", "validate")
 RUN_OPERATIONS = ("status", "cancel")
 MAX_BODY_BYTES = 256 * 1024
 MAX_IDEMPOTENCY_KEY = 255
@@ -29,7 +28,6 @@ _PRINTABLE = re.compile(r"[^\x00-\x1f\x7f]+\Z")
 FIELDS = ("specLocation", "operation", "idempotencyKey", "jobRunId", "displayName",
           "environmentVariables", "commandLineArguments", "maximumRuntimeInMinutes",
           "freeformTags")
-OVERRIDE_FIELDS = FIELDS[4:]
 
 
 @dataclass(frozen=True)

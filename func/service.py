@@ -6,7 +6,7 @@ retried are mapped here, per operation, to the contract's error codes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from oci import exceptions as oci_exceptions
 
@@ -49,7 +49,6 @@ class CallInfo:
     deadline: retry.Deadline
     job_run_id: str | None = None
     token_prefix: str | None = None
-    notes: dict = field(default_factory=dict)
 
 
 class Launcher:
