@@ -15,17 +15,20 @@ import sys
 
 import atheris
 
-with atheris.instrument_imports():
+with atheris.instrument_imports(include=["func"]):
     from func.errors import LauncherError
     from func.locations import LocationError, parse_location
     from func.spec import parse_spec
     from func.triggers import Headers, RawCall, normalise
 
 
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
 def location_target(data: bytes) -> None:
-    text = atheris.FuzzedDataProvider(data).ConsumeUnicodeNoSurrogates(4096)
     try:
-        parse_location(text)
+        parse_location(_text(data))
     except LocationError:
         pass
 
@@ -37,17 +40,20 @@ def spec_target(data: bytes) -> None:
         pass
 
 
+METHODS = ("GET", "POST", "DELETE", "PUT")
+
+
 def normaliser_target(data: bytes) -> None:
-    provider = atheris.FuzzedDataProvider(data)
-    gateway = provider.ConsumeBool()
-    method = provider.PickValueInList(["GET", "POST", "DELETE", "PUT"])
-    url = provider.ConsumeUnicodeNoSurrogates(64)
-    content_type = provider.PickValueInList(["application/json", "text/plain", ""])
-    body = provider.ConsumeBytes(provider.remaining_bytes())
+    """First byte: gateway?, method, content type; up to a NUL: the URL; then the body."""
+    mode = data[0] if data else 0
+    head, _, body = data[1:].partition(b"\0")
+    gateway = bool(mode & 1)
+    content_type = ("application/json", "text/plain", "")[(mode >> 3) % 3]
     call = RawCall(body=body,
                    headers=Headers({"fn-intent": "httprequest"} if gateway else {}),
                    http_headers=Headers({"content-type": content_type}),
-                   method=method if gateway else None, request_url=url if gateway else None)
+                   method=METHODS[(mode >> 1) & 3] if gateway else None,
+                   request_url=_text(head) if gateway else None)
     try:
         normalise(call)
     except LauncherError:
@@ -55,15 +61,31 @@ def normaliser_target(data: bytes) -> None:
 
 
 TARGETS = {"location": location_target, "spec": spec_target, "normaliser": normaliser_target}
+EVENT = json.dumps({"eventType": "com.oraclecloud.objectstorage.createobject",
+                    "cloudEventsVersion": "0.1",
+                    "data": {"resourceName": "a.yaml", "additionalDetails": {
+                        "namespace": "ns", "bucketName": "b", "eTag": "e"}}}).encode()
 SEEDS = {
     "location": [b"oci://specs@ns/a.yaml",
-                 b"https://objectstorage.us-phoenix-1.oraclecloud.com/n/ns/b/b/o/a%2Fb.yaml"],
-    "spec": [b"noteBook: https://x/y.ipynb\njobName: r\n",
-             b"kind: job\nspec:\n  runtime:\n    spec:\n      env:\n      - {name: A, value: b}\n"],
-    "normaliser": [json.dumps({"specLocation": "oci://specs@ns/a.yaml"}).encode(),
-                   json.dumps({"eventType": "com.oraclecloud.objectstorage.createobject",
-                               "cloudEventsVersion": "0.1", "data": {}}).encode()],
+                 b"https://objectstorage.us-phoenix-1.oraclecloud.com/n/ns/b/b/o/a%2Fb.yaml",
+                 b"https://ns.objectstorage.us-phoenix-1.oci.customer-oci.com/n/ns/b/b/o/x"],
+    "spec": [b"noteBook: https://x/y.ipynb\njobName: r\nprojectId: ocid1.datascienceproject"
+             b".oc1.phx.aaaa\n",
+             b"kind: job\nspec:\n  name: x\n  infrastructure:\n    spec:\n      shapeName: S\n"
+             b"      subnetId: ocid1.subnet.oc1.phx.aaaa\n  runtime:\n    spec:\n"
+             b"      env:\n      - {name: A, value: b}\n      args: [x, 'y z']\n"],
+    "normaliser": [b"\0" + json.dumps({"specLocation": "oci://specs@ns/a.yaml",
+                                        "idempotencyKey": "k"}).encode(),
+                   b"\0" + EVENT,
+                   b"\x03/v1/runs\0" + json.dumps({"specLocation": "oci://b@n/a"}).encode(),
+                   b"\x01/v1/runs/ocid1.datasciencejobrun.oc1.phx.aaaa\0"],
 }
+DICTIONARY = ["oci://", "https://", "objectstorage.", ".oraclecloud.com", "/n/", "/b/", "/o/",
+              "/p/", "@", "%2F", "%2E", "..", ".oci.customer-oci.com", "us-phoenix-1",
+              "noteBook: ", "kind: job", "spec:", "env:", "args:", "name: ", "value: ",
+              "ocid1.", "&a", "*a", "!!", "<<: ", "specLocation", "operation", "jobRunId",
+              "eventType", "cloudEventsVersion", "specversion", "additionalDetails", "/runs",
+              "validate"]
 
 
 def run(name: str, seconds: int) -> None:
@@ -74,8 +96,11 @@ def run(name: str, seconds: int) -> None:
     for i, seed in enumerate(SEEDS[name]):
         with open(os.path.join(corpus, f"seed{i}"), "wb") as handle:
             handle.write(seed)
-    atheris.Setup([sys.argv[0], f"-max_total_time={seconds}", "-rss_limit_mb=1024", corpus],
-                  TARGETS[name])
+    dictionary = os.path.join(corpus, "..", f"{os.path.basename(corpus)}.dict")
+    with open(dictionary, "w") as handle:
+        handle.writelines(f"{json.dumps(token)}\n" for token in DICTIONARY)
+    atheris.Setup([sys.argv[0], f"-max_total_time={seconds}", "-rss_limit_mb=1024",
+                   f"-dict={dictionary}", "-max_len=8192", corpus], TARGETS[name])
     atheris.Fuzz()
 
 
