@@ -25,6 +25,7 @@ from .errors import (
     TooManyActiveRuns,
     UpstreamError,
 )
+from .objects import range_header, read_bounded
 from .plan import (
     JobInfo,
     check_overrides,
@@ -38,7 +39,6 @@ from .spec import ETAG_ENV_VAR, parse_spec
 
 TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELED", "DELETED"})
 ACTIVE_STATES = ("ACCEPTED", "IN_PROGRESS", "NEEDS_ATTENTION")
-_READ_CHUNK = 16 * 1024
 
 
 @dataclass
@@ -109,7 +109,7 @@ class Launcher:
     def _read_spec(self, request: LaunchRequest, info: CallInfo) -> tuple[bytes, str]:
         location = request.spec_location
         limit = self.settings.max_spec_bytes
-        kwargs = {"range": f"bytes=0-{limit}"}
+        kwargs = {"range": range_header(limit)}
         if request.spec_etag:
             kwargs["if_match"] = request.spec_etag
         try:
@@ -129,21 +129,14 @@ class Launcher:
                 return b"", request.spec_etag or ""
             raise _upstream("Object Storage", "GetObject", exc) from None
         try:
-            data = bytearray()
-            for chunk in response.data.iter_content(_READ_CHUNK):
-                data += chunk
-                if len(data) > limit:
-                    break
+            data, too_large = read_bounded(response, limit)
         except oci_exceptions.RequestException:
             raise UpstreamError(f"Object Storage dropped the connection while sending "
                                 f"{location.uri}") from None
-        finally:
-            response.data.close()
-        total = _content_range_total(response.headers.get("content-range"))
-        if len(data) > limit or (total is not None and total > limit):
+        if too_large:
             raise SpecTooLarge(f"{location.uri} is larger than MAX_SPEC_BYTES ({limit} bytes)",
                                field="specLocation")
-        return bytes(data), response.headers.get("etag", "")
+        return data, response.headers.get("etag", "")
 
     def _job(self, info: CallInfo) -> JobInfo:
         if self._job_info is None:
@@ -257,14 +250,6 @@ def _time(value) -> str | None:
     if value is None:
         return None
     return value.isoformat().replace("+00:00", "Z")
-
-
-def _content_range_total(value: str | None) -> int | None:
-    """``bytes 0-99/1234`` → 1234 (None when absent or ``*``)."""
-    if not value or "/" not in value:
-        return None
-    total = value.rsplit("/", 1)[1].strip()
-    return int(total) if total.isdigit() else None
 
 
 def _upstream(service: str, operation: str, exc: oci_exceptions.ServiceError) -> UpstreamError:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from func.locations import LocationError, SpecLocation, parse_location
+from func.objects import range_header, read_bounded
 
 from .errors import ConfigurationProblem, NotReadable, UploadFailed
 
@@ -38,7 +39,7 @@ class ObjectStore:
         """The object's bytes (at most ``max_bytes``) and its eTag; raise NotReadable."""
         from oci import exceptions as oci_exceptions
 
-        kwargs: dict[str, Any] = {"range": f"bytes=0-{max_bytes}"}
+        kwargs: dict[str, Any] = {"range": range_header(max_bytes)}
         if if_match:
             kwargs["if_match"] = if_match
         try:
@@ -59,21 +60,14 @@ class ObjectStore:
         except oci_exceptions.RequestException as exc:
             raise NotReadable(f"Object Storage could not be reached for the {what} "
                               f"{location.uri} ({type(exc).__name__})") from None
-        data = bytearray()
         try:
-            for chunk in response.data.iter_content(READ_CHUNK):
-                data += chunk
-                if len(data) > max_bytes:
-                    break
+            data, too_large = read_bounded(response, max_bytes)
         except oci_exceptions.RequestException:
             raise NotReadable(f"Object Storage dropped the connection while sending the "
                               f"{what} {location.uri}") from None
-        finally:
-            response.data.close()
-        total = _content_range_total(response.headers.get("content-range"))
-        if len(data) > max_bytes or (total is not None and total > max_bytes):
+        if too_large:
             raise NotReadable(f"the {what} {location.uri} is larger than {max_bytes} bytes")
-        return bytes(data), response.headers.get("etag", "")
+        return data, response.headers.get("etag", "")
 
     def write(self, namespace: str, bucket: str, name: str, data: bytes,
               content_type: str) -> None:
@@ -90,13 +84,6 @@ class ObjectStore:
         except oci_exceptions.RequestException as exc:
             raise UploadFailed(f"could not upload {uri}: Object Storage could not be reached "
                                f"({type(exc).__name__})") from None
-
-
-def _content_range_total(header: str | None) -> int | None:
-    if header and "/" in header:
-        total = header.rsplit("/", 1)[1].strip()
-        return int(total) if total.isdigit() else None
-    return None
 
 
 def resource_principal_store(endpoint: str | None) -> ObjectStore:
