@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     executor = None
     if execute:
         executor = ProcessExecutor(write_resource_principal(work / "jobrun-rp", issuer),
-                                   work_dir=work / "runs", accepted_seconds=1.0)
+                                   work_dir=work / "runs", provisioning_seconds=2.0)
         emulator = Emulator(issuer.public_pem, namespace=NAMESPACE, jobs=[JOB],
                             executor=executor)
     else:

@@ -7,7 +7,9 @@ the job's and the run's variables (``NOTEPAD_YAML_URL``, ``JOB_SPEC_ETAG``,
 issuer, and ``OCI_OBJECT_STORAGE_ENDPOINT`` pointing at the emulator. So a run reads its
 spec and notebook from the emulator's buckets and writes its outputs back there.
 
-State mapping (``poll``): running → ACCEPTED for ``accepted_seconds``, then IN_PROGRESS;
+State mapping (``poll``): ACCEPTED while provisioning (``provisioning_seconds`` before the
+process starts, like Data Science preparing the instance; 0 by default), then running →
+ACCEPTED for ``accepted_seconds``, then IN_PROGRESS;
 exit 0 → SUCCEEDED; any other exit → FAILED with ``lifecycleDetails`` =
 ``Job run failed: the job exited with code N. <last stderr line>`` (truncated). Real Data
 Science reports only the exit code there; the last stderr line is what its log would show.
@@ -104,6 +106,7 @@ class ProcessExecutor:
         work_dir: Path | None = None,
         extra_env: Mapping[str, str] | None = None,
         accepted_seconds: float = 0.3,
+        provisioning_seconds: float = 0.0,
         kill_after: float = 5.0,
     ) -> None:
         self.credentials = dict(credentials)
@@ -114,6 +117,7 @@ class ProcessExecutor:
         self._work_dir = None if work_dir is None else Path(work_dir)
         self.extra_env = dict(extra_env or {})
         self.accepted = timedelta(seconds=accepted_seconds)
+        self.provisioning_seconds = provisioning_seconds
         self.kill_after = kill_after
         self._runs: dict[str, _Run] = {}
         self._lock = threading.Lock()
@@ -135,6 +139,22 @@ class ProcessExecutor:
         if not self.endpoint:
             record.error = "the emulator's ProcessExecutor has no endpoint set"
             return
+        if not self.provisioning_seconds:
+            self._spawn(record, env)
+            return
+        timer = threading.Timer(self.provisioning_seconds, self._spawn, (record, dict(env)))
+        timer.daemon = True
+        with self._lock:
+            record.timers.append(timer)
+        timer.start()
+
+    def _spawn(self, record: _Run, env: Mapping[str, str]) -> None:
+        """Start the run's process (after ``provisioning_seconds``, unless canceled by then)."""
+        folder = record.folder
+        with self._lock:
+            if record.canceled:
+                return
+            record.spawned_at = utcnow()
         try:
             (folder / "home").mkdir(parents=True, exist_ok=True)
             (folder / "tmp").mkdir(exist_ok=True)
@@ -147,7 +167,7 @@ class ProcessExecutor:
         except OSError as exc:
             record.error = f"the job could not be started ({type(exc).__name__})"
             return
-        threading.Thread(target=self._wait, args=(record,), name=f"jobrun-{run.id[-8:]}",
+        threading.Thread(target=self._wait, args=(record,), name=f"jobrun-{folder.name}",
                          daemon=True).start()
 
     def poll(self, run: RunInfo) -> Progress:
@@ -163,6 +183,8 @@ class ProcessExecutor:
                 record.final = Progress("FAILED", f"Job run failed: {record.error}.",
                                         record.spawned_at, record.spawned_at)
                 return record.final
+            if record.process is None:  # still provisioning
+                return Progress("ACCEPTED")
             if record.finished_at is None:
                 if now < started:
                     return Progress("ACCEPTED")
@@ -182,9 +204,13 @@ class ProcessExecutor:
     def cancel(self, run: RunInfo) -> None:
         with self._lock:
             record = self._runs.get(run.id)
-            if record is None or record.process is None or record.finished_at is not None:
+            if record is None or record.finished_at is not None:
                 return
             record.canceled = True
+            if record.process is None:  # canceled while provisioning: never start it
+                for pending in record.timers:
+                    pending.cancel()
+                return
             self._signal(record, signal.SIGTERM)
             timer = threading.Timer(self.kill_after, self._signal, (record, signal.SIGKILL))
             timer.daemon = True

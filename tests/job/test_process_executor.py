@@ -164,3 +164,24 @@ def test_failure_details_are_truncated():
     assert details.startswith("Job run failed: the job exited with code 3. yyy")
     assert last_line("a\nb\n  \n") == "b"
     assert failure_details(1, "") == "Job run failed: the job exited with code 1."
+
+
+def test_provisioning_keeps_the_run_accepted_before_its_process_starts(make, tmp_path):
+    marker = tmp_path / "started"
+    executor, run = make(f"open({str(marker)!r}, 'w').close()", provisioning_seconds=0.5), info()
+    executor.start(run, {})
+    assert executor.poll(run).state == "ACCEPTED"
+    assert not marker.exists()
+    time.sleep(0.8)
+    assert finish(executor, run).state == "SUCCEEDED"
+    assert marker.exists()
+
+
+def test_a_run_canceled_while_provisioning_never_starts(make, tmp_path):
+    marker = tmp_path / "started"
+    executor, run = make(f"open({str(marker)!r}, 'w').close()", provisioning_seconds=0.3), info()
+    executor.start(run, {})
+    executor.cancel(run)
+    time.sleep(0.6)
+    assert not marker.exists()
+    assert executor.wait(run.id) is None
