@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from localoci import Issuer, write_resource_principal
-from localoci.fdkrunner import ROOT
+from localoci.fdkrunner import ROOT, terminate
 
 NAMESPACE = "localns"
 BUCKET = "specs"
@@ -84,13 +84,7 @@ class Stack:
         return self
 
     def stop(self) -> None:
-        if self._emulator is not None and self._emulator.poll() is None:
-            self._emulator.terminate()
-            try:
-                self._emulator.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._emulator.kill()
-                self._emulator.wait()
+        terminate(self._emulator, timeout=10)
         if getattr(self, "_log", None):
             self._log.close()
         shutil.rmtree(self.workdir, ignore_errors=True)

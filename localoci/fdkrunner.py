@@ -79,6 +79,18 @@ class Invocation:
         return int(self.headers.get("fn-http-status", self.status))
 
 
+def terminate(process: subprocess.Popen | None, timeout: float) -> None:
+    """SIGTERM a process still running, SIGKILL it if it outlives ``timeout`` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def deadline_header(seconds: float) -> str:
     at = datetime.now(UTC) + timedelta(seconds=seconds)
     return at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
@@ -177,13 +189,7 @@ class FunctionProcess:
         return 0
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, timeout=5)
         if getattr(self, "_stderr", None):
             self._stderr.close()
         shutil.rmtree(self._dir, ignore_errors=True)

@@ -261,11 +261,7 @@ class ObjectStorage:
 
     def _get(self, request: Request, namespace: str, bucket_name: str, name: str) -> Response:
         stored = self._object(namespace, bucket_name, name)
-        if_match = request.header("if-match")
-        if if_match is not None and if_match not in ("*", stored.etag):
-            raise ApiError(
-                412, "IfMatchFailed", "The if-match header does not match the object's etag."
-            )
+        _check_if_match(request, stored)
         if_none_match = request.header("if-none-match")
         if if_none_match is not None and if_none_match in ("*", stored.etag):
             return Response(
@@ -281,10 +277,15 @@ class ObjectStorage:
 
     def _delete(self, request: Request, namespace: str, bucket_name: str, name: str) -> Response:
         stored = self._object(namespace, bucket_name, name)
-        if_match = request.header("if-match")
-        if if_match is not None and if_match not in ("*", stored.etag):
-            raise ApiError(
-                412, "IfMatchFailed", "The if-match header does not match the object's etag."
-            )
+        _check_if_match(request, stored)
         del self.buckets[bucket_name].objects[name]
         return Response(204, headers={"last-modified": http_date(utcnow())})
+
+
+def _check_if_match(request: Request, stored: StoredObject) -> None:
+    """412 ``IfMatchFailed`` unless ``if-match`` is absent, ``*`` or the object's etag."""
+    if_match = request.header("if-match")
+    if if_match is not None and if_match not in ("*", stored.etag):
+        raise ApiError(
+            412, "IfMatchFailed", "The if-match header does not match the object's etag."
+        )
