@@ -11,15 +11,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .errors import ConfigurationError
-from .locations import SpecLocation, parse_allow_entry
-from .ocids import is_ocid
+from jobspec.limits import (
+    DEFAULT_MAX_SPEC_BYTES,
+    DEFAULT_SPEC_ENV_VAR,
+    ENV_NAME,
+    MAX_SPEC_BYTES_CEILING,
+)
+from jobspec.locations import SpecLocation, parse_allow_entry
+from jobspec.ocids import is_ocid
 
-DEFAULT_SPEC_ENV_VAR = "NOTEPAD_YAML_URL"
-DEFAULT_MAX_SPEC_BYTES = 65536
-# A spec is a small text file; more than this is a misconfiguration, not a spec.
-MAX_SPEC_BYTES_CEILING = 1024 * 1024
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+from .errors import ConfigurationError
+
 _ENDPOINT = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?\Z")
 
 

@@ -63,7 +63,27 @@ class SpecTooLarge(LauncherError):
 
 
 class InvalidSpec(LauncherError):
+    """Carries every problem found (at most ``MAX_PROBLEMS``), in document order."""
+
     code, status = "InvalidSpec", 422
+    MAX_PROBLEMS = 50
+
+    def __init__(self, message: str, field: str | None = None,
+                 problems: tuple[tuple[str | None, str], ...] = ()):
+        super().__init__(message, field)
+        self.problems = problems[:self.MAX_PROBLEMS] or ((field, message),)
+
+    @classmethod
+    def from_spec_error(cls, error) -> InvalidSpec:
+        """From the spec library's ``SpecInvalid`` (``message``, ``field``, ``problems``)."""
+        return cls(error.message, field=error.field,
+                   problems=tuple((p.field, p.message) for p in error.problems))
+
+    def to_dict(self) -> dict:
+        body = super().to_dict()
+        body["problems"] = [{"field": f, "message": m} if f is not None else {"message": m}
+                            for f, m in self.problems]
+        return body
 
 
 class TooManyActiveRuns(LauncherError):

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 from oci.data_science import models
 
+from jobspec.limits import ETAG_ENV_VAR
+from jobspec.spec import MAX_DISPLAY_NAME, MAX_ENV_TOTAL, JobSpec, env_size
+
 from .config import Settings
 from .errors import InvalidRequest, InvalidSpec
 from .request import LaunchRequest
-from .spec import ETAG_ENV_VAR, MAX_DISPLAY_NAME, MAX_ENV_TOTAL, JobSpec, env_size
 
 # Changing this string changes every token: only ever bump the version.
 TOKEN_NAMESPACE = "oci-jobrun-launcher/retry-token/v1"

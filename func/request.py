@@ -12,10 +12,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from jobspec.locations import LocationError, SpecLocation, parse_location
+from jobspec.ocids import is_ocid
+from jobspec.spec import (
+    MAX_ARGUMENTS,
+    MAX_DISPLAY_NAME,
+    MAX_ENV_TOTAL,
+    env_problem,
+    env_size,
+    type_name,
+)
+
 from .errors import InvalidRequest
-from .locations import LocationError, SpecLocation, parse_location
-from .ocids import is_ocid
-from .spec import MAX_ARGUMENTS, MAX_DISPLAY_NAME, MAX_ENV_TOTAL, env_problem, env_size, type_name
 
 OPERATIONS = ("run", "validate", "status", "cancel")
 RUN_OPERATIONS = ("status", "cancel")

@@ -10,6 +10,11 @@ from dataclasses import dataclass
 
 from oci import exceptions as oci_exceptions
 
+from jobspec import errors as spec_errors
+from jobspec.limits import ETAG_ENV_VAR
+from jobspec.reading import range_header, read_bounded
+from jobspec.spec import parse_spec
+
 from . import retry
 from .clients import Clients
 from .config import Settings
@@ -17,6 +22,7 @@ from .errors import (
     ConfigurationError,
     Conflict,
     InvalidRequest,
+    InvalidSpec,
     NotFound,
     SpecChanged,
     SpecLocationNotAllowed,
@@ -25,7 +31,6 @@ from .errors import (
     TooManyActiveRuns,
     UpstreamError,
 )
-from .objects import range_header, read_bounded
 from .plan import (
     JobInfo,
     check_overrides,
@@ -35,7 +40,6 @@ from .plan import (
     to_wire,
 )
 from .request import LaunchRequest
-from .spec import ETAG_ENV_VAR, parse_spec
 
 TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELED", "DELETED"})
 ACTIVE_STATES = ("ACCEPTED", "IN_PROGRESS", "NEEDS_ATTENTION")
@@ -81,8 +85,13 @@ class Launcher:
                                  f"in {self.clients.region}", field="specLocation")
         check_overrides(self.settings, request)
         data, etag = self._read_spec(request, info)
-        spec = parse_spec(data, max_bytes=self.settings.max_spec_bytes,
-                          spec_env_var=self.settings.spec_env_var)
+        try:
+            spec = parse_spec(data, max_bytes=self.settings.max_spec_bytes,
+                              spec_env_var=self.settings.spec_env_var)
+        except spec_errors.SpecInvalid as exc:
+            raise InvalidSpec.from_spec_error(exc) from None
+        except spec_errors.SpecTooLarge as exc:
+            raise SpecTooLarge(exc.message, field="specLocation") from None
         job = self._job(info) if needs_job_info(spec) else None
         details = plan_job_run(self.settings, request, spec, etag, job)
         common = {"specLocation": location.uri, "specETag": etag}

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from jobspec.locations import LocationError, SpecLocation, location_of
+from jobspec.ocids import is_ocid
+
 from .errors import InvalidRequest, MethodNotAllowed, NotFound
-from .locations import LocationError, SpecLocation, location_of
-from .ocids import is_ocid
 from .request import Ignored, LaunchRequest, decode_body, request_from_body
 
 OBJECT_EVENTS = ("com.oraclecloud.objectstorage.createobject",

@@ -2,7 +2,7 @@
 
 ``python -m job.runner`` reads the spec location from ``$NOTEPAD_YAML_URL`` (the name is
 configurable with ``SPEC_ENV_VAR``), validates the spec with the function's own code
-(:mod:`func.spec`), runs the notebook it names with nbclient and uploads the executed
+(:mod:`jobspec`), runs the notebook it names with nbclient and uploads the executed
 notebook to the spec's output folder.
 
 Modules: ``settings`` (the run's environment), ``jobspec`` (what the container reads from

@@ -3,7 +3,7 @@
 1. read the environment (:mod:`job.settings`): the spec location from ``$SPEC_ENV_VAR``
    (default ``NOTEPAD_YAML_URL``), ``JOB_SPEC_ETAG``, ``JOB_RUN_OCID``;
 2. read the spec with the run's resource principal, pinned to ``JOB_SPEC_ETAG`` when set,
-   and validate it with the function's own :func:`func.spec.parse_spec`;
+   and validate it with the spec library (:mod:`jobspec`), as the function does;
 3. download the notebook (``noteBook`` / ``notebookPathURI``: https or ``oci://``);
 4. drop ``excludeTags`` cells, inject the spec's ``parameters`` papermill-style, execute it
    with nbclient in an empty working folder; the kernel inherits the run's environment;
@@ -33,15 +33,18 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from jobspec.container import ContainerSpec, read_container_spec
+from jobspec.errors import SpecInvalid, SpecTooLarge
+
 from .errors import (
     PREFIX,
     CellFailed,
     ExitCode,
     NotebookProblem,
     RunnerError,
+    SpecProblem,
     UploadFailed,
 )
-from .jobspec import ContainerSpec, read_container_spec
 from .outputs import notebook_name, output_object, output_uri, run_folder
 from .settings import RunnerSettings
 from .storage import ObjectStore, fetch_notebook, host_of, resource_principal_store
@@ -102,8 +105,14 @@ def _run(env: Mapping[str, str], out: TextIO, err: TextIO, store_factory: StoreF
     say(out, f"job run {settings.job_run_ocid}: reading the spec {location.uri}{pinned}")
     data, _ = get_store().read(location, max_bytes=settings.max_spec_bytes, what="spec",
                                if_match=settings.spec_etag)
-    spec = read_container_spec(data, max_bytes=settings.max_spec_bytes,
-                               spec_env_var=settings.spec_env_var)
+    try:
+        spec = read_container_spec(data, max_bytes=settings.max_spec_bytes,
+                                   spec_env_var=settings.spec_env_var)
+    except SpecInvalid as exc:
+        raise SpecProblem(f"the spec is invalid: {exc.message}", details=tuple(
+            f"{PREFIX}invalid spec: {problem}" for problem in exc.problems)) from None
+    except SpecTooLarge as exc:
+        raise SpecProblem(f"the spec is invalid: {exc.message}") from None
     _describe(spec, out)
 
     extra = {"opener": opener} if opener is not None else {}

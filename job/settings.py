@@ -12,10 +12,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from func.config import DEFAULT_MAX_SPEC_BYTES, DEFAULT_SPEC_ENV_VAR, ENV_NAME
-from func.locations import LocationError, SpecLocation, parse_location
-from func.ocids import is_ocid
-from func.spec import ETAG_ENV_VAR
+from jobspec.limits import DEFAULT_MAX_SPEC_BYTES, DEFAULT_SPEC_ENV_VAR, ENV_NAME, ETAG_ENV_VAR
+from jobspec.locations import LocationError, SpecLocation, parse_location
+from jobspec.ocids import is_ocid
 
 from .errors import ConfigurationProblem
 

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from func.locations import LocationError, SpecLocation, parse_location
-from func.objects import range_header, read_bounded
+from jobspec.locations import LocationError, SpecLocation, parse_location
+from jobspec.reading import range_header, read_bounded
 
 from .errors import ConfigurationProblem, NotReadable, UploadFailed
 

@@ -195,9 +195,9 @@ def _demo(args: argparse.Namespace, execute: bool, emulator: Emulator,
 def _show_execution(executor: ProcessExecutor, run_id: str, spec_path: Path, work: Path,
                     cli_env: dict[str, str], endpoint: str) -> None:
     """Step 7: the job run's log, and the executed notebook fetched from the output bucket."""
-    from job.jobspec import read_container_spec
     from job.notebook import cell_text
     from job.outputs import notebook_name, output_object
+    from jobspec.container import read_container_spec
 
     step(7, "What the job run did")
     log = executor.log(run_id)

@@ -2,7 +2,7 @@
 
 Each invalid case is (name, document bytes, expected error code, expected field
 or None, a fragment of the expected message). The same list drives
-``parse_spec`` directly, ``python -m func.spec`` on files, and the deployed
+``parse_spec`` directly, ``python -m jobspec`` on files, and the deployed
 function reading the spec from the emulator, so all three must agree.
 """
 

@@ -17,9 +17,9 @@ import atheris
 
 with atheris.instrument_imports(include=["func"]):
     from func.errors import LauncherError
-    from func.locations import LocationError, parse_location
-    from func.spec import parse_spec
     from func.triggers import Headers, RawCall, normalise
+    from jobspec.locations import LocationError, parse_location
+    from jobspec.spec import parse_spec
 
 
 def _text(data: bytes) -> str:

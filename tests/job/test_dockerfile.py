@@ -46,7 +46,8 @@ def test_every_copied_path_exists_in_the_build_context():
     sources = [source for *all_sources, _ in copies for source in all_sources]
     for source in sources:
         assert (ROOT / source).exists(), source
-    assert {"func/", "job/", "job/requirements.txt"} <= set(sources)
+    assert {"jobspec/", "job/", "job/requirements.txt"} <= set(sources)
+    assert "func/" not in sources, "the job image does not ship the function"
 
 
 def test_the_pinned_job_requirements_are_installed_before_the_code_is_copied():

@@ -12,14 +12,15 @@ import nbformat
 import pytest
 import yaml
 
-from func.locations import parse_allow_entry
-from func.spec import parse_spec
-from job.errors import ConfigurationProblem, NotebookProblem, NotReadable, SpecProblem
-from job.jobspec import read_container_spec
+from job.errors import ConfigurationProblem, NotebookProblem, NotReadable
 from job.notebook import INJECTED_TAG, Prepared, load, parameters_source, prepare
 from job.outputs import notebook_name, output_object, run_folder
 from job.settings import RunnerSettings
 from job.storage import download, fetch_notebook
+from jobspec.container import read_container_spec
+from jobspec.errors import SpecInvalid, SpecTooLarge
+from jobspec.locations import parse_allow_entry
+from jobspec.spec import parse_spec
 
 from .conftest import ROOT, RUN_OCID
 
@@ -129,10 +130,10 @@ def test_yaml_1_1_only_scalars_are_refused(value, kind):
     if kind is None:  # read the same by YAML 1.1 and 1.2
         assert read_container_spec(data).parameters == {"p": [yaml.safe_load(value)]}
         return
-    with pytest.raises(SpecProblem) as caught:
+    with pytest.raises(SpecInvalid) as caught:
         read_container_spec(data)
     assert caught.value.message.startswith(
-        f"the spec is invalid: spec.parameters.p[0]: is read as a YAML 1.1 {kind} but is "
+        f"spec.parameters.p[0]: is read as a YAML 1.1 {kind} but is "
         "ambiguous")
     assert value not in caught.value.message
 
@@ -145,10 +146,10 @@ def test_yaml_1_1_only_scalars_are_refused(value, kind):
     ("{x: .inf}", "spec.parameters.x: infinite and NaN numbers can't be parameters"),
 ])
 def test_bad_parameters(parameters, message):
-    with pytest.raises(SpecProblem) as caught:
+    with pytest.raises(SpecInvalid) as caught:
         read_container_spec(f"noteBook: https://e.com/a.ipynb\nparameters: {parameters}\n"
                             .encode())
-    assert caught.value.details[0].startswith("job-runner: invalid spec: " + message)
+    assert str(caught.value.problems[0]).startswith(message)
 
 
 @pytest.mark.parametrize(("extra", "message"), [
@@ -157,9 +158,9 @@ def test_bad_parameters(parameters, message):
     ("notebookEncoding: klingon", "spec.notebookEncoding: is not a known text encoding"),
 ])
 def test_bad_container_keys(extra, message):
-    with pytest.raises(SpecProblem) as caught:
+    with pytest.raises(SpecInvalid) as caught:
         read_container_spec(f"noteBook: https://e.com/a.ipynb\n{extra}\n".encode())
-    assert caught.value.details == (f"job-runner: invalid spec: {message}",)
+    assert [str(p) for p in caught.value.problems] == [message]
 
 
 def test_spec_validation_is_the_functions_own():
@@ -168,17 +169,16 @@ def test_spec_validation_is_the_functions_own():
             b"compartmentId: nope\nlogId: ocid1.log.oc1.phx.x\n")
     with pytest.raises(Exception) as expected:
         parse_spec(data)
-    with pytest.raises(SpecProblem) as caught:
+    with pytest.raises(SpecInvalid) as caught:
         read_container_spec(data)
-    assert caught.value.details == tuple(
-        f"job-runner: invalid spec: {problem}" for problem in expected.value.problems)
-    assert len(caught.value.details) == 5
+    assert caught.value.problems == expected.value.problems
+    assert len(caught.value.problems) == 5
 
 
 def test_the_size_limit_is_the_functions_too():
-    with pytest.raises(SpecProblem) as caught:
+    with pytest.raises(SpecTooLarge) as caught:
         read_container_spec(b"noteBook: https://e.com/a.ipynb\n" + b"#" * 100, max_bytes=64)
-    assert caught.value.message == "the spec is invalid: the spec is larger than 64 bytes"
+    assert caught.value.message == "the spec is larger than 64 bytes"
 
 
 def test_the_spec_env_var_is_reserved_like_in_the_function():
@@ -190,7 +190,7 @@ spec:
       notebookPathURI: oci://b@ns/n.ipynb
       env: [{{name: MY_SPEC, value: x}}]
 """.encode()
-    with pytest.raises(SpecProblem) as caught:
+    with pytest.raises(SpecInvalid) as caught:
         read_container_spec(spec, spec_env_var="MY_SPEC")
     assert "MY_SPEC is set by the launcher and can't be overridden" in caught.value.message
 

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from func.errors import LauncherError
-from func.locations import LocationError, parse_location
-from func.spec import parse_spec
 from func.triggers import Headers, RawCall, normalise
+from jobspec.locations import LocationError, parse_location
+from jobspec.spec import parse_spec
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

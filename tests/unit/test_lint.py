@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def lint(*paths, env=None):
-    return subprocess.run([sys.executable, "-m", "func.spec", *map(str, paths)], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "jobspec", *map(str, paths)], cwd=ROOT,
                           capture_output=True, text=True, env=env)
 
 

@@ -6,7 +6,7 @@ from func.config import Settings
 from func.errors import InvalidRequest, InvalidSpec
 from func.plan import JobInfo, needs_job_info, plan_job_run, retry_token, to_wire
 from func.request import LaunchRequest, Overrides
-from func.spec import parse_spec
+from jobspec.spec import parse_spec
 from tests.spec_cases import COMPARTMENT, LOG, LOG_GROUP, PROJECT, SUBNET, ads, flat
 from tests.unit.test_triggers import DAILY
 

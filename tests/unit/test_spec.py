@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from func.errors import InvalidSpec, SpecTooLarge
-from func.spec import Infrastructure, parse_spec
+from jobspec.errors import SpecInvalid as InvalidSpec
+from jobspec.errors import SpecTooLarge
+from jobspec.spec import Infrastructure, parse_spec
 from tests.spec_cases import COMPARTMENT, INVALID, LOG, LOG_GROUP, PROJECT, TOO_LARGE, ads, flat
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,9 +3,9 @@ import json
 import pytest
 
 from func.errors import InvalidRequest, MethodNotAllowed, NotFound
-from func.locations import SpecLocation
 from func.request import Ignored, Overrides
 from func.triggers import Headers, RawCall, match_route, normalise, trigger_of
+from jobspec.locations import SpecLocation
 from tests.helpers import event_bytes, load_event
 
 RUN_ID = "ocid1.datasciencejobrun.oc1.phx.amaaaaaaexamplerun"

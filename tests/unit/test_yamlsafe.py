@@ -1,7 +1,7 @@
 import pytest
 import yaml
 
-from func import yamlsafe
+from jobspec import yamlsafe
 from tests.spec_cases import INVALID, ads, flat
 
 PURE_PYTHON = yamlsafe.strict_loader(yamlsafe.PythonEventParser)

@@ -1,4 +1,4 @@
-"""Job specs: parse and validate the YAML a notebook run is described by (CONTRACT.md §4).
+"""Job specs: parse and validate the YAML a notebook run is described by .
 
 Two dialects, detected by shape:
 
@@ -10,21 +10,20 @@ Two dialects, detected by shape:
   to the container.
 
 Everything here is pure: :func:`parse_spec` turns bytes into a :class:`JobSpec`
-or raises :class:`~func.errors.InvalidSpec` listing every problem found. Run
-``python -m func.spec FILE…`` to lint spec files locally with the same code.
+or raises :class:`~jobspec.errors.SpecInvalid` listing every problem found. Run
+``python -m jobspec FILE…`` to lint spec files locally with the same code.
 """
 
 from __future__ import annotations
 
 import shlex
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from . import yamlsafe
-from .config import DEFAULT_MAX_SPEC_BYTES, DEFAULT_SPEC_ENV_VAR, ENV_NAME
-from .errors import InvalidSpec, SpecTooLarge
+from .errors import Problem, SpecInvalid, SpecTooLarge
+from .limits import DEFAULT_MAX_SPEC_BYTES, DEFAULT_SPEC_ENV_VAR, ENV_NAME, ETAG_ENV_VAR
 from .locations import LocationError, parse_allow_entry
 from .ocids import is_ocid
 
@@ -32,7 +31,6 @@ MAX_DISPLAY_NAME = 255
 MAX_ENV_TOTAL = 20000
 MAX_ARGUMENTS = 4000
 MIN_BLOCK_STORAGE_GB = 50
-ETAG_ENV_VAR = "JOB_SPEC_ETAG"
 # Set by Data Science on every run; a job run may not override them.
 RESERVED_ENV = frozenset({
     "TENANCY_OCID", "PROJECT_OCID", "PROJECT_COMPARTMENT_OCID", "JOB_OCID",
@@ -74,21 +72,8 @@ class JobSpec:
         return None if self.arguments is None else shlex.join(self.arguments)
 
 
-@dataclass(frozen=True)
-class Problem:
-    field: str | None
-    message: str
-
-    def __str__(self) -> str:
-        return f"spec.{self.field}: {self.message}" if self.field else f"spec: {self.message}"
-
-
-def invalid(problems: list[Problem]) -> InvalidSpec:
-    first = problems[0]
-    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    error = InvalidSpec(str(first) + more, field=first.field)
-    error.problems = tuple(problems)
-    return error
+def invalid(problems: list[Problem]) -> SpecInvalid:
+    return SpecInvalid(problems)
 
 
 def type_name(value: Any) -> str:
@@ -321,48 +306,3 @@ def parse_spec(data: bytes, *, max_bytes: int = DEFAULT_MAX_SPEC_BYTES,
     if check.problems:
         raise invalid(check.problems)
     return spec
-
-
-def lint(paths: list[str], *, max_bytes: int, spec_env_var: str,
-         out=sys.stdout) -> int:
-    """Print ``file: field: message`` per problem; return the number of bad files."""
-    bad = 0
-    for path in paths:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(max_bytes + 1)
-            parse_spec(data, max_bytes=max_bytes, spec_env_var=spec_env_var)
-        except OSError as exc:
-            print(f"{path}: -: cannot read ({exc.strerror})", file=out)
-            bad += 1
-        except InvalidSpec as exc:
-            for problem in exc.problems:
-                print(f"{path}: {problem.field or '-'}: {problem.message}", file=out)
-            bad += 1
-        except SpecTooLarge as exc:
-            print(f"{path}: -: {exc.message}", file=out)
-            bad += 1
-    return bad
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-    import os
-
-    parser = argparse.ArgumentParser(
-        prog="python -m func.spec",
-        description="Validate job spec files with the launcher's own rules (no network).")
-    parser.add_argument("files", nargs="+", metavar="FILE")
-    parser.add_argument("--max-spec-bytes", type=int,
-                        default=int(os.environ.get("MAX_SPEC_BYTES") or DEFAULT_MAX_SPEC_BYTES))
-    parser.add_argument("--spec-env-var",
-                        default=os.environ.get("SPEC_ENV_VAR") or DEFAULT_SPEC_ENV_VAR)
-    args = parser.parse_args(argv)
-    bad = lint(args.files, max_bytes=args.max_spec_bytes, spec_env_var=args.spec_env_var)
-    if bad:
-        print(f"{bad} of {len(args.files)} spec file(s) have problems", file=sys.stderr)
-    return 1 if bad else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

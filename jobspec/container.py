@@ -1,6 +1,6 @@
 """What the container reads from a spec, after the function's own validation passed.
 
-The spec is validated by :func:`func.spec.parse_spec`, the code the launcher function runs
+The spec is validated by :func:`jobspec.spec.parse_spec`, the code the launcher function runs
 (one source of truth); this module then reads the keys the launcher leaves to the container:
 
 | | flat dialect | ADS job YAML (``spec.runtime.spec.…``) |
@@ -31,13 +31,11 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from func import yamlsafe
-from func.config import DEFAULT_MAX_SPEC_BYTES, DEFAULT_SPEC_ENV_VAR
-from func.errors import InvalidSpec, SpecTooLarge
-from func.locations import LocationError, SpecLocation, parse_allow_entry
-from func.spec import Problem, parse_spec, type_name
-
-from .errors import PREFIX, SpecProblem
+from . import yamlsafe
+from .errors import Problem, SpecInvalid
+from .limits import DEFAULT_MAX_SPEC_BYTES, DEFAULT_SPEC_ENV_VAR
+from .locations import LocationError, SpecLocation, parse_allow_entry
+from .spec import parse_spec, type_name
 
 MAX_PARAMETERS = 1000
 MAX_PARAMETER_NAME = 255
@@ -74,15 +72,9 @@ def read_container_spec(data: bytes, *, max_bytes: int = DEFAULT_MAX_SPEC_BYTES,
                         spec_env_var: str = DEFAULT_SPEC_ENV_VAR) -> ContainerSpec:
     """Validate ``data`` as the function does, then read the container's keys.
 
-    Raises :class:`~job.errors.SpecProblem` with one detail line per problem found.
+    Raises :class:`~jobspec.errors.SpecInvalid` (every problem found) or ``SpecTooLarge``.
     """
-    try:
-        spec = parse_spec(data, max_bytes=max_bytes, spec_env_var=spec_env_var)
-    except InvalidSpec as exc:
-        problems = getattr(exc, "problems", ()) or (Problem(exc.field, exc.message),)
-        raise _problems(list(problems)) from None
-    except SpecTooLarge as exc:
-        raise SpecProblem(f"the spec is invalid: {exc.message}") from None
+    spec = parse_spec(data, max_bytes=max_bytes, spec_env_var=spec_env_var)
     text = data.decode("utf-8-sig")
     doc = yamlsafe.load(text)
     if spec.dialect == "ads":
@@ -120,19 +112,12 @@ def read_container_spec(data: bytes, *, max_bytes: int = DEFAULT_MAX_SPEC_BYTES,
     if not isinstance(encoding, str) or not _known_codec(encoding):
         problems.append(Problem(prefix + "notebookEncoding", "is not a known text encoding"))
     if problems:
-        raise _problems(problems)
+        raise SpecInvalid(problems)
     return ContainerSpec(
         dialect=spec.dialect, notebook=notebook.strip(), notebook_field=prefix + notebook_key,
         output=output, output_field=prefix + output_key if output else None,
         parameters=parameters, exclude_tags=exclude, encoding=encoding,
     )
-
-
-def _problems(problems: list[Problem]) -> SpecProblem:
-    first = problems[0]
-    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return SpecProblem(f"the spec is invalid: {first}{more}",
-                       details=tuple(f"{PREFIX}invalid spec: {problem}" for problem in problems))
 
 
 def _known_codec(name: str) -> bool:

@@ -1,4 +1,4 @@
-from func.objects import content_range_total, range_header, read_bounded
+from jobspec.reading import content_range_total, range_header, read_bounded
 
 
 class FakeStream:
