@@ -1,4 +1,4 @@
-# API Gateway in front of the launcher (CONTRACT.md §3.2, §7). Created only when
+# API Gateway in front of the launcher (README "API Gateway"). Created only when
 # api_gateway_subnet_id is given. Without api_auth_* the deployment is ANONYMOUS: keep the
 # gateway PRIVATE and/or restrict it with NSGs (api_gateway_nsg_ids).
 

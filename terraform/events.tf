@@ -1,5 +1,5 @@
 # Events rule: a spec uploaded (created or overwritten) under <spec_prefix> as *.yaml or
-# *.yml invokes the launcher (CONTRACT.md §3.3). The function checks event type and suffix
+# *.yml invokes the launcher (README "Events rule"). The function checks event type and suffix
 # again and ignores anything else, so the rule's filter is an optimisation, not the guard.
 
 locals {

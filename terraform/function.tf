@@ -1,4 +1,4 @@
-# The Functions application and the launcher function (CONTRACT.md §2 configuration).
+# The Functions application and the launcher function (README "Configuration").
 
 resource "oci_artifacts_container_repository" "launcher" {
   count = var.create_container_repository ? 1 : 0

@@ -1,7 +1,9 @@
 # Identity: two dynamic groups and one policy per principal. Every statement here has a
 # twin in policies/*.policy (same text with <placeholders>); tests/iac/test_iac_policies.py
 # fails when one side gains a statement the other lacks. Statements only interpolate
-# ${var.*} and ${local.*}, never resource attributes, for that comparison.
+# ${var.*} and ${local.*}, never resource attributes, for that comparison; the one
+# exception is a per-schedule policy's ${each.value.id}, the schedule's own OCID
+# (<schedule_id> in the text).
 #
 # Scoping choices (see policies/*.policy for the per-statement reasons):
 # - the function's dynamic group matches this function's OCID, not every function;
@@ -96,7 +98,7 @@ resource "oci_identity_policy" "events" {
   description    = "Events service: invoke functions in the launcher's compartment (object-upload rule)."
   freeform_tags  = local.tags
   statements = [
-    "Allow service cloudEvents to use fn-invocation in compartment id ${var.compartment_ocid}",
+    "Allow service cloudEvents to use functions-family in compartment id ${var.compartment_ocid}",
   ]
 }
 
@@ -124,5 +126,36 @@ resource "oci_identity_policy" "data_integration" {
   statements = [
     "Allow any-user to use fn-invocation in compartment id ${var.compartment_ocid} where ALL {request.principal.type = 'disworkspace', request.principal.id = '${var.di_workspace_id}'}",
     "Allow any-user to use data-science-job-runs in compartment id ${local.job_compartment_id} where ALL {request.principal.type = 'disworkspace', request.principal.id = '${var.di_workspace_id}'}",
+  ]
+}
+
+# One policy per schedule: Functions supports only the general policy variables, so the
+# grant can't name the function; it names the one schedule (principal type and OCID) and
+# the launcher's compartment.
+resource "oci_identity_policy" "schedule" {
+  provider = oci.home
+  for_each = oci_resource_scheduler_schedule.launch
+
+  compartment_id = local.policy_compartment_ocid
+  name           = "${var.name_prefix}-schedule-${each.key}"
+  description    = "Resource schedule ${each.key}: invoke the launcher function."
+  freeform_tags  = local.tags
+  statements = [
+    "Allow any-user to use functions-family in compartment id ${var.compartment_ocid} where ALL {request.principal.type = 'resourceschedule', request.principal.id = '${each.value.id}'}",
+  ]
+}
+
+# ---------------------------------------------------------------------------- notifications
+
+resource "oci_identity_policy" "run_notifications" {
+  provider = oci.home
+  count    = local.notifications_enabled ? 1 : 0
+
+  compartment_id = local.policy_compartment_ocid
+  name           = "${var.name_prefix}-run-notifications"
+  description    = "Events service: publish job-run completion events to the launcher's notification topic."
+  freeform_tags  = local.tags
+  statements = [
+    "Allow service cloudEvents to use ons-topics in compartment id ${var.compartment_ocid}",
   ]
 }

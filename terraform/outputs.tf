@@ -64,3 +64,18 @@ output "function_log_id" {
   description = "OCID of the function's invoke log. null when disabled."
   value       = var.enable_function_log ? oci_logging_log.function_invoke[0].id : null
 }
+
+output "schedules" {
+  description = "Resource Scheduler schedules by name: OCID and the request body each firing sends. Empty without var.schedules."
+  value = {
+    for name, schedule in oci_resource_scheduler_schedule.launch : name => {
+      id   = schedule.id
+      body = local.schedule_bodies[name]
+    }
+  }
+}
+
+output "run_notification_topic_id" {
+  description = "Notifications topic that receives job-run completion events (publish a test message to it, add subscriptions). null without run_notification_subscriptions."
+  value       = local.notifications_enabled ? oci_ons_notification_topic.job_runs[0].id : null
+}

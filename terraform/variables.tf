@@ -526,3 +526,85 @@ variable "di_poll_max_duration_seconds" {
     error_message = "di_poll_max_duration_seconds must be a whole number between 60 and 604800 (7 days)."
   }
 }
+
+# ---------------------------------------------------------------------------- schedules
+
+variable "schedules" {
+  description = "Specs to run on a schedule: name => {spec_location, recurrence, recurrence_type (CRON or ICAL), optional display_name, environment_variables, command_line_arguments, maximum_runtime_in_minutes, freeform_tags, enabled}. One Resource Scheduler schedule per entry invokes the function with a direct-invocation body tagged schedule=<name>. Empty (default): nothing is created."
+  type = map(object({
+    spec_location              = string
+    recurrence                 = string
+    recurrence_type            = optional(string, "CRON")
+    display_name               = optional(string)
+    environment_variables      = optional(map(string))
+    command_line_arguments     = optional(string)
+    maximum_runtime_in_minutes = optional(number)
+    freeform_tags              = optional(map(string), {})
+    enabled                    = optional(bool, true)
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.schedules) : can(regex("^[a-z0-9][a-z0-9-]{0,29}$", name))])
+    error_message = "schedules: names must be 1-30 lower-case letters, digits and '-' (they become display names, policy names and the schedule tag)."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.schedules) : can(regex("^(oci://[A-Za-z0-9._-]+@[a-z0-9-]+/.+|https://.+/n/[^/]+/b/[^/]+/o/.+)$", s.spec_location))])
+    error_message = "schedules: spec_location must be oci://bucket@namespace/object or an Object Storage https URL (/n/<ns>/b/<bucket>/o/<object>), as in a direct invocation."
+  }
+
+  validation {
+    condition = alltrue([for s in values(var.schedules) : (
+      s.recurrence_type == "CRON" ? can(regex("^\\S+(\\s+\\S+){4}$", trimspace(s.recurrence))) :
+      s.recurrence_type == "ICAL" ? can(regex("^FREQ=(MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)(;[A-Z]+=[A-Za-z0-9,+-]+)*$", s.recurrence)) :
+      false
+    )])
+    error_message = "schedules: recurrence_type is CRON (recurrence: five cron fields, e.g. \"0 2 * * *\") or ICAL (an RFC 5545 rule without the RRULE: prefix, e.g. \"FREQ=DAILY;BYHOUR=2;BYMINUTE=0\")."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.schedules) : s.maximum_runtime_in_minutes == null || try(s.maximum_runtime_in_minutes >= 1 && floor(s.maximum_runtime_in_minutes) == s.maximum_runtime_in_minutes, false)])
+    error_message = "schedules: maximum_runtime_in_minutes must be a whole number of minutes, at least 1."
+  }
+}
+
+# ---------------------------------------------------------------------------- notifications
+
+variable "run_notification_subscriptions" {
+  description = "Who hears when a job run in the job's compartment ends: name => {protocol, endpoint}, protocol EMAIL (an address), CUSTOM_HTTPS, SLACK or PAGERDUTY (an https URL). Empty (default): no topic, rule or policy is created. Sensitive: Slack and PagerDuty URLs carry their secret."
+  type = map(object({
+    protocol = string
+    endpoint = string
+  }))
+  default   = {}
+  sensitive = true
+
+  validation {
+    condition     = alltrue([for name in keys(var.run_notification_subscriptions) : can(regex("^[a-z0-9][a-z0-9-]{0,29}$", name))])
+    error_message = "run_notification_subscriptions: names must be 1-30 lower-case letters, digits and '-'."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.run_notification_subscriptions) : contains(["EMAIL", "CUSTOM_HTTPS", "SLACK", "PAGERDUTY"], s.protocol)])
+    error_message = "run_notification_subscriptions: protocol must be EMAIL, CUSTOM_HTTPS, SLACK or PAGERDUTY."
+  }
+
+  validation {
+    condition = alltrue([for s in values(var.run_notification_subscriptions) : (
+      s.protocol == "EMAIL" ? can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", s.endpoint)) : can(regex("^https://[^\\s]{1,504}$", s.endpoint))
+    )])
+    error_message = "run_notification_subscriptions: an EMAIL endpoint is an address; CUSTOM_HTTPS, SLACK and PAGERDUTY endpoints are https:// URLs of at most 512 characters."
+  }
+}
+
+variable "run_notification_outcomes" {
+  description = "Which job-run endings are notified: any of succeeded, failed, timed_out, canceled (default: all four). Used only with run_notification_subscriptions."
+  type        = list(string)
+  default     = ["succeeded", "failed", "timed_out", "canceled"]
+
+  validation {
+    condition     = length(var.run_notification_outcomes) > 0 && alltrue([for o in var.run_notification_outcomes : contains(["succeeded", "failed", "timed_out", "canceled"], o)])
+    error_message = "run_notification_outcomes: one or more of succeeded, failed, timed_out, canceled."
+  }
+}

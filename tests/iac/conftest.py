@@ -30,6 +30,9 @@ _HCL_OPTIONS = SerializationOptions(
 )
 _REF = re.compile(r"\$\{(var|local)\.([A-Za-z_][A-Za-z0-9_]*)\}")
 _PLACEHOLDER = re.compile(r"<([a-z][a-z0-9_]*)>")
+# References to the resource a for_each policy is made for, and their placeholders: a
+# schedule's own policy names that schedule's OCID.
+INSTANCE_PLACEHOLDERS = {"${each.value.id}": "schedule_id"}
 
 
 def load_hcl(path: Path) -> dict[str, Any]:
@@ -113,8 +116,11 @@ class TerraformConfig:
 
 
 def to_placeholders(text: str) -> str:
-    """``${var.x}`` / ``${local.x}`` -> ``<x>``; fails on any other interpolation."""
+    """``${var.x}`` / ``${local.x}`` -> ``<x>`` (and INSTANCE_PLACEHOLDERS); fails on any
+    other interpolation."""
     normalised = _REF.sub(lambda m: f"<{m.group(2)}>", text)
+    for reference, name in INSTANCE_PLACEHOLDERS.items():
+        normalised = normalised.replace(reference, f"<{name}>")
     assert "${" not in normalised, (
         f"policy text may only interpolate var.* and local.*, got: {text!r}"
     )
@@ -153,6 +159,7 @@ def sample_value(name: str) -> str:
         "function_id": "fnfunc",
         "di_workspace_id": "disworkspace",
         "job_log_group_id": "loggroup",
+        "schedule_id": "resourceschedule",
     }
     if name in kinds:
         return f"ocid1.{kinds[name]}.oc1.iad.aaaaaaaa{digest}"
@@ -192,6 +199,7 @@ def iac():
         load_hcl=load_hcl,
         block_body=block_body,
         to_placeholders=to_placeholders,
+        INSTANCE_PLACEHOLDERS=INSTANCE_PLACEHOLDERS,
         read_commented_lines=read_commented_lines,
         sample_value=sample_value,
         concretise=concretise,

@@ -20,6 +20,8 @@ POLICY_FILES = {
     "events": "events.policy",
     "api_gateway": "api-gateway.policy",
     "data_integration": "data-integration.policy",
+    "schedule": "schedule.policy",
+    "run_notifications": "run-notifications.policy",
 }
 DYNAMIC_GROUP_FILE = "dynamic-groups.txt"
 TEXT_FILES = sorted(set(POLICY_FILES.values()))
@@ -123,7 +125,7 @@ def test_every_text_statement_says_why(iac, filename):
 
 
 def test_placeholders_are_terraform_names(tf, iac):
-    known = set(tf.variables) | set(tf.locals)
+    known = set(tf.variables) | set(tf.locals) | set(iac.INSTANCE_PLACEHOLDERS.values())
     for filename in [*TEXT_FILES, DYNAMIC_GROUP_FILE]:
         for entry in text_entries(iac, filename):
             unknown = iac.placeholders(entry.text) - known
