@@ -205,5 +205,110 @@ def iac():
         concretise=concretise,
         placeholders=placeholders,
         hcl_object_to_json=hcl_object_to_json,
+        render_schedule_body=render_schedule_body,
+        schedule_entry_defaults=schedule_entry_defaults,
+        split_top_level=split_top_level,
         TerraformConfig=TerraformConfig,
     )
+
+
+# -- the schedules' request bodies, evaluated the way Terraform would -----------------
+#
+# local.schedule_bodies is a for expression over var.schedules whose inner object uses a
+# handful of forms only: string literals, `s.<attribute>`, the entry's `name`, object
+# literals and merge(). The evaluator below knows exactly those forms and fails on any
+# other, so the body a test sends is the one the Terraform would render, not a copy.
+
+_BODIES = re.compile(
+    r"^\$\{\{for name, s in var\.schedules : name => \{for field, value in \{(?P<pairs>.*)\}"
+    r" : field => value if value != null\}\}\}$",
+    re.S,
+)
+
+
+def split_top_level(text: str, separator: str = ",") -> list[str]:
+    """Split on `separator` outside brackets and string literals."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for index, char in enumerate(text):
+        if char == '"' and (index == 0 or text[index - 1] != "\\"):
+            quoted = not quoted
+        elif not quoted and char in "({[":
+            depth += 1
+        elif not quoted and char in ")}]":
+            depth -= 1
+        elif not quoted and depth == 0 and text.startswith(separator, index):
+            parts.append(text[start:index].strip())
+            start = index + len(separator)
+    tail = text[start:].strip()
+    return [*parts, tail] if tail else parts
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    pairs = []
+    for part in split_top_level(text):
+        key, _, expr = part.partition(" = ")
+        assert key and expr, f"not a `key = value` pair: {part!r}"
+        pairs.append((key.strip(), expr.strip()))
+    return pairs
+
+
+def _evaluate(expr: str, name: str, entry: dict[str, Any]) -> Any:
+    if expr == "name":
+        return name
+    if re.fullmatch(r'"[^"\\$]*"', expr):
+        return expr[1:-1]
+    if match := re.fullmatch(r"s\.([a-z_]+)", expr):
+        assert match.group(1) in entry, f"s.{match.group(1)} is not an attribute of the entry"
+        return entry[match.group(1)]
+    if expr.startswith("{") and expr.endswith("}"):
+        return {key: _evaluate(value, name, entry) for key, value in _pairs(expr[1:-1])}
+    if expr.startswith("merge(") and expr.endswith(")"):
+        merged: dict[str, Any] = {}
+        for argument in split_top_level(expr[len("merge("):-1]):
+            value = _evaluate(argument, name, entry)
+            assert isinstance(value, dict), f"merge() of a non-object in {expr!r}"
+            merged.update(value)
+        return merged
+    raise AssertionError(
+        f"local.schedule_bodies uses {expr!r}, which this evaluator does not know: keep the "
+        "body a plain object of literals, s.<attribute>, name and merge()"
+    )
+
+
+_REQUIRED = object()
+
+
+def schedule_entry_defaults(tf: TerraformConfig) -> dict[str, Any]:
+    """Attribute -> value Terraform fills in when an entry leaves it out (optional()), or
+    _REQUIRED for the attributes every entry must set."""
+    type_expr = tf.variables["schedules"]["type"]
+    match = re.fullmatch(r"\$\{map\(object\(\{(.*)\}\)\)\}", type_expr, re.S)
+    assert match, f"var.schedules is not a map(object({{…}})): {type_expr}"
+    defaults: dict[str, Any] = {}
+    for attribute, attr_type in _pairs(match.group(1)):
+        if attr_type.startswith("optional(") and attr_type.endswith(")"):
+            args = split_top_level(attr_type[len("optional("):-1])
+            default = args[1] if len(args) == 2 else "null"
+            defaults[attribute] = None if default == "null" else hcl2.loads(
+                f"x = {default}\n", serialization_options=_HCL_OPTIONS)["x"]
+        else:
+            defaults[attribute] = _REQUIRED
+    return defaults
+
+
+def render_schedule_body(tf: TerraformConfig, name: str, entry: dict[str, Any]) -> dict:
+    """The JSON body Terraform sends for schedule `name` configured as `entry`."""
+    match = _BODIES.match(tf.locals["schedule_bodies"])
+    assert match, f"unexpected shape of local.schedule_bodies: {tf.locals['schedule_bodies']}"
+    defaults = schedule_entry_defaults(tf)
+    unknown = set(entry) - set(defaults)
+    assert not unknown, f"not attributes of a schedule: {sorted(unknown)}"
+    full = {**defaults, **entry}
+    missing = [key for key, value in full.items() if value is _REQUIRED]
+    assert not missing, f"a schedule needs {missing}"
+    body = {
+        field: value
+        for field, expr in _pairs(match.group("pairs"))
+        if (value := _evaluate(expr, name, full)) is not None
+    }
+    return json.loads(json.dumps(body))  # jsonencode: plain JSON types only

@@ -227,3 +227,18 @@ def test_nothing_anywhere_uses_manage_data_science_family(iac):
         if p.is_file() and pattern.search(p.read_text(encoding="utf-8"))
     ]
     assert not offenders, f"manage data-science-family in {offenders}"
+
+
+# ------------------------------------------------------------------------------ pinned grants
+
+
+def test_events_grant_is_oracles_documented_statement(tf, iac):
+    # An Events rule whose grant falls short looks active while every delivery fails with
+    # a 403 seen only in its metrics: keep Oracle's documented statement, service
+    # principal only, one compartment.
+    (statement,) = tf.resource("oci_identity_policy", "events")["statements"]
+    expected = ("Allow service cloudEvents to use functions-family "
+                "in compartment id <compartment_ocid>")
+    assert iac.to_placeholders(statement) == expected
+    assert [e.text for e in text_entries(iac, "events.policy")] == [expected]
+    assert parse(iac, expected)["subject"]["type"] == "service"
