@@ -3,9 +3,10 @@
 # gateway PRIVATE and/or restrict it with NSGs (api_gateway_nsg_ids).
 
 locals {
-  # Route key => path and methods. Only these four reach the function.
+  # Route key => path and methods. Only these five reach the function.
   api_routes = {
     run      = { path = "/runs", methods = ["POST"] }
+    list     = { path = "/runs", methods = ["GET"] }
     validate = { path = "/runs/validate", methods = ["POST"] }
     status   = { path = "/runs/{jobRunId}", methods = ["GET"] }
     cancel   = { path = "/runs/{jobRunId}", methods = ["DELETE"] }

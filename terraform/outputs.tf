@@ -14,7 +14,7 @@ output "function_invoke_url" {
 }
 
 output "api_runs_url" {
-  description = "POST here to start a run (API Gateway); GET/DELETE <url>/{jobRunId} for status/cancel, POST <url>/validate to validate. null without a gateway."
+  description = "POST here to start a run (API Gateway), GET to list runs; GET/DELETE <url>/{jobRunId} for status/cancel, POST <url>/validate to validate. null without a gateway."
   value       = local.api_gateway_enabled ? "${oci_apigateway_deployment.launcher[0].endpoint}/runs" : null
 }
 
