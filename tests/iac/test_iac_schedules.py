@@ -9,6 +9,7 @@ test_iac_schedule_body.py sends it through the real function.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -86,6 +87,19 @@ def test_recurrence_type_defaults_to_cron(iac, tf):
 def test_body_of_the_sample_entry(iac, tf):
     body = iac.render_schedule_body(tf, "nightly-report", NIGHTLY)
     assert body == load_event("direct-scheduled-run.json")
+
+
+@pytest.mark.parametrize("expression", [
+    'upper(s.spec_location)', 'coalesce(s.display_name, name)', '"${name}-run"', "var.x",
+])
+def test_the_body_evaluator_refuses_forms_it_does_not_know(iac, tf, expression):
+    # The rendering is only trustworthy while it understands every form the HCL uses.
+    changed = tf.locals["schedule_bodies"].replace(
+        "specLocation = s.spec_location", f"specLocation = {expression}")
+    assert changed != tf.locals["schedule_bodies"]
+    other = dataclasses.replace(tf, locals={**tf.locals, "schedule_bodies": changed})
+    with pytest.raises(AssertionError, match="does not know"):
+        iac.render_schedule_body(other, "n", NIGHTLY)
 
 
 def test_minimal_entry_sends_only_what_was_configured(iac, tf):
