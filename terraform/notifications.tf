@@ -1,7 +1,7 @@
-# Completion notifications (README "After launch" → "Notifications"): an Events rule on
-# Data Science's job-run completion events in the job's compartment → a Notifications
-# topic → the subscriptions of var.run_notification_subscriptions. Off (nothing created)
-# while that map is empty. The function is not involved.
+# Completion notifications (README "After launch" → "Completion notifications"): an
+# Events rule on Data Science's job-run completion events in the job's compartment → a
+# Notifications topic → the subscriptions of var.run_notification_subscriptions. Off
+# (nothing created) while that map is empty. The function is not involved.
 
 locals {
   # The variable is sensitive (webhook URLs); only its names are needed for count and
