@@ -22,7 +22,7 @@ $(CHECKOV_STAMP):
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/python -m localoci.demo $(DEMO_ARGS)
+	$(BIN)/python -m demo $(DEMO_ARGS)
 
 test: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check .

@@ -20,7 +20,7 @@ from .conftest import ROOT
                 "      ! ZeroDivisionError: division by zero"]),
 ])
 def test_the_demo_executes_the_notebook(outcome, expected, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "localoci.demo", "--execute",
+    result = subprocess.run([sys.executable, "-m", "demo", "--execute",
                              "--outcome", outcome], cwd=ROOT, capture_output=True, text=True,
                             env={**os.environ, "TMPDIR": str(tmp_path)}, timeout=180,
                             check=False)
