@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt |
 CHECKOV_VENV  := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-3.3.30
 
-.PHONY: demo test unit lint iac bench fuzz clean
+.PHONY: demo serve test unit lint iac bench fuzz clean
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ $(CHECKOV_STAMP):
 
 demo: $(STAMP)
 	$(BIN)/python -m demo $(DEMO_ARGS)
+
+# The function behind a local API Gateway on 127.0.0.1:$(PORT), curl commands printed;
+# Ctrl-C stops it. SERVE_ARGS=--execute runs the notebooks for real.
+PORT ?= 8080
+serve: $(STAMP)
+	$(BIN)/python -m demo.serve --port $(PORT) $(SERVE_ARGS)
 
 test: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check .

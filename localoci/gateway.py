@@ -11,25 +11,35 @@ nothing else: one call at a time reaches the function container.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .fdkrunner import FunctionProcess
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
 MAX_BODY = 6 * 1024 * 1024  # API Gateway's limit for a function back end
+RequestLog = Callable[[str, str, int, float], None]  # method, path, status, seconds
 
 
 class LocalGateway:
-    """``LocalGateway(function, prefix="/jobruns").start()`` → ``.url``."""
+    """``LocalGateway(function, prefix="/jobruns").start()`` → ``.url``.
+
+    ``on_request(method, path, status, seconds)`` is called once per answered request
+    (``make serve`` prints it as an access log).
+    """
 
     def __init__(self, function: FunctionProcess, prefix: str = "/jobruns",
-                 host: str = "127.0.0.1", port: int = 0, deadline_seconds: float = 60.0):
+                 host: str = "127.0.0.1", port: int = 0, deadline_seconds: float = 60.0,
+                 on_request: RequestLog | None = None):
         self.function = function
+        self.on_request = on_request
         self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
         self.deadline_seconds = deadline_seconds
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
+        self._closed = False
 
     @property
     def url(self) -> str:
@@ -42,7 +52,13 @@ class LocalGateway:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        """Stop answering and free the port; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread = None
         self._server.server_close()
 
     def __enter__(self) -> LocalGateway:
@@ -59,6 +75,10 @@ class LocalGateway:
 
             def log_message(self, *args) -> None:  # keep test output quiet
                 pass
+
+            def handle_one_request(self) -> None:
+                self._started = time.monotonic()
+                super().handle_one_request()
 
             def _forward(self) -> None:
                 if gateway.prefix and not (self.path == gateway.prefix
@@ -99,6 +119,9 @@ class LocalGateway:
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(body)
+                if gateway.on_request is not None:
+                    gateway.on_request(self.command, self.path, status,
+                                       time.monotonic() - self._started)
 
             def __getattr__(self, name: str):
                 # API Gateway forwards any method; BaseHTTPRequestHandler looks up do_<METHOD>.
