@@ -10,15 +10,18 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-3.3.30
 
 .PHONY: demo serve test unit lint iac bench fuzz clean
 
+# First run only: say so, and let pip show what it downloads (a few minutes on a fresh machine).
 $(STAMP):
+	@echo "== Installing the development tools into $(VENV) (first run, or the requirements changed): a few minutes"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
 # checkov has its own venv: its pins conflict with pytest's.
 $(CHECKOV_STAMP):
+	@echo "== Installing checkov into $(CHECKOV_VENV) (first make test only): a minute or two"
 	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==3.3.30
+	$(CHECKOV_VENV)/bin/pip install --disable-pip-version-check --progress-bar on checkov==3.3.30
 	touch $@
 
 demo: $(STAMP)
