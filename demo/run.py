@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from localoci.fdkrunner import ROOT, FunctionProcess
+
 from .ocicli import OciCli, OciCliFailed
 from .show import notebook_cells, short_ocid, show_lines, step
 from .stack import (
@@ -37,7 +39,6 @@ from .stack import (
     NAMESPACE,
     NOTEBOOK,
     NOTEBOOK_OBJECT,
-    ROOT,
     SPEC_PREFIX,
     Interrupted,
     LocalStack,
@@ -117,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     except OciCliFailed as exc:
         outcome.stopped = exc.message
     except Exception as exc:  # noqa: BLE001 - the demo's edge: one line, never a traceback
-        outcome.stopped = f"unexpected {type(exc).__name__}: {exc}"
+        outcome.stopped = f"unexpected {type(exc).__name__}: {first_and_last_line(str(exc))}"
     return summary(outcome, 0 if outcome.as_asked else 1)
 
 
@@ -151,7 +152,8 @@ class Demo:
         if run_id is None:
             return
         self.follow(run_id)
-        status = function.invoke({"operation": "status", "jobRunId": run_id}).json()
+        status: dict[str, Any] = function.invoke({"operation": "status",
+                                                  "jobRunId": run_id}).json()
         print(f"\n   the function's own status operation says: {status.get('lifecycleState')}"
               f" (terminal: {status.get('terminal')})")
         print("\n   the function's log line for the run call:")
@@ -175,15 +177,15 @@ class Demo:
         self.cli.run(["os", "object", "put", "--namespace", NAMESPACE, "--bucket-name", BUCKET,
                       "--name", self.object_name, "--file", str(self.spec_path), "--force"])
 
-    def invoke(self, function: Any) -> str | None:
+    def invoke(self, function: FunctionProcess) -> str | None:
         """Step 5: the run call; the run OCID, or None when the function refused."""
         request = {"specLocation": f"oci://{BUCKET}@{NAMESPACE}/{self.object_name}",
                    "idempotencyKey": f"demo-{int(time.time())}"}
         step(5, "Invoke it as a Data Integration REST task does (POST /call)")
         print("   request:  " + json.dumps(request))
         answer = function.invoke(request)
-        body = answer.json()
-        run_id = body.get("jobRunId") if body.get("ok") else None
+        body: dict[str, Any] = answer.json()
+        run_id = str(body["jobRunId"]) if body.get("ok") and body.get("jobRunId") else None
         text = json.dumps(body, indent=2)
         if run_id:
             text = text.replace(run_id, short_ocid(run_id))
@@ -285,6 +287,16 @@ class Demo:
                                          "(see the job's error)")
             return None
         return spec.output.namespace, spec.output.bucket, name
+
+
+def first_and_last_line(text: str) -> str:
+    """A multi-line message (e.g. "fdk exited with 1: " and the process's stderr, whose last
+    line is the error) in one line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return lines[0] if lines else ""
+    head = lines[0].split("Traceback", 1)[0].rstrip(" :")  # the stack itself says nothing
+    return f"{head}: … {lines[-1]}"
 
 
 def summary(outcome: Outcome, exit_code: int) -> int:

@@ -19,6 +19,7 @@ import sys
 import time
 from http import HTTPStatus
 
+from localoci.fdkrunner import ROOT
 from localoci.gateway import LocalGateway
 
 from .run import can_execute
@@ -27,7 +28,6 @@ from .stack import (
     NAMESPACE,
     NOTEBOOK,
     NOTEBOOK_OBJECT,
-    ROOT,
     SPEC_PREFIX,
     Interrupted,
     LocalStack,

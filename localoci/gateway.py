@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from .fdkrunner import FunctionProcess
 
@@ -31,7 +32,7 @@ class LocalGateway:
 
     def __init__(self, function: FunctionProcess, prefix: str = "/jobruns",
                  host: str = "127.0.0.1", port: int = 0, deadline_seconds: float = 60.0,
-                 on_request: RequestLog | None = None):
+                 on_request: RequestLog | None = None) -> None:
         self.function = function
         self.on_request = on_request
         self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
@@ -44,7 +45,8 @@ class LocalGateway:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{self.prefix}"
+        shown = host.decode() if isinstance(host, bytes) else host
+        return f"http://{shown}:{port}{self.prefix}"
 
     def start(self) -> LocalGateway:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -64,16 +66,16 @@ class LocalGateway:
     def __enter__(self) -> LocalGateway:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _handler_class(self):
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, *args) -> None:  # keep test output quiet
+            def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
                 pass
 
             def handle_one_request(self) -> None:
@@ -111,7 +113,7 @@ class LocalGateway:
                         headers[name[len("fn-http-h-"):].title()] = value
                 self._send(result.http_status, headers, result.body)
 
-            def _send(self, status: int, headers: dict, body: bytes) -> None:
+            def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -123,7 +125,7 @@ class LocalGateway:
                     gateway.on_request(self.command, self.path, status,
                                        time.monotonic() - self._started)
 
-            def __getattr__(self, name: str):
+            def __getattr__(self, name: str) -> Callable[[], None]:
                 # API Gateway forwards any method; BaseHTTPRequestHandler looks up do_<METHOD>.
                 if name.startswith("do_"):
                     return self._forward

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from demo.ocicli import failure
+from demo.run import first_and_last_line
 from demo.show import short_ocid
 
 SERVICE_ERROR = """ServiceError:
@@ -43,3 +44,10 @@ def test_a_run_ocid_is_shortened_to_its_type_and_tail():
 
     assert short_ocid(ocid) == "ocid1.datasciencejobrun…df6ca0"
     assert short_ocid("ocid1.job.oc1..short") == "ocid1.job.oc1..short"
+
+
+def test_an_unexpected_multi_line_error_is_said_in_one_line():
+    text = "fdk exited with 1: Traceback (most recent call last):\n  File \"x\"\nImportError: y\n"
+
+    assert first_and_last_line(text) == "fdk exited with 1: … ImportError: y"
+    assert first_and_last_line("one line") == "one line"
