@@ -305,7 +305,8 @@ def summary(outcome: Outcome, exit_code: int) -> int:
     if outcome.refused:
         state = f"no run: the function refused the spec ({outcome.refused})"
     elif outcome.state is None:
-        state = "no run"
+        state = ("unknown: the demo stopped before it read the run's state" if outcome.run_id
+                 else "no run")
     elif outcome.state == outcome.asked:
         state = f"{outcome.state}, as asked"
     else:
