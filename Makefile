@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine:
 #   make demo   the function against the local OCI emulator, end to end
 #   make test   every test suite (what CI runs through .ci/run)
+# and make serve puts the function behind a local API Gateway to try with curl.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
