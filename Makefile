@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine:
 #   make demo   the function against the local OCI emulator, end to end
 #   make test   every test suite (what CI runs through .ci/run)
+# and make serve puts the function behind a local API Gateway to try with curl.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -8,21 +9,30 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt |
 CHECKOV_VENV  := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-3.3.30
 
-.PHONY: demo test unit lint iac bench fuzz clean
+.PHONY: demo serve test unit lint iac bench fuzz clean
 
+# First run only: say so, and let pip show what it downloads (a few minutes on a fresh machine).
 $(STAMP):
+	@echo "== Installing the development tools into $(VENV) (first run, or the requirements changed): a few minutes"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
 # checkov has its own venv: its pins conflict with pytest's.
 $(CHECKOV_STAMP):
+	@echo "== Installing checkov into $(CHECKOV_VENV) (first make test only): a minute or two"
 	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==3.3.30
+	$(CHECKOV_VENV)/bin/pip install --disable-pip-version-check --progress-bar on checkov==3.3.30
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/python -m localoci.demo $(DEMO_ARGS)
+	$(BIN)/python -m demo $(DEMO_ARGS)
+
+# The function behind a local API Gateway on 127.0.0.1:$(PORT), curl commands printed;
+# Ctrl-C stops it. SERVE_ARGS=--execute runs the notebooks for real.
+PORT ?= 8080
+serve: $(STAMP)
+	$(BIN)/python -m demo.serve --port $(PORT) $(SERVE_ARGS)
 
 test: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check .

@@ -47,7 +47,8 @@ from .errors import (
 )
 from .outputs import notebook_name, output_object, output_uri, run_folder
 from .settings import RunnerSettings
-from .storage import ObjectStore, fetch_notebook, host_of, resource_principal_store
+from .storage import ObjectStore, fetch_notebook, resource_principal_store
+from .urltext import shown_url
 
 NOTEBOOK_CONTENT_TYPE = "application/x-ipynb+json"
 MAX_OUTPUT_FILES = 1000
@@ -59,8 +60,9 @@ def say(out: TextIO, message: str) -> None:
 
 
 def shown(url: str) -> str:
-    """A notebook URL as it may appear in the log: ``oci://…`` in full, https by host."""
-    return url if url.lower().startswith("oci://") else host_of(url)
+    """A notebook URL as it may appear in the log: ``oci://…`` in full, https without what
+    may hold a token."""
+    return url if url.lower().startswith("oci://") else shown_url(url)
 
 
 def run(env: Mapping[str, str], *, out: TextIO = sys.stdout, err: TextIO = sys.stderr,

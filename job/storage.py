@@ -7,8 +7,8 @@ a job is not bound by a function's deadline. ``OCI_OBJECT_STORAGE_ENDPOINT`` ove
 region's endpoint (private endpoints, the local emulator).
 
 Notebooks at ``https://`` URLs that are not Object Storage URLs are downloaded with urllib,
-with a timeout and a size cap. Messages name the object (``oci://…``) or only the host of
-an https URL: a URL's path or query may hold a token.
+with a timeout and a size cap. Messages name the object (``oci://…``) or the https URL
+without what may hold a token (:func:`job.urltext.shown_url`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from jobspec.locations import LocationError, SpecLocation, parse_location
 from jobspec.reading import range_header, read_bounded
 
 from .errors import ConfigurationProblem, NotReadable, UploadFailed
+from .urltext import download_failure, shown_url
 
 READ_CHUNK = 64 * 1024
 USER_AGENT = "oci-jobrun-launcher-job/0.1 (+python-urllib)"
@@ -109,19 +110,10 @@ def resource_principal_store(endpoint: str | None) -> ObjectStore:
     return ObjectStore(client)
 
 
-def host_of(url: str) -> str:
-    """``https://host/…``: what a message may show of a URL."""
-    try:
-        host = urlsplit(url).hostname or "?"
-    except ValueError:
-        host = "?"
-    return f"https://{host}/…"
-
-
 def download(url: str, *, max_bytes: int, timeout: float,
              opener: Callable[..., Any] = urllib.request.urlopen) -> bytes:
     """GET an https URL (redirects followed), at most ``max_bytes``; raise NotReadable."""
-    shown = host_of(url)
+    shown = shown_url(url)
     if urlsplit(url).scheme.lower() != "https":
         raise NotReadable(f"the notebook URL {shown} is not https")
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
@@ -140,13 +132,9 @@ def download(url: str, *, max_bytes: int, timeout: float,
                     raise NotReadable(f"the notebook at {shown} is larger than "
                                       f"{max_bytes} bytes")
             return bytes(data)
-    except urllib.error.HTTPError as exc:
-        raise NotReadable(f"the notebook could not be downloaded from {shown} "
-                          f"(HTTP {exc.code})") from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", None)
-        kind = type(reason).__name__ if isinstance(reason, BaseException) else type(exc).__name__
-        raise NotReadable(f"the notebook could not be downloaded from {shown} ({kind})") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:  # HTTPError is a URLError
+        raise NotReadable(f"the notebook could not be downloaded from {shown}: "
+                          f"{download_failure(exc, url, timeout)}") from None
 
 
 def fetch_notebook(url: str, store_factory: Callable[[], ObjectStore], *, max_bytes: int,

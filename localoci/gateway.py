@@ -11,30 +11,42 @@ nothing else: one call at a time reaches the function container.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from .fdkrunner import FunctionProcess
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
 MAX_BODY = 6 * 1024 * 1024  # API Gateway's limit for a function back end
+RequestLog = Callable[[str, str, int, float], None]  # method, path, status, seconds
 
 
 class LocalGateway:
-    """``LocalGateway(function, prefix="/jobruns").start()`` → ``.url``."""
+    """``LocalGateway(function, prefix="/jobruns").start()`` → ``.url``.
+
+    ``on_request(method, path, status, seconds)`` is called once per answered request
+    (``make serve`` prints it as an access log).
+    """
 
     def __init__(self, function: FunctionProcess, prefix: str = "/jobruns",
-                 host: str = "127.0.0.1", port: int = 0, deadline_seconds: float = 60.0):
+                 host: str = "127.0.0.1", port: int = 0, deadline_seconds: float = 60.0,
+                 on_request: RequestLog | None = None) -> None:
         self.function = function
+        self.on_request = on_request
         self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
         self.deadline_seconds = deadline_seconds
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
+        self._closed = False
 
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{self.prefix}"
+        shown = host.decode() if isinstance(host, bytes) else host
+        return f"http://{shown}:{port}{self.prefix}"
 
     def start(self) -> LocalGateway:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -42,23 +54,33 @@ class LocalGateway:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        """Stop answering and free the port; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread = None
         self._server.server_close()
 
     def __enter__(self) -> LocalGateway:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _handler_class(self):
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, *args) -> None:  # keep test output quiet
+            def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
                 pass
+
+            def handle_one_request(self) -> None:
+                self._started = time.monotonic()
+                super().handle_one_request()
 
             def _forward(self) -> None:
                 if gateway.prefix and not (self.path == gateway.prefix
@@ -91,7 +113,7 @@ class LocalGateway:
                         headers[name[len("fn-http-h-"):].title()] = value
                 self._send(result.http_status, headers, result.body)
 
-            def _send(self, status: int, headers: dict, body: bytes) -> None:
+            def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -99,8 +121,11 @@ class LocalGateway:
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(body)
+                if gateway.on_request is not None:
+                    gateway.on_request(self.command, self.path, status,
+                                       time.monotonic() - self._started)
 
-            def __getattr__(self, name: str):
+            def __getattr__(self, name: str) -> Callable[[], None]:
                 # API Gateway forwards any method; BaseHTTPRequestHandler looks up do_<METHOD>.
                 if name.startswith("do_"):
                     return self._forward

@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-# README "Configuration": the settings Terraform sets (endpoint overrides are left to users).
+# The README's configuration table: what Terraform sets (endpoint overrides are left to users).
 CONFIG_KEYS = {
     "JOB_OCID",
     "SPEC_ALLOWLIST",

@@ -221,7 +221,7 @@ def test_a_notebook_over_MAX_NOTEBOOK_BYTES_is_refused(env):
                            "is larger than 100 bytes")
 
 
-def test_an_https_notebook_is_downloaded_and_shown_by_host_only(env, job_oci):
+def test_an_https_notebook_is_downloaded_and_shown_without_its_query(env, job_oci):
     url = f"https://raw.githubusercontent.com/example/repo/main/hello.ipynb?token={SECRET}"
     job_oci.put("specs/run.yaml", flat_spec(url, output=None, extra="excludeTags: [skip]\n"))
     asked = []
@@ -240,7 +240,8 @@ def test_an_https_notebook_is_downloaded_and_shown_by_host_only(env, job_oci):
 
     assert result.code == ExitCode.OK, result.err
     assert asked == [(url, 60)]
-    assert "notebook https://raw.githubusercontent.com/…" in result.out
+    assert ("notebook https://raw.githubusercontent.com/example/repo/main/hello.ipynb (query "
+            "not shown)") in result.out
     assert "[cell 2] downloaded" in result.out
     assert "the executed notebook is not kept" in result.out
     assert SECRET not in result.out + result.err

@@ -6,6 +6,9 @@ from __future__ import annotations
 import ast
 import io
 import json
+import socket
+import ssl
+import threading
 import urllib.error
 
 import nbformat
@@ -17,6 +20,7 @@ from job.notebook import INJECTED_TAG, Prepared, load, parameters_source, prepar
 from job.outputs import notebook_name, output_object, run_folder
 from job.settings import RunnerSettings
 from job.storage import download, fetch_notebook
+from job.urltext import shown_url
 from jobspec.container import read_container_spec
 from jobspec.errors import SpecInvalid, SpecTooLarge
 from jobspec.locations import parse_allow_entry
@@ -312,19 +316,80 @@ def test_download_refuses_a_declared_size_over_the_cap():
                  opener=lambda request, timeout: FakeResponse(b"", length="999"))
 
 
-@pytest.mark.parametrize(("error", "message"), [
+@pytest.mark.parametrize(("error", "cause"), [
     (urllib.error.HTTPError("https://h.example/p?sig=SECRET", 403, "Forbidden", {}, None),
-     "the notebook could not be downloaded from https://h.example/… (HTTP 403)"),
-    (urllib.error.URLError(TimeoutError("timed out")),
-     "the notebook could not be downloaded from https://h.example/… (TimeoutError)"),
+     "HTTP 403 Forbidden"),
+    (urllib.error.HTTPError("https://h.example/p", 404, "Not Found", {}, None),
+     "HTTP 404 Not Found"),
+    (urllib.error.URLError(socket.gaierror(-3, "Temporary failure in name resolution")),
+     "could not resolve host h.example — no network?"),
+    (urllib.error.URLError(ConnectionRefusedError(111, "Connection refused")),
+     "connection refused by h.example"),
+    (urllib.error.URLError(TimeoutError("timed out")), "no answer from h.example within 5 s"),
+    (TimeoutError("The read operation timed out"), "no answer from h.example within 5 s"),
+    (urllib.error.URLError(ssl.SSLCertVerificationError(
+        1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")),
+     "TLS error: the certificate of h.example is not trusted"),
 ])
-def test_download_errors_show_the_host_only(error, message):
+def test_download_errors_say_the_cause_in_words_and_hide_the_query(error, cause):
     def opener(request, timeout):
         raise error
 
     with pytest.raises(NotReadable) as caught:
-        download("https://h.example/p?sig=SECRET", max_bytes=10, timeout=5, opener=opener)
-    assert caught.value.message == message
+        download("https://h.example/dir/n.ipynb?sig=SECRET", max_bytes=10, timeout=5,
+                 opener=opener)
+    assert caught.value.message.startswith(
+        "the notebook could not be downloaded from https://h.example/dir/n.ipynb (query not "
+        f"shown): {cause}"), caught.value.message
+    assert "SECRET" not in caught.value.message
+    assert "Error" not in caught.value.message.replace("TLS error", "")
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("https://raw.githubusercontent.com/o/r/main/site/basics.ipynb",
+     "https://raw.githubusercontent.com/o/r/main/site/basics.ipynb"),
+    ("https://user:pw@h.example:8443/a.ipynb#frag", "https://h.example:8443/a.ipynb (query not "
+                                                     "shown)"),
+    ("https://objectstorage.us-phoenix-1.oraclecloud.com/p/SECRET/n/ns/b/b/o/a.ipynb",
+     "https://objectstorage.us-phoenix-1.oraclecloud.com/p/…/n/ns/b/b/o/a.ipynb"),
+    ("https://h.example/p/not-a-par/a.ipynb", "https://h.example/p/not-a-par/a.ipynb"),
+    ("https://[::1/a.ipynb", "(not a valid URL)"),
+])
+def test_a_url_is_shown_in_full_but_for_what_can_hold_a_token(url, shown):
+    assert shown_url(url) == shown
+
+
+def test_a_real_refused_connection_is_named(tmp_path):
+    with socket.socket() as closed:  # bound, never listening: connections are refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        with pytest.raises(NotReadable) as caught:
+            download(f"https://127.0.0.1:{port}/n.ipynb", max_bytes=10, timeout=5)
+    assert caught.value.message == (f"the notebook could not be downloaded from "
+                                    f"https://127.0.0.1:{port}/n.ipynb: connection refused by "
+                                    "127.0.0.1")
+
+
+def test_a_server_that_does_not_speak_tls_is_a_tls_error():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+
+        def answer_in_plain_http() -> None:
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(1024)
+                connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+        thread = threading.Thread(target=answer_in_plain_http, daemon=True)
+        thread.start()
+        with pytest.raises(NotReadable) as caught:
+            download(f"https://127.0.0.1:{port}/n.ipynb", max_bytes=10, timeout=5)
+        thread.join(5)
+    assert caught.value.message.startswith(
+        f"the notebook could not be downloaded from https://127.0.0.1:{port}/n.ipynb: TLS error "
+        "talking to 127.0.0.1 ("), caught.value.message
 
 
 def test_plain_http_is_refused():

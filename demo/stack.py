@@ -1,0 +1,169 @@
+"""The local stack behind the demo and ``make serve``: emulator, credentials, function.
+
+Everything it makes lives in one temporary folder (``jobrun-demo-*``: resource-principal
+keys, the job runs' logs and working folders) or belongs to a process it started; ``close()``
+stops the processes and removes the folder, and runs on every way out, Ctrl-C and SIGTERM
+included (see :func:`stop_on_signals`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+from localoci.credentials import Issuer, write_resource_principal
+from localoci.fdkrunner import ROOT, FunctionProcess
+from localoci.jobprocess import ProcessExecutor
+from localoci.server import Emulator
+
+NAMESPACE = "localns"
+BUCKET = "specs"
+OUTPUT_BUCKET = "notebook-output"
+NOTEBOOK = ROOT / "examples/notebooks/hello.ipynb"
+NOTEBOOK_OBJECT = f"notebooks/{NOTEBOOK.name}"
+SPEC_PREFIX = "notebooks/"
+JOB = {
+    "id": "ocid1.datasciencejob.oc1.phx.amaaaaaademojob",
+    "projectId": "ocid1.datascienceproject.oc1.phx.amaaaaaademoproject",
+    "compartmentId": "ocid1.compartment.oc1..aaaaaaaademocompartment",
+    "displayName": "notebook-runner (BYOC)",
+}
+WORK_PREFIX = "jobrun-demo-"
+
+
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM: a BaseException, like KeyboardInterrupt, so no ``except
+    Exception`` swallows it on the way to the clean-up."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`Interrupted` in the main thread while inside."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted(signum)
+
+    previous = {signum: signal.signal(signum, interrupt)
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def signals_ignored() -> Iterator[None]:
+    """A second Ctrl-C must not cut the clean-up short and leave keys or processes behind."""
+    if threading.current_thread() is not threading.main_thread():  # only it gets signals
+        yield
+        return
+    previous = {signum: signal.signal(signum, signal.SIG_IGN)
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+class LocalStack:
+    """``with LocalStack(execute=True) as stack:`` → ``stack.emulator``, ``stack.start_function()``.
+
+    ``execute``: job runs are ``python -m job.runner`` processes (the job container's
+    entrypoint) reading from and writing to the emulator; otherwise the emulator only moves
+    each run's state in time and ends it with ``outcome`` after ``run_seconds``.
+    """
+
+    def __init__(self, *, execute: bool, outcome: str = "SUCCEEDED", run_seconds: float = 3.0,
+                 provisioning_seconds: float = 2.0) -> None:
+        self.execute = execute
+        self.outcome = outcome
+        self.run_seconds = run_seconds
+        self.provisioning_seconds = provisioning_seconds
+        self.work: Path | None = None
+        self.rp_env: dict[str, str] = {}
+        self.executor: ProcessExecutor | None = None
+        self._emulator: Emulator | None = None
+        self._functions: list[FunctionProcess] = []
+
+    @property
+    def emulator(self) -> Emulator:
+        if self._emulator is None:
+            raise RuntimeError("the local stack is not started")
+        return self._emulator
+
+    def start(self) -> LocalStack:
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _start(self) -> None:
+        self.work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX))
+        issuer = Issuer.generate()
+        self.rp_env = write_resource_principal(self.work / "rp", issuer)
+        if self.execute:
+            self.executor = ProcessExecutor(
+                write_resource_principal(self.work / "jobrun-rp", issuer),
+                work_dir=self.work / "runs", provisioning_seconds=self.provisioning_seconds)
+            self._emulator = Emulator(issuer.public_pem, namespace=NAMESPACE, jobs=[JOB],
+                                      executor=self.executor)
+        else:
+            self._emulator = Emulator(issuer.public_pem, namespace=NAMESPACE, jobs=[JOB],
+                                      accepted_seconds=1.0, run_seconds=self.run_seconds,
+                                      outcome=self.outcome)
+        self._emulator.start()
+        if self.executor is not None:
+            self.executor.endpoint = self._emulator.url
+        for bucket in (BUCKET, OUTPUT_BUCKET):
+            self._emulator.create_bucket(NAMESPACE, bucket)
+
+    def function_env(self, **extra: str) -> dict[str, str]:
+        """The function's configuration: the demo job, the emulator's endpoints, specs
+        allowed only under ``oci://specs@localns/notebooks/``, and its resource principal."""
+        return {"JOB_OCID": JOB["id"], "OCI_DATA_SCIENCE_ENDPOINT": self.emulator.url,
+                "OCI_OBJECT_STORAGE_ENDPOINT": self.emulator.url,
+                "SPEC_ALLOWLIST": f"oci://{BUCKET}@{NAMESPACE}/{SPEC_PREFIX}",
+                **self.rp_env, **extra}
+
+    def start_function(self, **extra_env: str) -> FunctionProcess:
+        """The fdk process from ``func.yaml``, stopped by ``close()``."""
+        function = FunctionProcess(self.function_env(**extra_env))
+        self._functions.append(function)
+        return function.start()
+
+    def close(self) -> None:
+        """Stop the function(s), the job runs and the emulator; remove the folder. Idempotent."""
+        with signals_ignored():
+            while self._functions:
+                self._functions.pop().stop()
+            if self.executor is not None:
+                self.executor.close()
+            if self._emulator is not None:
+                self._emulator.stop()
+            if self.work is not None:
+                shutil.rmtree(self.work, ignore_errors=True)
+                self.work = None
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,64 @@
+"""docs/reference.md agrees with the code and the README, and the repository's documents
+point only at files inside it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from func.errors import ALL_ERRORS
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCE = ROOT / "docs/reference.md"
+# Where the repository's own text lives; func/ and jobspec/ are checked the same way by
+# widening this list (a test may name the sibling checker folder: see tests/iac).
+SWEPT = ["README.md", "docs", "demo", "localoci", "job", "benchmarks", "tests", "examples"]
+ALLOWED = {"tests/iac/test_iac_tfcheck.py", "tests/unit/test_reference_doc.py"}
+
+
+def table(text: str, first_column: str) -> dict[str, str]:
+    """``| `name` | second | …`` rows of the table whose header starts with ``first_column``."""
+    start = text.index(f"| {first_column} |")
+    rows = {}
+    for line in text[start:].splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        rows[cells[0].strip("`")] = cells[1]
+    return rows
+
+
+def test_every_error_code_is_listed_with_its_status():
+    listed = table(REFERENCE.read_text(), "code")
+    assert {code: int(status) for code, status in listed.items()} == {
+        error.code: error.status for error in ALL_ERRORS}
+
+
+def test_the_configuration_is_the_readmes():
+    readme_config = table((ROOT / "README.md").read_text(), "name")
+    assert table(REFERENCE.read_text(), "name").keys() == readme_config.keys()
+
+
+def test_the_readme_links_to_the_reference():
+    assert "(docs/reference.md)" in (ROOT / "README.md").read_text()
+
+
+def test_relative_links_in_the_reference_exist():
+    for target in re.findall(r"\]\((\.\./[^)#]+)", REFERENCE.read_text()):
+        assert (REFERENCE.parent / target).exists(), target
+
+
+@pytest.mark.parametrize("top", SWEPT)
+def test_no_file_points_outside_the_repository(top):
+    paths = [ROOT / top] if (ROOT / top).is_file() else sorted((ROOT / top).rglob("*"))
+    offenders = []
+    for path in paths:
+        relative = path.relative_to(ROOT).as_posix()
+        if not path.is_file() or relative in ALLOWED or "__pycache__" in path.parts:
+            continue
+        text = path.read_text(errors="replace")
+        if "CONTRACT.md" in text or "../shared" in text:
+            offenders.append(relative)
+    assert offenders == []
