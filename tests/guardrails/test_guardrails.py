@@ -1,4 +1,4 @@
-"""validate and MAX_ACTIVE_RUNS (CONTRACT.md §7) through the real fdk process."""
+"""validate and MAX_ACTIVE_RUNS (see the README) through the real fdk process."""
 
 from __future__ import annotations
 
