@@ -118,7 +118,6 @@ class Launcher:
         info.job_run_id = run.id
         if cap is not None:
             cap.confirm(run, details.compartment_id, info.deadline)
-        info.job_run_id = run.id
         return {"operation": "run", **run_fields(run), **common}
 
     def _read_spec(self, request: LaunchRequest, info: CallInfo) -> tuple[bytes, str]:
