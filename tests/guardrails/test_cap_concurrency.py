@@ -119,6 +119,23 @@ def test_cap_one_with_concurrent_containers_leaves_exactly_one_active_run(
     assert len(runs) >= 2, "the counts did not overlap: the race under test did not happen"
     assert [rule["operation"] for rule in emulator_now.faults()] == ["ListJobRuns"]
 
+    # The run ends, and every request is replayed: the first gets its (finished) run; one
+    # whose run the cap canceled gets TooManyActiveRuns again, never a second run; one
+    # refused by the count, before it created anything, may now get a run.
+    [winner] = [a["jobRunId"] for a in answers if a["ok"]]
+    emulator_now.set_run_outcome(winner, "SUCCEEDED")
+    replies = invoke_all(calls)
+    canceled = "canceled before it started"
+    for first, again in zip(answers, replies, strict=True):
+        if first["ok"]:
+            assert again["ok"] and (again["jobRunId"], again["lifecycleState"]) == \
+                (winner, "SUCCEEDED")
+        elif canceled in first["error"]["message"]:
+            assert refused(again) and canceled in again["error"]["message"]
+    new_runs = sum(a["ok"] for a in replies) - 1
+    assert len(emulator_now.job_runs()) == len(runs) + new_runs
+    check_outcome(emulator_now, replies, cap=1, launched_before=frozenset({winner}))
+
 
 def test_cap_25_with_60_requests_over_4_containers_throttled_and_losing_responses(
         containers, emulator_now):
