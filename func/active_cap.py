@@ -152,33 +152,33 @@ class ActiveRunCap:
         if verdict is Verdict.ENDED:
             return
         if verdict is Verdict.REFUSED:
-            raise self._refused(f"this request's run {own.id} was canceled before it started, "
-                                "beyond the cap; a new idempotency key asks again")
+            raise self._canceled(own.id, "it was beyond the cap")
         try:
             listed = list(self._active(compartment_id, self.reserve(deadline)))
             current = own if own.id in {run.id for run in listed} \
-                else self._still_active(own, deadline)
+                else ActiveRun.of(self._get(own.id, self.reserve(deadline)))
         except LauncherError as exc:
             # Without a recount the run can't be shown to be within the cap: a hard cap
             # cancels it rather than risk one run too many.
             self._cancel(own.id, deadline, because=exc)
             raise type(exc)(f"{exc.message}; the active runs could not be counted, so the "
                             f"new run {own.id} was canceled") from None
-        if current is None:
-            raise self._refused(f"this request's run {own.id} was canceled before it started")
-        if decide(current, listed, self.cap) is Verdict.CANCEL:
+        # Not listed and no longer active: it ended at once, or a concurrent call with
+        # the same idempotency key canceled it as beyond the cap.
+        verdict = judge_created(current) or decide(current, listed, self.cap)
+        if verdict is Verdict.REFUSED:
+            raise self._canceled(own.id, "it was beyond the cap")
+        if verdict is Verdict.CANCEL:
             self._cancel(own.id, deadline)
-            raise self._refused(f"{self.cap} earlier runs are active; this request's run "
-                                f"{own.id} was canceled before it started")
+            raise self._canceled(own.id, f"{self.cap} earlier runs are active")
 
-    def _refused(self, detail: str) -> TooManyActiveRuns:
-        return TooManyActiveRuns(f"MAX_ACTIVE_RUNS={self.cap} reached: {detail}; "
-                                 "try again later")
-
-    def _still_active(self, own: ActiveRun, deadline: retry.Deadline) -> ActiveRun | None:
-        """GetJobRun when the listing does not show our run: it lags, or the run has ended."""
-        run = ActiveRun.of(self._get(own.id, self.reserve(deadline)))
-        return run if run.lifecycle_state in ACTIVE_STATES else None
+    def _canceled(self, run_id: str, why: str) -> TooManyActiveRuns:
+        # The retry token now stands for this canceled run for 24 hours: a retry with the
+        # same key would get this answer again, so say how to ask again.
+        return TooManyActiveRuns(
+            f"MAX_ACTIVE_RUNS={self.cap} reached: this request's run {run_id} was canceled "
+            f"before it started ({why}); try again later, with a new idempotency key if "
+            "the request had one")
 
     # -- listing --------------------------------------------------------------------------
 

@@ -233,6 +233,13 @@ def test_our_run_canceled_meanwhile_by_a_call_with_the_same_key_is_refused(clock
     assert "CancelJobRun" not in ds.operations()
 
 
+def test_our_run_that_ended_before_the_recount_is_answered_as_it_is(clock):
+    created = SimpleNamespace(**vars(run(2)))  # ACCEPTED when created
+    ds = FakeDataScience([run(1), run(2, state="SUCCEEDED", started=True)])
+    make_cap(ds, clock, cap=1).confirm(created, COMPARTMENT, deadline(clock))
+    assert ds.operations() == ["ListJobRuns"] * 3 + ["GetJobRun"]
+
+
 def test_a_cancel_refused_while_the_run_is_still_active_is_tried_again(clock):
     ds = FakeDataScience([run(1), run(2)])
     ds.fail["CancelJobRun"] = [service_error(409, "IncorrectState")]
