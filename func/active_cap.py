@@ -246,11 +246,14 @@ class ActiveRunCap:
                       because: LauncherError | None) -> LauncherError:
         # The caller's retry with the same idempotency key gets the same run back and
         # recounts, so it cancels the run then: say so.
-        cause = because or exc
-        return type(cause)(f"{cause.message}; the run {run_id} may be beyond "
-                           f"MAX_ACTIVE_RUNS={self.cap} and could not be canceled "
-                           f"({exc.message}): retry with the same idempotency key, or "
-                           "cancel it")
+        if because is None:
+            cause, why = exc, f"is beyond MAX_ACTIVE_RUNS={self.cap}"
+        else:
+            cause, why = because, f"could not be counted against MAX_ACTIVE_RUNS={self.cap}"
+        prefix = f"{because.message}; " if because is not None else ""
+        return type(cause)(f"{prefix}the new run {run_id} {why} and could not be canceled "
+                           f"({exc.message}): retry with the same idempotency key, or cancel "
+                           "the run")
 
     # -- calls ----------------------------------------------------------------------------
 

@@ -293,3 +293,16 @@ def test_the_count_and_create_keep_time_back_for_the_cancel(clock):
     with pytest.raises(UpstreamError):
         make_cap(ds, clock, cap=5).check(COMPARTMENT, reserved)
     assert full.remaining() >= active_cap.CANCEL_RESERVE_SECONDS - 0.5
+
+
+def test_a_recount_and_a_cancel_that_both_fail_say_both(clock):
+    ds = FakeDataScience([run(1)])
+    ds.fail["ListJobRuns"] = [service_error(400, "InvalidParameter")]
+    ds.fail["CancelJobRun"] = [service_error(429, "TooManyRequests")] * 1000
+    with pytest.raises(UpstreamError) as caught:
+        make_cap(ds, clock, cap=5).confirm(ds.runs[run(1).id], COMPARTMENT, deadline(clock, 10))
+    message = caught.value.message
+    assert message.startswith("Data Science answered 400 InvalidParameter to ListJobRuns")
+    assert f"{run(1).id} could not be counted" in message
+    assert "still throttled" in message and "same idempotency key" in message
+    assert ds.runs[run(1).id].lifecycle_state == "ACCEPTED"
