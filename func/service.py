@@ -6,7 +6,7 @@ retried are mapped here, per operation, to the contract's error codes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from oci import exceptions as oci_exceptions
 
@@ -15,7 +15,7 @@ from jobspec.limits import ETAG_ENV_VAR
 from jobspec.reading import range_header, read_bounded
 from jobspec.spec import parse_spec
 
-from . import retry
+from . import active_cap, retry
 from .clients import Clients
 from .config import Settings
 from .errors import (
@@ -28,7 +28,6 @@ from .errors import (
     SpecLocationNotAllowed,
     SpecNotFound,
     SpecTooLarge,
-    TooManyActiveRuns,
     UpstreamError,
 )
 from .plan import (
@@ -42,7 +41,6 @@ from .plan import (
 from .request import LaunchRequest
 
 TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELED", "DELETED"})
-ACTIVE_STATES = ("ACCEPTED", "IN_PROGRESS", "NEEDS_ATTENTION")
 
 
 @dataclass
@@ -98,13 +96,18 @@ class Launcher:
         if request.operation == "validate":
             return {"operation": "validate", **common, "createJobRunDetails": to_wire(details)}
 
-        if self.settings.max_active_runs is not None:
-            self._check_active_runs(details.compartment_id, info)
+        # MAX_ACTIVE_RUNS: count before the create, recount after it (func/active_cap.py).
+        cap = active_cap.for_settings(self.settings.max_active_runs, self.settings.job_ocid,
+                                      self.clients.data_science, self.policy)
+        create_info = info
+        if cap is not None:
+            create_info = replace(info, deadline=cap.reserve(info.deadline))
+            cap.check(details.compartment_id, create_info.deadline)
         token = retry_token(self.settings.job_ocid, idempotency_key=request.idempotency_key,
                             call_id=info.call_id)
         info.token_prefix = token[:12]
         try:
-            run = self._call(self.clients.data_science.create_job_run, details, info=info,
+            run = self._call(self.clients.data_science.create_job_run, details, info=create_info,
                              service="Data Science", operation="CreateJobRun",
                              opc_retry_token=token).data
         except oci_exceptions.ServiceError as exc:
@@ -113,6 +116,8 @@ class Launcher:
                                f"used for a different request ({exc.code})") from None
             raise _upstream("Data Science", "CreateJobRun", exc) from None
         info.job_run_id = run.id
+        if cap is not None:
+            cap.confirm(run, details.compartment_id, info.deadline)
         return {"operation": "run", **run_fields(run), **common}
 
     def _read_spec(self, request: LaunchRequest, info: CallInfo) -> tuple[bytes, str]:
@@ -163,28 +168,6 @@ class Launcher:
                 project_id=job.project_id, compartment_id=job.compartment_id,
                 block_storage_size_in_gbs=getattr(infra, "block_storage_size_in_gbs", None))
         return self._job_info
-
-    def _check_active_runs(self, compartment_id: str, info: CallInfo) -> None:
-        cap = self.settings.max_active_runs
-        active = 0
-        page = None
-        while True:
-            kwargs = {"job_id": self.settings.job_ocid, "limit": 100}
-            if page:
-                kwargs["page"] = page
-            try:
-                response = self._call(self.clients.data_science.list_job_runs, compartment_id,
-                                      info=info, service="Data Science",
-                                      operation="ListJobRuns", **kwargs)
-            except oci_exceptions.ServiceError as exc:
-                raise _upstream("Data Science", "ListJobRuns", exc) from None
-            active += sum(1 for run in response.data if run.lifecycle_state in ACTIVE_STATES)
-            if active >= cap:
-                raise TooManyActiveRuns(f"the job already has {active} active runs "
-                                        f"(MAX_ACTIVE_RUNS={cap}); try again later")
-            page = response.headers.get("opc-next-page")
-            if not page:
-                return
 
     # -- status / cancel ------------------------------------------------------------
 

@@ -308,6 +308,7 @@ class Emulator:
             "operation": operation,
             "method": request.method,
             "path": request.path,
+            "query": dict(request.query),
             "status": status,
             "dropped": dropped,
             "range": request.header("range"),

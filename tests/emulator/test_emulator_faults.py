@@ -128,6 +128,7 @@ def test_drop_closes_the_connection_before_processing(
         "operation": "CreateJobRun",
         "method": "POST",
         "path": "/20190101/jobRuns",
+        "query": {},
         "status": None,
         "dropped": True,
         "range": None,

@@ -1,4 +1,4 @@
-"""validate and MAX_ACTIVE_RUNS through the real fdk process."""
+"""validate and MAX_ACTIVE_RUNS (see the README) through the real fdk process."""
 
 from __future__ import annotations
 
@@ -83,10 +83,17 @@ def test_runs_that_need_attention_count_as_active(functions, oci_local, spec):
     error(function.invoke(spec), "TooManyActiveRuns")
 
 
-def test_count_costs_one_list_call_and_none_when_off(functions, fn, oci_local, spec):
+def test_cap_costs_one_list_page_per_active_state_before_and_after_and_none_when_off(
+        functions, fn, oci_local, spec):
     capped = functions(MAX_ACTIVE_RUNS="5")
     ok(capped.invoke(spec))
-    assert oci_local.operations().count("ListJobRuns") == 1
+    lists = [r for r in oci_local.emulator.requests() if r["operation"] == "ListJobRuns"]
+    assert {r["query"]["jobId"] for r in lists} == {JOB_OCID}
+    operations = [op for op in oci_local.operations() if op != "GetJob"]
+    assert operations == ["GetObject"] + ["ListJobRuns"] * 3 + ["CreateJobRun"] \
+        + ["ListJobRuns"] * 3
+    assert [r["query"]["lifecycleState"] for r in lists] == \
+        ["ACCEPTED", "IN_PROGRESS", "NEEDS_ATTENTION"] * 2
     oci_local.emulator.reset()
     ok(fn.invoke(spec))
     assert "ListJobRuns" not in oci_local.operations()
@@ -102,5 +109,5 @@ def test_count_pages_through_every_active_run(functions, oci_local, spec, emulat
     function = functions(MAX_ACTIVE_RUNS="120")
     error(function.invoke(spec), "TooManyActiveRuns")
     lists = [r for r in emulator.requests() if r["operation"] == "ListJobRuns"]
-    assert len(lists) == 2  # 100 + 20, paged with opc-next-page
+    assert len(lists) == 3  # ACCEPTED (none), then IN_PROGRESS: 100 + 20 via opc-next-page
     assert len(oci_local.job_runs()) == 120
