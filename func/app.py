@@ -2,7 +2,7 @@
 
 :class:`App` owns what lives as long as the container (settings, clients, the
 launcher with its cached job) and is the only place errors become JSON
-(CONTRACT.md §6). Nothing raised below it reaches the fdk.
+(README: "Answers"). Nothing raised below it reaches the fdk.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from .clients import ClientProvider
 from .config import Settings
 from .errors import InternalError, LauncherError, MethodNotAllowed
 from .logs import call_line, log
-from .request import Ignored
+from .request import Ignored, RunRequest, ValidateRequest
 from .retry import Deadline, RetryPolicy
 from .service import CallInfo, Launcher
 from .triggers import RawCall, Route, normalise, trigger_of
 
-SUCCESS_STATUS = {"run": 202, "cancel": 202, "status": 200, "validate": 200}
+SUCCESS_STATUS = {"run": 202, "cancel": 202, "status": 200, "validate": 200, "list": 200}
 
 
 @dataclass(frozen=True)
@@ -63,15 +63,16 @@ class App:
         try:
             if settings is None:
                 settings = self._settings = Settings.from_env(self._env)
-            request, route = normalise(call)
+            request, route = normalise(call, trigger)
             fields["trigger"] = request.trigger
-            fields["operation"] = "ignored" if isinstance(request, Ignored) else request.operation
-            if isinstance(request, Ignored):
-                fields["outcome"] = "ignored"
-                return Reply(200, {"ok": True, "ignored": True, "trigger": request.trigger,
-                                   "reason": request.reason})
-            if request.spec_location is not None:
-                fields["specLocation"] = request.spec_location.uri
+            fields["operation"] = request.operation
+            match request:
+                case Ignored():
+                    fields["outcome"] = "ignored"
+                    return Reply(200, {"ok": True, "ignored": True, "trigger": request.trigger,
+                                       "reason": request.reason})
+                case RunRequest() | ValidateRequest():
+                    fields["specLocation"] = request.spec_location.uri
             info = CallInfo(call_id=call_id or uuid.uuid4().hex,
                             deadline=Deadline.from_header(deadline))
             try:

@@ -2,7 +2,7 @@
 
 Given the same logical request, spec and eTag, :func:`plan_job_run` builds the
 same body (no timestamps, no call ids), so a replay under the same retry token
-is recognised by Data Science as the same request (CONTRACT.md §5).
+is recognised by Data Science as the same request (README: "Idempotency").
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from jobspec.spec import MAX_DISPLAY_NAME, MAX_ENV_TOTAL, JobSpec, env_size
 
 from .config import Settings
 from .errors import InvalidRequest, InvalidSpec
-from .request import LaunchRequest
+from .request import RunRequest, ValidateRequest
 
 # Changing this string changes every token: only ever bump the version.
 TOKEN_NAMESPACE = "oci-jobrun-launcher/retry-token/v1"
@@ -57,24 +57,27 @@ def needs_job_info(spec: JobSpec) -> bool:
             or (infra is not None and infra.block_storage_size_in_gbs is None))
 
 
-def default_display_name(request: LaunchRequest) -> str:
+def default_display_name(request: RunRequest | ValidateRequest) -> str:
     name = posixpath.basename(request.spec_location.object)
     stem, ext = posixpath.splitext(name)
     return (stem if ext.lower() in (".yaml", ".yml") and stem else name)[:MAX_DISPLAY_NAME]
 
 
-def check_overrides(settings: Settings, request: LaunchRequest) -> None:
-    """Refuse request variables the launcher sets itself (before any OCI call)."""
+def check_overrides(settings: Settings, request: RunRequest | ValidateRequest) -> None:
+    """Refuse request variables the launcher sets itself.
+
+    The service calls it once, before any OCI call; :func:`plan_job_run` relies on it.
+    """
     for name, _ in request.overrides.environment_variables:
         if name in (settings.spec_env_var, ETAG_ENV_VAR):
             raise InvalidRequest(f"environmentVariables: {name} is set by the launcher and "
                                  "can't be overridden", field="environmentVariables")
 
 
-def plan_job_run(settings: Settings, request: LaunchRequest, spec: JobSpec, etag: str,
-                 job: JobInfo | None) -> models.CreateJobRunDetails:
-    """Build the CreateJobRunDetails for ``request``; raise InvalidRequest/InvalidSpec."""
-    check_overrides(settings, request)
+def plan_job_run(settings: Settings, request: RunRequest | ValidateRequest, spec: JobSpec,
+                 etag: str, job: JobInfo | None) -> models.CreateJobRunDetails:
+    """Build the CreateJobRunDetails for ``request`` (its overrides already passed
+    :func:`check_overrides`); raise InvalidRequest/InvalidSpec."""
     overrides = request.overrides
     env = {settings.spec_env_var: request.spec_location.uri, ETAG_ENV_VAR: etag}
     env.update(spec.environment)

@@ -1,4 +1,4 @@
-"""The operations: run, validate, status, cancel (I/O through injected clients).
+"""The operations: run, validate, status, cancel, list (I/O through injected clients).
 
 Every OCI call goes through :func:`func.retry.call`; service errors that are not
 retried are mapped here, per operation, to the contract's error codes.
@@ -39,7 +39,14 @@ from .plan import (
     retry_token,
     to_wire,
 )
-from .request import LaunchRequest
+from .request import (
+    CancelRequest,
+    ListRequest,
+    Request,
+    RunRequest,
+    StatusRequest,
+    ValidateRequest,
+)
 
 TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELED", "DELETED"})
 ACTIVE_STATES = ("ACCEPTED", "IN_PROGRESS", "NEEDS_ATTENTION")
@@ -65,16 +72,20 @@ class Launcher:
 
     # -- entry point ----------------------------------------------------------------
 
-    def execute(self, request: LaunchRequest, info: CallInfo) -> dict:
-        if request.operation in ("run", "validate"):
-            return self._run(request, info)
-        if request.operation == "status":
-            return self._status(request, info)
-        return self._cancel(request, info)
+    def execute(self, request: Request, info: CallInfo) -> dict:
+        match request:
+            case RunRequest() | ValidateRequest():
+                return self._run(request, info)
+            case StatusRequest():
+                return self._status(request, info)
+            case CancelRequest():
+                return self._cancel(request, info)
+            case ListRequest():
+                return self._list(request, info)
 
     # -- run / validate -------------------------------------------------------------
 
-    def _run(self, request: LaunchRequest, info: CallInfo) -> dict:
+    def _run(self, request: RunRequest | ValidateRequest, info: CallInfo) -> dict:
         location = request.spec_location
         allow = self.settings.spec_allowlist
         if allow and not any(location.within(prefix) for prefix in allow):
@@ -95,7 +106,7 @@ class Launcher:
         job = self._job(info) if needs_job_info(spec) else None
         details = plan_job_run(self.settings, request, spec, etag, job)
         common = {"specLocation": location.uri, "specETag": etag}
-        if request.operation == "validate":
+        if isinstance(request, ValidateRequest):
             return {"operation": "validate", **common, "createJobRunDetails": to_wire(details)}
 
         if self.settings.max_active_runs is not None:
@@ -115,12 +126,15 @@ class Launcher:
         info.job_run_id = run.id
         return {"operation": "run", **run_fields(run), **common}
 
-    def _read_spec(self, request: LaunchRequest, info: CallInfo) -> tuple[bytes, str]:
+    def _read_spec(self, request: RunRequest | ValidateRequest,
+                   info: CallInfo) -> tuple[bytes, str]:
         location = request.spec_location
         limit = self.settings.max_spec_bytes
+        # Only an event's run pins the version that fired it.
+        spec_etag = request.spec_etag if isinstance(request, RunRequest) else None
         kwargs = {"range": range_header(limit)}
-        if request.spec_etag:
-            kwargs["if_match"] = request.spec_etag
+        if spec_etag:
+            kwargs["if_match"] = spec_etag
         try:
             response = self._call(self.clients.object_storage.get_object, location.namespace,
                                   location.bucket, location.object, info=info,
@@ -135,7 +149,7 @@ class Launcher:
                                   "(eTag no longer matches); the newer upload fires its own "
                                   "event", field="specLocation") from None
             if exc.status == 416:  # a range on an empty object
-                return b"", request.spec_etag or ""
+                return b"", spec_etag or ""
             raise _upstream("Object Storage", "GetObject", exc) from None
         try:
             data, too_large = read_bounded(response, limit)
@@ -200,12 +214,12 @@ class Launcher:
             raise NotFound("no such job run", field="jobRunId")
         return run
 
-    def _status(self, request: LaunchRequest, info: CallInfo) -> dict:
+    def _status(self, request: StatusRequest, info: CallInfo) -> dict:
         info.job_run_id = request.job_run_id
         run = self._get_run(request.job_run_id, info)
         return {"operation": "status", **self._status_fields(run)}
 
-    def _cancel(self, request: LaunchRequest, info: CallInfo) -> dict:
+    def _cancel(self, request: CancelRequest, info: CallInfo) -> dict:
         info.job_run_id = request.job_run_id
         run = self._get_run(request.job_run_id, info)
         if run.lifecycle_state in TERMINAL_STATES:
@@ -220,6 +234,33 @@ class Launcher:
                 raise NotFound("no such job run", field="jobRunId") from None
             raise _upstream("Data Science", "CancelJobRun", exc) from None
         return {"operation": "cancel", **self._status_fields(self._get_run(run.id, info))}
+
+    def _list(self, request: ListRequest, info: CallInfo) -> dict:
+        """One page of this job's runs, newest first (the job_id filter keeps other
+        jobs' runs out; the compartment defaults to the job's own)."""
+        compartment_id = request.compartment_id or self._job(info).compartment_id
+        kwargs = {"job_id": self.settings.job_ocid, "limit": request.limit,
+                  "sort_by": "timeCreated", "sort_order": "DESC"}
+        if request.lifecycle_state is not None:
+            kwargs["lifecycle_state"] = request.lifecycle_state
+        if request.page is not None:
+            kwargs["page"] = request.page
+        try:
+            response = self._call(self.clients.data_science.list_job_runs, compartment_id,
+                                  info=info, service="Data Science", operation="ListJobRuns",
+                                  **kwargs)
+        except oci_exceptions.ServiceError as exc:
+            if exc.status == 400 and request.page is not None:
+                raise InvalidRequest("page is not a nextPage Data Science recognises "
+                                     f"({exc.code})", field="page") from None
+            if exc.status in (401, 403, 404) and request.compartment_id is not None:
+                raise NotFound("the compartment does not exist or the function may not list "
+                               f"job runs in it ({exc.status} {exc.code})",
+                               field="compartmentId") from None
+            raise _upstream("Data Science", "ListJobRuns", exc) from None
+        runs = [run for run in response.data if run.job_id == self.settings.job_ocid]
+        return {"operation": "list", "runs": [self._status_fields(run) for run in runs],
+                "nextPage": response.headers.get("opc-next-page")}
 
     def _status_fields(self, run) -> dict:
         body = run_fields(run)

@@ -17,7 +17,7 @@ import atheris
 
 with atheris.instrument_imports(include=["func"]):
     from func.errors import LauncherError
-    from func.triggers import Headers, RawCall, normalise
+    from func.triggers import Headers, RawCall, normalise, trigger_of
     from jobspec.locations import LocationError, parse_location
     from jobspec.spec import parse_spec
 
@@ -55,7 +55,7 @@ def normaliser_target(data: bytes) -> None:
                    method=METHODS[(mode >> 1) & 3] if gateway else None,
                    request_url=_text(head) if gateway else None)
     try:
-        normalise(call)
+        normalise(call, trigger_of(call))
     except LauncherError:
         pass
 

@@ -37,8 +37,9 @@ def test_behind_the_gateway_the_status_is_the_errors():
                    request_url="/v1/runs")
     assert app.handle(call).status == 500
     not_allowed = app.handle(RawCall(b"", headers=Headers({"fn-intent": "httprequest"}),
-                                     method="GET", request_url="/v1/runs"))
-    assert (not_allowed.status, not_allowed.headers) == (405, {"Allow": "POST"})
+                                     method="PUT", request_url="/v1/runs"))
+    assert (not_allowed.status, not_allowed.headers) == (405, {"Allow": "GET, POST"})
+    assert not_allowed.body["error"]["code"] == "MethodNotAllowed"
 
 
 def test_error_status_502_applies_to_direct_calls_only():

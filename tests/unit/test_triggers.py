@@ -4,12 +4,17 @@ import pytest
 
 from func.errors import InvalidRequest, MethodNotAllowed, NotFound
 from func.request import Ignored, Overrides
-from func.triggers import Headers, RawCall, match_route, normalise, trigger_of
+from func.triggers import ROUTE_LIST, Headers, RawCall, match_route, normalise, trigger_of
 from jobspec.locations import SpecLocation
 from tests.helpers import event_bytes, load_event
 
 RUN_ID = "ocid1.datasciencejobrun.oc1.phx.amaaaaaaexamplerun"
 DAILY = SpecLocation("localns", "specs", "notebooks/daily.yaml")
+
+
+def parse(call: RawCall):
+    """What the edge does: the trigger once, then the request."""
+    return normalise(call, trigger_of(call))
 
 
 def direct(body: bytes) -> RawCall:
@@ -35,7 +40,7 @@ def test_headers_are_case_insensitive_and_lists_read_as_the_client_value():
 
 
 def test_direct_run_with_every_field():
-    request, route = normalise(direct(event_bytes("direct-run.json")))
+    request, route = parse(direct(event_bytes("direct-run.json")))
     assert route is None
     assert (request.operation, request.trigger) == ("run", "direct")
     assert request.spec_location == DAILY
@@ -47,24 +52,24 @@ def test_direct_run_with_every_field():
 
 
 def test_direct_plain_text_body_is_the_spec_location():
-    request, _ = normalise(direct(event_bytes("direct-run-plain-text.txt")))
+    request, _ = parse(direct(event_bytes("direct-run-plain-text.txt")))
     assert request.operation == "run" and request.spec_location == DAILY
 
 
 def test_direct_json_string_body_is_the_spec_location():
-    request, _ = normalise(direct(b'"oci://specs@localns/notebooks/daily.yaml"'))
+    request, _ = parse(direct(b'"oci://specs@localns/notebooks/daily.yaml"'))
     assert request.spec_location == DAILY
 
 
 @pytest.mark.parametrize("name, operation", [("direct-status.json", "status"),
                                              ("direct-cancel.json", "cancel")])
 def test_direct_status_and_cancel(name, operation):
-    request, _ = normalise(direct(event_bytes(name)))
+    request, _ = parse(direct(event_bytes(name)))
     assert (request.operation, request.job_run_id) == (operation, RUN_ID)
 
 
 def test_direct_validate():
-    request, _ = normalise(direct(event_bytes("direct-validate.json")))
+    request, _ = parse(direct(event_bytes("direct-validate.json")))
     assert request.operation == "validate" and request.spec_location == DAILY
 
 
@@ -116,40 +121,40 @@ def test_direct_validate():
 ])
 def test_bad_direct_bodies(body, field, fragment):
     with pytest.raises(InvalidRequest) as error:
-        normalise(direct(body))
+        parse(direct(body))
     assert error.value.field == field
     assert fragment in error.value.message
 
 
 def test_oversized_and_deeply_nested_bodies_are_refused_quickly():
     with pytest.raises(InvalidRequest, match="larger than"):
-        normalise(direct(b"{" + b" " * (6 * 1024 * 1024) + b"}"))
+        parse(direct(b"{" + b" " * (6 * 1024 * 1024) + b"}"))
     with pytest.raises(InvalidRequest, match=r"nested too deeply|not valid JSON"):
-        normalise(direct(b"[" * 100000 + b"]" * 100000))
+        parse(direct(b"[" * 100000 + b"]" * 100000))
 
 
 def test_env_total_over_the_limit_is_refused():
     body = json.dumps({"specLocation": "oci://s@n/a.yaml",
                        "environmentVariables": {"A": "x" * 20000}}).encode()
     with pytest.raises(InvalidRequest, match="more than 20000"):
-        normalise(direct(body))
+        parse(direct(body))
 
 
 # --- API Gateway --------------------------------------------------------------------
 
 def test_gateway_post_runs():
-    request, route = normalise(gateway("apigateway-post-runs.json"))
+    request, route = parse(gateway("apigateway-post-runs.json"))
     assert (request.operation, request.trigger) == ("run", "apigateway")
     assert request.idempotency_key == "gw-key-1"
     assert route.prefix == "/v1" and route.operation == "run"
 
 
 def test_gateway_validate_get_and_delete():
-    request, route = normalise(gateway("apigateway-post-runs-validate.json"))
+    request, route = parse(gateway("apigateway-post-runs-validate.json"))
     assert request.operation == "validate" and route.prefix == "/v1"
-    request, route = normalise(gateway("apigateway-get-run.json"))
+    request, route = parse(gateway("apigateway-get-run.json"))
     assert (request.operation, request.job_run_id) == ("status", RUN_ID)
-    request, _ = normalise(gateway("apigateway-delete-run.json"))
+    request, _ = parse(gateway("apigateway-delete-run.json"))
     assert (request.operation, request.job_run_id) == ("cancel", RUN_ID)
 
 
@@ -166,8 +171,8 @@ def test_routes_match_on_the_tail_whatever_the_prefix(method, url, operation, pr
 
 
 @pytest.mark.parametrize("method, url, allow", [
-    ("GET", "/v1/runs", ("POST",)),
-    ("PUT", "/v1/runs", ("POST",)),
+    ("PUT", "/v1/runs", ("GET", "POST")),
+    ("DELETE", "/v1/runs/", ("GET", "POST")),
     ("GET", "/v1/runs/validate", ("POST",)),
     ("POST", f"/v1/runs/{RUN_ID}", ("GET", "DELETE")),
     ("PATCH", f"/v1/runs/{RUN_ID}", ("GET", "DELETE")),
@@ -179,16 +184,23 @@ def test_known_paths_with_other_methods_are_405_with_allow(method, url, allow):
 
 
 @pytest.mark.parametrize("url", ["/", "/v1/run", "/v1/jobs/x", "/v1/runs/a/b", "/v1/runsx"])
-def test_other_paths_are_404(url):
-    with pytest.raises(NotFound):
+def test_other_paths_are_404_naming_every_route(url):
+    with pytest.raises(NotFound) as error:
         match_route("GET", url)
+    assert ROUTE_LIST in error.value.message
+    assert ROUTE_LIST == ("POST …/runs, GET …/runs, POST …/runs/validate, "
+                          "GET …/runs/{jobRunId}, DELETE …/runs/{jobRunId}")
 
 
-def test_gateway_run_id_that_is_not_a_run_ocid_is_404():
-    call = RawCall(b"", headers=Headers({"fn-intent": "httprequest"}), method="GET",
-                   request_url="/v1/runs/not-an-ocid")
-    with pytest.raises(NotFound):
-        normalise(call)
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+@pytest.mark.parametrize("run_id", ["not-an-ocid", "ocid1.datasciencejob.oc1.phx.aaaa"])
+def test_gateway_run_id_that_is_not_a_run_ocid_is_invalid_request(method, run_id):
+    call = RawCall(b"", headers=Headers({"fn-intent": "httprequest"}), method=method,
+                   request_url=f"/v1/runs/{run_id}")
+    with pytest.raises(InvalidRequest) as error:
+        parse(call)
+    assert error.value.field == "jobRunId"
+    assert "ocid1.datasciencejobrun.…" in error.value.message
 
 
 def test_gateway_body_may_not_carry_the_operation():
@@ -196,7 +208,7 @@ def test_gateway_body_may_not_carry_the_operation():
                    headers=Headers({"fn-intent": "httprequest"}), method="POST",
                    request_url="/v1/runs")
     with pytest.raises(InvalidRequest, match="given by the route"):
-        normalise(call)
+        parse(call)
 
 
 def test_gateway_idempotency_key_from_opc_retry_token_and_conflicts():
@@ -204,11 +216,11 @@ def test_gateway_idempotency_key_from_opc_retry_token_and_conflicts():
         return RawCall(json.dumps(body).encode(), headers=Headers({"fn-intent": "httprequest"}),
                        http_headers=Headers(headers), method="POST", request_url="/runs")
     base = {"specLocation": "oci://s@n/a.yaml"}
-    assert normalise(call(base, {"OPC-Retry-Token": "t1"}))[0].idempotency_key == "t1"
-    assert normalise(call({**base, "idempotencyKey": "k"}, {"Idempotency-Key": "k"}))[0] \
+    assert parse(call(base, {"OPC-Retry-Token": "t1"}))[0].idempotency_key == "t1"
+    assert parse(call({**base, "idempotencyKey": "k"}, {"Idempotency-Key": "k"}))[0] \
         .idempotency_key == "k"
     with pytest.raises(InvalidRequest, match="differ"):
-        normalise(call({**base, "idempotencyKey": "k"}, {"Idempotency-Key": "other"}))
+        parse(call({**base, "idempotencyKey": "k"}, {"Idempotency-Key": "other"}))
 
 
 def test_gateway_json_content_type_requires_json():
@@ -216,11 +228,11 @@ def test_gateway_json_content_type_requires_json():
                    http_headers=Headers({"Content-Type": "application/json; charset=utf-8"}),
                    method="POST", request_url="/runs")
     with pytest.raises(InvalidRequest, match="not valid JSON"):
-        normalise(call)
+        parse(call)
     text = RawCall(b"oci://s@n/a.yaml", headers=Headers({"fn-intent": "httprequest"}),
                    http_headers=Headers({"Content-Type": "text/plain"}), method="POST",
                    request_url="/runs")
-    assert normalise(text)[0].spec_location == SpecLocation("n", "s", "a.yaml")
+    assert parse(text)[0].spec_location == SpecLocation("n", "s", "a.yaml")
 
 
 def test_trigger_recognition():
@@ -242,7 +254,7 @@ def test_trigger_recognition():
      "199f8dbf-0b8c-41b6-9596-4d2a6792d7e5"),
 ])
 def test_object_events_become_runs_keyed_by_object_and_etag(name, location, etag):
-    request, route = normalise(direct(event_bytes(name)))
+    request, route = parse(direct(event_bytes(name)))
     assert route is None
     assert (request.operation, request.trigger) == ("run", "event")
     assert request.spec_location == location
@@ -257,14 +269,14 @@ def test_object_events_become_runs_keyed_by_object_and_etag(name, location, etag
     ("objectstorage-createobject-not-yaml.json", "not a .yaml or .yml"),
 ])
 def test_other_events_are_ignored(name, reason):
-    request, _ = normalise(direct(event_bytes(name)))
+    request, _ = parse(direct(event_bytes(name)))
     assert isinstance(request, Ignored) and reason in request.reason
 
 
 def test_the_location_never_comes_from_resource_id():
     event = load_event("objectstorage-createobject.json")
     event["data"]["resourceId"] = "/n/evil/b/other/o/x.yaml"
-    request, _ = normalise(direct(json.dumps(event).encode()))
+    request, _ = parse(direct(json.dumps(event).encode()))
     assert request.spec_location == DAILY
 
 
@@ -278,11 +290,11 @@ def test_events_missing_core_fields_are_invalid(path):
         target = target[key]
     del target[path[-1]]
     with pytest.raises(InvalidRequest):
-        normalise(direct(json.dumps(event).encode()))
+        parse(direct(json.dumps(event).encode()))
 
 
 def test_event_with_dot_dot_object_name_is_invalid():
     event = load_event("objectstorage-createobject.json")
     event["data"]["resourceName"] = "a/../b.yaml"
     with pytest.raises(InvalidRequest, match=r"'\.\.'"):
-        normalise(direct(json.dumps(event).encode()))
+        parse(direct(json.dumps(event).encode()))
