@@ -178,22 +178,19 @@ def _gateway(call: RawCall) -> tuple[Request, Route]:
 def _list_from_query(url: str) -> ListRequest:
     """``GET …/runs?lifecycleState=&limit=&page=&compartmentId=`` → ListRequest.
 
-    An empty value (``limit=``) counts as absent, so the documented template can
-    be used with only some parameters filled in.
+    Every parameter is optional; one given is checked like its body field, so an
+    empty value (``limit=``) is refused rather than silently meaning the default.
     """
     query = url.split("#", 1)[0].partition("?")[2]
     params: dict[str, Any] = {}
-    seen: set[str] = set()
     for name, value in parse_qsl(query, keep_blank_values=True):
         if name not in LIST_FIELDS:
             raise InvalidRequest(f"unknown query parameter {name[:64]!r}; GET …/runs takes "
                                  + ", ".join(LIST_FIELDS), field=name[:64])
-        if name in seen:
+        if name in params:
             raise InvalidRequest(f"the query parameter {name} is given more than once",
                                  field=name)
-        seen.add(name)
-        if value:
-            params[name] = value
+        params[name] = value
     limit = params.get("limit")
     if isinstance(limit, str) and limit.isascii() and limit.isdigit():
         params["limit"] = int(limit)

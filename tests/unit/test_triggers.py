@@ -3,7 +3,7 @@ import json
 import pytest
 
 from func.errors import InvalidRequest, MethodNotAllowed, NotFound
-from func.request import Ignored, Overrides
+from func.request import Ignored, ListRequest, Overrides
 from func.triggers import ROUTE_LIST, Headers, RawCall, match_route, normalise, trigger_of
 from jobspec.locations import SpecLocation
 from tests.helpers import event_bytes, load_event
@@ -160,6 +160,8 @@ def test_gateway_validate_get_and_delete():
 
 @pytest.mark.parametrize("method, url, operation, prefix, run_id", [
     ("POST", "/runs", "run", "", None),
+    ("GET", "/v1/runs?limit=5", "list", "/v1", None),
+    ("get", "/v1/runs/", "list", "/v1", None),
     ("POST", "/a/b/c/runs/?x=1", "run", "/a/b/c", None),
     ("post", "/v1/runs/validate", "validate", "/v1", None),
     ("GET", f"/deep/prefix/runs/{RUN_ID}?q=runs", "status", "/deep/prefix", RUN_ID),
@@ -298,3 +300,95 @@ def test_event_with_dot_dot_object_name_is_invalid():
     event["data"]["resourceName"] = "a/../b.yaml"
     with pytest.raises(InvalidRequest, match=r"'\.\.'"):
         parse(direct(json.dumps(event).encode()))
+
+
+# --- list ---------------------------------------------------------------------------
+
+COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaaexamplecompartment"
+
+
+def gateway_get(url: str) -> RawCall:
+    return RawCall(b"", headers=Headers({"fn-intent": "httprequest"}), method="GET",
+                   request_url=url)
+
+
+def test_direct_list_with_every_field():
+    request, route = parse(direct(event_bytes("direct-list.json")))
+    assert route is None
+    assert request == ListRequest(trigger="direct", lifecycle_state="SUCCEEDED", limit=10,
+                                  page=None, compartment_id=COMPARTMENT)
+    assert request.operation == "list"
+
+
+def test_direct_list_defaults():
+    request, _ = parse(direct(b'{"operation": "list"}'))
+    assert request == ListRequest(trigger="direct", lifecycle_state=None, limit=20, page=None,
+                                  compartment_id=None)
+
+
+def test_gateway_list_reads_the_query():
+    request, route = parse(gateway("apigateway-list-runs.json"))
+    assert (route.operation, route.prefix) == ("list", "/v1")
+    assert request == ListRequest(trigger="apigateway", lifecycle_state="IN_PROGRESS", limit=5,
+                                  page="eyJwYWdlIjogMn0=", compartment_id=None)
+
+
+def test_gateway_list_without_a_query_and_with_a_tenancy_compartment():
+    assert parse(gateway_get("/runs"))[0] == ListRequest(trigger="apigateway")
+    tenancy = "ocid1.tenancy.oc1..aaaaaaaaexampletenancy"
+    request, _ = parse(gateway_get(f"/v1/runs/?compartmentId={tenancy}&limit=100"))
+    assert (request.compartment_id, request.limit) == (tenancy, 100)
+
+
+def test_gateway_put_runs_is_405_allowing_get_and_post():
+    with pytest.raises(MethodNotAllowed) as error:
+        parse(gateway("apigateway-put-runs.json"))
+    assert error.value.allow == ("GET", "POST")
+
+
+@pytest.mark.parametrize("body, field, fragment", [
+    ({"limit": 0}, "limit", "from 1 to 100"),
+    ({"limit": 101}, "limit", "from 1 to 100"),
+    ({"limit": "5"}, "limit", "whole number"),
+    ({"limit": 2.5}, "limit", "whole number"),
+    ({"limit": True}, "limit", "whole number"),
+    ({"lifecycleState": "RUNNING"}, "lifecycleState", "NEEDS_ATTENTION"),
+    ({"lifecycleState": "succeeded"}, "lifecycleState", "one of"),
+    ({"compartmentId": "ocid1.datasciencejob.oc1.phx.aaaa"}, "compartmentId",
+     "compartment or tenancy OCID"),
+    ({"compartmentId": 5}, "compartmentId", "compartment or tenancy OCID"),
+    ({"page": ""}, "page", "nextPage"),
+    ({"page": "x" * 2049}, "page", "at most 2048"),
+    ({"page": "a\nb"}, "page", "printable"),
+    ({"page": 3}, "page", "nextPage"),
+    ({"jobRunId": RUN_ID}, "jobRunId", "not used by list"),
+    ({"specLocation": "oci://s@n/a.yaml"}, "specLocation", "not used by list"),
+    ({"sortBy": "displayName"}, "sortBy", "unknown field"),
+])
+def test_bad_direct_list_bodies(body, field, fragment):
+    with pytest.raises(InvalidRequest) as error:
+        parse(direct(json.dumps({"operation": "list", **body}).encode()))
+    assert error.value.field == field
+    assert fragment in error.value.message
+
+
+@pytest.mark.parametrize("query, field, fragment", [
+    ("limit=0", "limit", "from 1 to 100"),
+    ("limit=1000", "limit", "from 1 to 100"),
+    ("limit=ten", "limit", "whole number"),
+    ("limit=-1", "limit", "whole number"),
+    ("limit=", "limit", "whole number"),
+    ("limit=%EF%BC%95", "limit", "whole number"),  # a full-width digit five
+    ("lifecycleState=RUNNING", "lifecycleState", "one of"),
+    ("lifecycleState=", "lifecycleState", "one of"),
+    ("compartmentId=ocid1.user.oc1..aaaa", "compartmentId", "compartment or tenancy"),
+    ("page=" + "x" * 2049, "page", "at most 2048"),
+    ("page=", "page", "nextPage"),
+    ("sortBy=displayName", "sortBy", "unknown query parameter"),
+    ("limit=5&limit=6", "limit", "more than once"),
+])
+def test_bad_gateway_list_queries(query, field, fragment):
+    with pytest.raises(InvalidRequest) as error:
+        parse(gateway_get(f"/v1/runs?{query}"))
+    assert error.value.field == field
+    assert fragment in error.value.message
