@@ -267,7 +267,9 @@ class Launcher:
         body.update(lifecycleDetails=run.lifecycle_details,
                     timeStarted=_time(run.time_started), timeFinished=_time(run.time_finished),
                     terminal=run.lifecycle_state in TERMINAL_STATES)
-        env = getattr(run.job_configuration_override_details, "environment_variables", None) or {}
+        # A listed run (JobRunSummary) has no override details, so no spec location.
+        overrides = getattr(run, "job_configuration_override_details", None)
+        env = getattr(overrides, "environment_variables", None) or {}
         if self.settings.spec_env_var in env:
             body["specLocation"] = env[self.settings.spec_env_var]
         if ETAG_ENV_VAR in env:
