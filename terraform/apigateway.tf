@@ -1,11 +1,12 @@
-# API Gateway in front of the launcher (CONTRACT.md §3.2, §7). Created only when
+# API Gateway in front of the launcher (README: "API Gateway"). Created only when
 # api_gateway_subnet_id is given. Without api_auth_* the deployment is ANONYMOUS: keep the
 # gateway PRIVATE and/or restrict it with NSGs (api_gateway_nsg_ids).
 
 locals {
-  # Route key => path and methods. Only these four reach the function.
+  # Route key => path and methods. Only these five reach the function.
   api_routes = {
     run      = { path = "/runs", methods = ["POST"] }
+    list     = { path = "/runs", methods = ["GET"] }
     validate = { path = "/runs/validate", methods = ["POST"] }
     status   = { path = "/runs/{jobRunId}", methods = ["GET"] }
     cancel   = { path = "/runs/{jobRunId}", methods = ["DELETE"] }

@@ -237,6 +237,7 @@ def test_api_routes_reach_the_function(tf):
     }
     assert routes == {
         ("/runs", "POST"),
+        ("/runs", "GET"),
         ("/runs/validate", "POST"),
         ("/runs/{jobRunId}", "GET"),
         ("/runs/{jobRunId}", "DELETE"),
