@@ -14,13 +14,14 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ociplatform.retry import Deadline, RetryPolicy
+
 from .clients import ClientProvider
 from .config import Settings
 from .errors import InternalError, LauncherError, MethodNotAllowed
-from .logs import call_line, log
+from .logs import call_line, where_raised
 from .request import Ignored, RunRequest, ValidateRequest
-from .retry import Deadline, RetryPolicy
-from .service import CallInfo, Launcher
+from .service import Answered, Invocation, Launcher, Refused
 from .triggers import RawCall, Route, normalise, trigger_of
 
 SUCCESS_STATUS = {"run": 202, "cancel": 202, "status": 200, "validate": 200, "list": 200}
@@ -73,22 +74,26 @@ class App:
                                        "reason": request.reason})
                 case RunRequest() | ValidateRequest():
                     fields["specLocation"] = request.spec_location.uri
-            info = CallInfo(call_id=call_id or uuid.uuid4().hex,
-                            deadline=Deadline.from_header(deadline))
-            try:
-                body = self._launcher_for(settings).execute(request, info)
-            finally:
-                fields["jobRunId"] = info.job_run_id
-                fields["retryTokenPrefix"] = info.token_prefix
-            fields["outcome"] = "ok"
-            return self._success(body, request.trigger, route)
+            invocation = Invocation(call_id=call_id or uuid.uuid4().hex,
+                                    deadline=Deadline.from_header(deadline))
+            outcome = self._launcher_for(settings).execute(request, invocation)
+            fields["jobRunId"] = outcome.facts.job_run_id
+            fields["retryTokenPrefix"] = outcome.facts.retry_token_prefix
+            match outcome:
+                case Answered(body=body):
+                    fields["outcome"] = "ok"
+                    return self._success(body, request.trigger, route)
+                case Refused(error=error):
+                    fields["outcome"] = error.code
+                    return self._failure(error, trigger, route, settings)
         except LauncherError as error:
             fields["outcome"] = error.code
             return self._failure(error, trigger, route, settings)
         except Exception as exc:  # noqa: BLE001 - the contract: nothing escapes to the fdk
+            # Type, file and line of the bug: never the message, which may hold input.
             fields["outcome"] = InternalError.code
             fields["exception"] = type(exc).__name__
-            log.error("unexpected %s while handling call %s", type(exc).__name__, call_id)
+            fields["exceptionAt"] = where_raised(exc)
             error = InternalError("the function failed unexpectedly; see its log for the call id")
             return self._failure(error, trigger, route, settings)
         finally:

@@ -1,0 +1,19 @@
+"""Canned calls from tests/events/ (as delivered by each trigger)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+
+
+def load_event(name: str) -> Any:
+    """A canned call: parsed JSON, or the raw text of a .txt file."""
+    path = EVENTS / name
+    return path.read_text() if path.suffix == ".txt" else json.loads(path.read_text())
+
+
+def event_bytes(name: str) -> bytes:
+    return (EVENTS / name).read_bytes()
