@@ -265,7 +265,7 @@ def _idempotency_key(body_key: Any, header_key: str | None) -> str | None:
     return body_key if body_key is not None else header_key
 
 
-def _overrides(value: dict) -> Overrides:
+def _overrides(value: dict[str, Any]) -> Overrides:
     name = value.get("displayName")
     if name is not None and (not isinstance(name, str) or not name.strip()
                              or len(name) > MAX_DISPLAY_NAME):

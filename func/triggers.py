@@ -10,7 +10,7 @@ This is the only module that knows the three triggers (README: "Requests and res
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -52,7 +52,7 @@ class Headers(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return self._items[key.lower()]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._items)
 
     def __len__(self) -> int:
@@ -199,7 +199,7 @@ def _list_from_query(url: str) -> ListRequest:
 
 # --- Events ----------------------------------------------------------------------
 
-def from_event(event: dict) -> RunRequest | Ignored:
+def from_event(event: dict[str, Any]) -> RunRequest | Ignored:
     """An Object Storage event → run request for a spec upload, else Ignored."""
     event_type = event.get("eventType", event.get("type"))
     if not isinstance(event_type, str):
@@ -208,15 +208,12 @@ def from_event(event: dict) -> RunRequest | Ignored:
         return Ignored("event", f"event type {event_type[:120]} does not start a run")
     data = event.get("data")
     details = data.get("additionalDetails") if isinstance(data, dict) else None
-    if not isinstance(details, dict):
+    if not isinstance(data, dict) or not isinstance(details, dict):
         raise InvalidRequest("the event has no data.additionalDetails", field="data")
-    name = data.get("resourceName")
-    namespace, bucket, etag = (details.get(k) for k in ("namespace", "bucketName", "eTag"))
-    for key, value in (("data.resourceName", name), ("data.additionalDetails.namespace", namespace),
-                       ("data.additionalDetails.bucketName", bucket),
-                       ("data.additionalDetails.eTag", etag)):
-        if not isinstance(value, str) or not value:
-            raise InvalidRequest(f"the event has no {key}", field=key)
+    name = _event_text(data, "resourceName", "data.resourceName")
+    namespace = _event_text(details, "namespace", "data.additionalDetails.namespace")
+    bucket = _event_text(details, "bucketName", "data.additionalDetails.bucketName")
+    etag = _event_text(details, "eTag", "data.additionalDetails.eTag")
     if not name.lower().endswith(SPEC_SUFFIXES):
         return Ignored("event", "the object is not a .yaml or .yml spec")
     try:
@@ -231,3 +228,10 @@ def from_event(event: dict) -> RunRequest | Ignored:
         idempotency_key=f"{location.namespace}/{location.bucket}/{location.object}@{etag}",
         spec_etag=etag,
     )
+
+
+def _event_text(container: dict[str, Any], key: str, path: str) -> str:
+    value = container.get(key)
+    if not isinstance(value, str) or not value:
+        raise InvalidRequest(f"the event has no {path}", field=path)
+    return value
