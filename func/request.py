@@ -232,7 +232,9 @@ def list_request(value: dict[str, Any], *, trigger: Trigger) -> ListRequest:
     if state is not None and state not in JOB_RUN_STATES:
         raise InvalidRequest("lifecycleState must be one of " + ", ".join(JOB_RUN_STATES),
                              field="lifecycleState")
-    limit = value.get("limit", DEFAULT_LIMIT)
+    limit = value.get("limit")
+    if limit is None:  # null is the same as leaving the field out
+        limit = DEFAULT_LIMIT
     if isinstance(limit, bool) or not isinstance(limit, int) \
             or not MIN_LIMIT <= limit <= MAX_LIMIT:
         raise InvalidRequest(f"limit must be a whole number from {MIN_LIMIT} to {MAX_LIMIT}",

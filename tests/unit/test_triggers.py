@@ -326,6 +326,12 @@ def test_direct_list_defaults():
                                   compartment_id=None)
 
 
+def test_direct_list_nulls_are_the_defaults():
+    body = b'{"operation": "list", "lifecycleState": null, "limit": null, "page": null, ' \
+           b'"compartmentId": null}'
+    assert parse(direct(body))[0] == ListRequest(trigger="direct")
+
+
 def test_gateway_list_reads_the_query():
     request, route = parse(gateway("apigateway-list-runs.json"))
     assert (route.operation, route.prefix) == ("list", "/v1")
