@@ -54,7 +54,9 @@ class Failure:
         if self.status == CONNECTION:
             kind = ("timed out" if self.out_of_time or "timeout" in self.error_type.lower()
                     else "could not be reached")
-            return f"{self.service} {kind} on {self.operation} ({attempts}, {self.error_type})"
+            detail = f": {self.message}" if self.message else ""
+            return (f"{self.service} {kind} on {self.operation} ({attempts}, "
+                    f"{self.error_type}){detail}")
         text = f": {self.message[:300]}" if self.message else ""
         return (f"{self.service} answered {self.status} {self.code} to {self.operation} "
                 f"({attempts}{request_id}){text}")

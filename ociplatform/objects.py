@@ -45,6 +45,6 @@ def read_object(storage: OciService, namespace: str, bucket: str, name: str, *, 
         rule = storage.errors.rule("GetObject", CONNECTION, "")
         if rule.error is None:
             raise
-        raise rule.error(replace(failure, error_type=f"{failure.error_type} while streaming")
-                         ) from None
+        raise rule.error(replace(failure, message="the connection dropped while streaming "
+                                                  "the object")) from None
     return ObjectRead(data, str(response.headers.get("etag", "")), too_large)
