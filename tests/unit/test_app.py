@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from oci.data_science.models import Job, JobRunSummary
+from oci.exceptions import ServiceError
 from oci.response import Response
 
 from func.app import App
@@ -77,11 +78,13 @@ OTHER = "ocid1.compartment.oc1..aaaaaaaaothercompartment"
 class RecordingDataScience:
     """Answers GetJob and ListJobRuns like the SDK and records every call's arguments."""
 
-    def __init__(self, runs: list, next_page: str | None = None):
+    def __init__(self, runs: list, next_page: str | None = None,
+                 refusal: tuple[int, str] | None = None):
         self.base_client = SimpleNamespace(timeout=None)  # the SDK's timeout knob
         self.calls: list[tuple] = []
         self._runs = runs
         self._next_page = next_page
+        self._refusal = refusal  # (status, code) ListJobRuns answers instead
 
     def get_job(self, job_id, **kwargs):
         self.calls.append(("get_job", job_id, kwargs))
@@ -91,6 +94,9 @@ class RecordingDataScience:
 
     def list_job_runs(self, compartment_id, **kwargs):
         self.calls.append(("list_job_runs", compartment_id, kwargs))
+        if self._refusal is not None:
+            status, code = self._refusal
+            raise ServiceError(status, code, {"opc-request-id": "req-1"}, "refused")
         headers = {"opc-next-page": self._next_page} if self._next_page else {}
         return Response(200, headers, self._runs, None)
 
@@ -159,3 +165,19 @@ def test_the_log_line_names_the_list_operation(caplog):
     line = json.loads(caplog.records[-1].getMessage())
     assert (line["callId"], line["trigger"], line["operation"], line["outcome"]) == \
         ("C-2", "direct", "list", "ok")
+
+
+def test_list_refusals_name_the_parameter_the_caller_gave():
+    def answer(refusal, body):
+        data_science = RecordingDataScience([], refusal=refusal)
+        return list_app(data_science).handle(RawCall(json.dumps(body).encode())).body["error"]
+
+    page = answer((400, "InvalidParameter"), {"operation": "list", "page": "stale"})
+    assert (page["code"], page["field"]) == ("InvalidRequest", "page")
+    compartment = answer((404, "NotAuthorizedOrNotFound"),
+                         {"operation": "list", "compartmentId": OTHER})
+    assert (compartment["code"], compartment["field"]) == ("NotFound", "compartmentId")
+    # Without a caller's page or compartment the same answers are OCI's fault, not the caller's.
+    assert answer((400, "InvalidParameter"), {"operation": "list"})["code"] == "UpstreamError"
+    assert answer((404, "NotAuthorizedOrNotFound"), {"operation": "list"})["code"] == \
+        "UpstreamError"
