@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ociplatform.retry import Deadline, RetryPolicy
 
@@ -30,8 +31,8 @@ SUCCESS_STATUS = {"run": 202, "cancel": 202, "status": 200, "validate": 200, "li
 @dataclass(frozen=True)
 class Reply:
     status: int
-    body: dict
-    headers: dict = field(default_factory=dict)
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
 
     def body_text(self) -> str:
         return json.dumps(self.body, ensure_ascii=False, separators=(",", ":"))
@@ -58,7 +59,7 @@ class App:
                deadline: str | None = None) -> Reply:
         started = time.monotonic()
         trigger = trigger_of(call)
-        fields: dict = {"callId": call_id, "trigger": trigger}
+        fields: dict[str, Any] = {"callId": call_id, "trigger": trigger}
         route: Route | None = None
         settings = self._settings
         try:
@@ -83,9 +84,9 @@ class App:
                 case Answered(body=body):
                     fields["outcome"] = "ok"
                     return self._success(body, request.trigger, route)
-                case Refused(error=error):
-                    fields["outcome"] = error.code
-                    return self._failure(error, trigger, route, settings)
+                case Refused(error=refusal):
+                    fields["outcome"] = refusal.code
+                    return self._failure(refusal, trigger, route, settings)
         except LauncherError as error:
             fields["outcome"] = error.code
             return self._failure(error, trigger, route, settings)
@@ -94,14 +95,15 @@ class App:
             fields["outcome"] = InternalError.code
             fields["exception"] = type(exc).__name__
             fields["exceptionAt"] = where_raised(exc)
-            error = InternalError("the function failed unexpectedly; see its log for the call id")
-            return self._failure(error, trigger, route, settings)
+            internal = InternalError("the function failed unexpectedly; see its log for the "
+                                     "call id")
+            return self._failure(internal, trigger, route, settings)
         finally:
             fields["durationMs"] = round((time.monotonic() - started) * 1000, 1)
             call_line(fields)
 
     @staticmethod
-    def _success(body: dict, trigger: str, route: Route | None) -> Reply:
+    def _success(body: dict[str, Any], trigger: str, route: Route | None) -> Reply:
         body = {"ok": True, "operation": body["operation"], "trigger": trigger, **body}
         if route is None:
             return Reply(200, body)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import posixpath
 from dataclasses import dataclass
+from typing import Any
 
 from oci.data_science import models
 
 from jobspec.limits import ETAG_ENV_VAR
-from jobspec.spec import MAX_DISPLAY_NAME, MAX_ENV_TOTAL, JobSpec, env_size
+from jobspec.spec import MAX_DISPLAY_NAME, MAX_ENV_TOTAL, Infrastructure, JobSpec, env_size
 
 from .config import Settings
 from .errors import InvalidRequest, InvalidSpec
@@ -88,10 +89,13 @@ def plan_job_run(settings: Settings, request: RunRequest | ValidateRequest, spec
             raise InvalidRequest(message, field="environmentVariables")
         raise InvalidSpec(message)
 
-    if (spec.project_id is None or spec.compartment_id is None) and job is None:
-        raise ValueError("job info is needed for this spec")
-    project_id = spec.project_id or job.project_id
-    compartment_id = spec.compartment_id or job.compartment_id
+    if job is None:
+        if spec.project_id is None or spec.compartment_id is None:
+            raise ValueError("job info is needed for this spec")
+        project_id, compartment_id = spec.project_id, spec.compartment_id
+    else:
+        project_id = spec.project_id or job.project_id
+        compartment_id = spec.compartment_id or job.compartment_id
 
     arguments = overrides.command_line_arguments
     if arguments is None:
@@ -118,12 +122,12 @@ def plan_job_run(settings: Settings, request: RunRequest | ValidateRequest, spec
             log_id=spec.log_id,
         )
     if spec.infrastructure is not None:
-        details.job_infrastructure_configuration_override_details = _infrastructure(spec, job)
+        details.job_infrastructure_configuration_override_details = _infrastructure(
+            spec.infrastructure, job)
     return details
 
 
-def _infrastructure(spec: JobSpec, job: JobInfo | None):
-    infra = spec.infrastructure
+def _infrastructure(infra: Infrastructure, job: JobInfo | None) -> Any:
     block = infra.block_storage_size_in_gbs
     if block is None:
         block = (job.block_storage_size_in_gbs if job else None) or DEFAULT_BLOCK_STORAGE_GB
@@ -139,7 +143,7 @@ def _infrastructure(spec: JobSpec, job: JobInfo | None):
     return models.ManagedEgressStandaloneJobInfrastructureConfigurationDetails(**common)
 
 
-def to_wire(value):
+def to_wire(value: Any) -> Any:
     """The JSON the SDK sends for a model: camelCase keys, ``None`` fields left out."""
     if hasattr(value, "swagger_types") and hasattr(value, "attribute_map"):
         return {
