@@ -80,9 +80,11 @@ def plan_job_run(settings: Settings, request: RunRequest | ValidateRequest, spec
     """Build the CreateJobRunDetails for ``request`` (its overrides already passed
     :func:`check_overrides`); raise InvalidRequest/InvalidSpec."""
     overrides = request.overrides
-    env = {settings.spec_env_var: request.spec_location.uri, ETAG_ENV_VAR: etag}
-    env.update(spec.environment)
-    env.update(overrides.environment_variables)
+    launcher_vars = {settings.spec_env_var: request.spec_location.uri, ETAG_ENV_VAR: etag}
+    # First for their place in the body, last for their values: the launcher's variables
+    # always win, even for a caller that skipped check_overrides (which says why clearly).
+    env = {**launcher_vars, **dict(spec.environment), **dict(overrides.environment_variables),
+           **launcher_vars}
     if env_size(env.items()) > MAX_ENV_TOTAL:
         message = f"environment variables total more than {MAX_ENV_TOTAL} characters"
         if overrides.environment_variables:

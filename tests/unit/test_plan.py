@@ -175,3 +175,12 @@ def test_needs_job_info_only_when_something_is_missing():
     assert not needs_job_info(parse_spec(full))
     infra = ads(infra=f"      compartmentId: {COMPARTMENT}\n      shapeName: S\n")
     assert needs_job_info(parse_spec(infra))
+
+
+def test_the_launchers_variables_win_even_without_check_overrides():
+    body = plan(flat(), run(environment_variables=(("NOTEPAD_YAML_URL", "oci://evil@ns/x.yaml"),
+                                                   ("JOB_SPEC_ETAG", "forged"))))
+    env = body["jobConfigurationOverrideDetails"]["environmentVariables"]
+    assert env["NOTEPAD_YAML_URL"] == "oci://specs@localns/notebooks/daily.yaml"
+    assert env["JOB_SPEC_ETAG"] == ETAG
+    assert list(env)[:2] == ["NOTEPAD_YAML_URL", "JOB_SPEC_ETAG"]
