@@ -8,7 +8,9 @@ from typing import Any
 
 import oci
 import pytest
-from localoci_testkit import (
+
+from localoci import Emulator, Issuer, Progress, RunInfo
+from tests.support.emulator import (
     COMPARTMENT,
     JOB,
     JOB_ID,
@@ -18,8 +20,6 @@ from localoci_testkit import (
     send,
     signed,
 )
-
-from localoci import Emulator, Issuer, Progress, RunInfo
 
 DataScienceClient = oci.data_science.DataScienceClient
 REQUIRED_JOB_RUN_FIELDS = (

@@ -16,27 +16,12 @@ from tests.conftest import (
     OTHER_JOB_OCID,
     resource_principal_signer,
 )
-from tests.helpers import load_event
 from tests.spec_cases import COMPARTMENT, LOG_GROUP, PROJECT, flat
+from tests.support.answers import error, ok
+from tests.support.events import load_event
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = "notebooks/daily.yaml"
-
-
-def ok(invocation) -> dict:
-    assert invocation.status == 200
-    assert invocation.headers["content-type"] == "application/json"
-    body = invocation.json()
-    assert body["ok"] is True, body
-    return body
-
-
-def error(invocation, code: str, status: int = 200) -> dict:
-    assert invocation.status == status
-    assert invocation.headers["content-type"] == "application/json"
-    body = invocation.json()
-    assert body["ok"] is False and body["error"]["code"] == code, body
-    return body["error"]
 
 
 def test_run_returns_the_run_at_once_and_sends_the_exact_details(fn, oci_local):

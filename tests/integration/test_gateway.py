@@ -8,8 +8,8 @@ import pytest
 
 from func.plan import retry_token
 from tests.conftest import JOB_OCID, OTHER_JOB_OCID
-from tests.helpers import load_event
 from tests.spec_cases import flat
+from tests.support.events import load_event
 
 SPEC = "notebooks/daily.yaml"
 
