@@ -13,7 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ociplatform.clients import build_client, resource_principal_signer
+from ociplatform.clients import (
+    SignerUnavailable,
+    build_client,
+    load_signer,
+    resource_principal_signer,
+)
 
 from .config import Settings
 from .errors import ConfigurationError
@@ -32,11 +37,9 @@ def build_clients(settings: Settings,
     import oci.object_storage
 
     try:
-        signer = signer_factory()
-    except Exception as exc:  # noqa: BLE001 - any failure here is a configuration problem
-        raise ConfigurationError(
-            "the function's resource principal could not be loaded from the "
-            f"OCI_RESOURCE_PRINCIPAL_* variables ({type(exc).__name__})") from None
+        signer = load_signer(signer_factory)
+    except SignerUnavailable as problem:
+        raise ConfigurationError(f"the function's {problem.message}") from None
     return Clients(
         object_storage=build_client(oci.object_storage.ObjectStorageClient, signer,
                                     settings.object_storage_endpoint),

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from jobspec.locations import LocationError, SpecLocation, parse_location
 from ociplatform.calls import ANY, CONNECTION, ErrorTable, Failure, OciService, Rule, transient
-from ociplatform.clients import build_client, resource_principal_signer
+from ociplatform.clients import SignerUnavailable, build_client, load_signer
 from ociplatform.objects import read_object
 from ociplatform.retry import Deadline, RetryPolicy
 
@@ -116,11 +116,9 @@ class ObjectStore:
 def resource_principal_store(endpoint: str | None) -> ObjectStore:
     """An :class:`ObjectStore` signed with the job run's resource principal."""
     try:
-        signer = resource_principal_signer()
-    except Exception as exc:  # noqa: BLE001 - any failure here is a configuration problem
-        raise ConfigurationProblem(
-            "the job run's resource principal could not be loaded from the "
-            f"OCI_RESOURCE_PRINCIPAL_* variables ({type(exc).__name__})") from None
+        signer = load_signer()
+    except SignerUnavailable as problem:
+        raise ConfigurationProblem(f"the job run's {problem.message}") from None
     import oci.object_storage
 
     return ObjectStore(build_client(oci.object_storage.ObjectStorageClient, signer, endpoint))

@@ -9,7 +9,17 @@ use, never when this module is imported.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+
+class SignerUnavailable(RuntimeError):
+    """The resource principal could not be loaded; ``message`` names only the error's type
+    (the SDK's message may quote the token or key files)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 def resource_principal_signer() -> Any:
@@ -18,6 +28,16 @@ def resource_principal_signer() -> Any:
     import oci.auth.signers
 
     return oci.auth.signers.get_resource_principals_signer()
+
+
+def load_signer(factory: Callable[[], Any] = resource_principal_signer) -> Any:
+    """``factory()``, any failure of which is the caller's configuration problem."""
+    try:
+        return factory()
+    except Exception as exc:  # noqa: BLE001 - any failure here is a configuration problem
+        raise SignerUnavailable(
+            "resource principal could not be loaded from the OCI_RESOURCE_PRINCIPAL_* "
+            f"variables ({type(exc).__name__})") from None
 
 
 def build_client(client_class: Any, signer: Any, endpoint: str | None = None) -> Any:
