@@ -247,43 +247,6 @@ def test_invalid_spec_is_refused_with_its_field(fn, oci_local):
     assert oci_local.job_runs() == []
 
 
-def test_spec_location_not_allowed_is_checked_before_any_call(functions, oci_local):
-    function = functions(SPEC_ALLOWLIST="oci://specs@localns/notebooks/")
-    oci_local.put_spec(SPEC, flat())
-    oci_local.put_spec("elsewhere/a.yaml", flat())
-    err = error(function.invoke({"specLocation": oci_local.location("elsewhere/a.yaml")}),
-                "SpecLocationNotAllowed")
-    assert err["status"] == 403
-    assert oci_local.operations() == []
-    ok(function.invoke({"specLocation": oci_local.location(SPEC)}))
-
-
-@pytest.mark.parametrize("config, field", [({"JOB_OCID": None}, "JOB_OCID"),
-                                           ({"JOB_OCID": "not-an-ocid"}, "JOB_OCID"),
-                                           ({"MAX_SPEC_BYTES": "big"}, "MAX_SPEC_BYTES")])
-def test_configuration_error_for_every_call(functions, oci_local, config, field):
-    function = functions(**config)
-    for body in ({"specLocation": oci_local.location(SPEC)}, {"bad": 1}, b"",
-                 {"operation": "status", "jobRunId": "x"}):
-        err = error(function.invoke(body), "ConfigurationError")
-        assert err["field"] == field and err["status"] == 500
-    assert oci_local.operations() == []
-
-
-def test_missing_job_is_a_configuration_error(functions, oci_local):
-    function = functions(JOB_OCID="ocid1.datasciencejob.oc1.phx.amaaaaaamissingjob")
-    oci_local.put_spec(SPEC, flat())
-    err = error(function.invoke({"specLocation": oci_local.location(SPEC)}),
-                "ConfigurationError")
-    assert "JOB_OCID" in err["message"]
-
-
-def test_error_status_502_for_direct_callers_that_want_a_failure(functions, oci_local):
-    function = functions(ERROR_STATUS="502")
-    error(function.invoke({"specLocation": oci_local.location("missing.yaml")}), "SpecNotFound",
-          status=502)
-
-
 def test_responses_are_always_json_never_a_repr(fn, oci_local):
     oci_local.put_spec(SPEC, flat())
     for body in (b"", b"\xff", b"[]", b"{}", json.dumps({"specLocation": 1}).encode(),

@@ -106,3 +106,29 @@ def test_an_internal_error_in_the_function_names_the_functions_file(oci, caplog,
         app_for(oci).handle(RawCall(json.dumps({"specLocation": LOCATION}).encode()))
     file, line_number = log_line(caplog)["exceptionAt"].rsplit(":", 1)
     assert file == "jobspec/reading.py" and int(line_number) > 0
+
+
+@pytest.mark.parametrize("env, field", [({"JOB_OCID": ""}, "JOB_OCID"),
+                                        ({"JOB_OCID": "not-an-ocid"}, "JOB_OCID"),
+                                        ({"MAX_SPEC_BYTES": "big"}, "MAX_SPEC_BYTES")])
+def test_a_misconfiguration_answers_every_call_and_calls_nothing(oci, env, field):
+    storage, science = oci
+    app = app_for(oci, **env)
+    for body in (json.dumps({"specLocation": LOCATION}).encode(), b'{"bad": 1}', b"",
+                 b'{"operation": "status", "jobRunId": "x"}'):
+        error = app.handle(RawCall(body)).body["error"]
+        assert (error["code"], error["field"], error["status"]) == (
+            "ConfigurationError", field, 500)
+    assert storage.calls == [] and science.calls == []
+
+
+def test_an_allowlist_refusal_calls_nothing_and_an_allowed_spec_runs(oci):
+    storage, science = oci
+    storage.put("ns", "specs", "team/a.yaml", flat())
+    app = app_for(oci, SPEC_ALLOWLIST="oci://specs@ns/team/")
+    refused = app.handle(RawCall(json.dumps({"specLocation": LOCATION}).encode()))
+    assert refused.body["error"]["code"] == "SpecLocationNotAllowed"
+    assert refused.body["error"]["status"] == 403
+    assert storage.calls == [] and science.calls == []
+    allowed = app.handle(RawCall(b'{"specLocation": "oci://specs@ns/team/a.yaml"}'))
+    assert allowed.body["ok"] is True
