@@ -94,9 +94,11 @@ def transient(error: ErrorFactory, *, throttled: ErrorFactory | None = None,
 class ErrorTable:
     """(operation, status, code) → :class:`Rule`; ``ANY`` matches every value.
 
-    The most specific row wins: an exact code before ``ANY`` code, then an exact status
-    before its class (``5xx``), then the operation's own row before an ``ANY`` one. Every
-    table ends in an ``(ANY, ANY, ANY)`` row. ``no_time`` is the error for a call that the
+    The most specific row wins. Rows are tried by status first (the exact status, then its
+    class such as ``5xx``, then ``ANY``), within a status by code (the exact code, then
+    ``ANY``), within a code by operation (the operation's own row, then ``ANY``): so
+    ``(ANY, 409, "IncorrectState")`` wins over ``("CreateJobRun", 409, ANY)``. Every table
+    ends in an ``(ANY, ANY, ANY)`` row. ``no_time`` is the error for a call that the
     deadline left no time to start.
     """
 
