@@ -20,6 +20,7 @@ RUN pip3 install --no-cache-dir --disable-pip-version-check --no-compile \
 COPY func.yaml /function/func.yaml
 COPY func/ /function/func/
 COPY jobspec/ /function/jobspec/
+COPY ociplatform/ /function/ociplatform/
 # Byte-code, compiled once here: the function's file system is read-only at run time, so a
 # missing .pyc is recompiled on every cold start (~0.9 s for the SDK). unchecked-hash .pyc
 # files are used without comparing source mtimes, which COPY may not preserve.

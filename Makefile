@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt |
 CHECKOV_VENV  := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-3.3.30
 
-.PHONY: demo serve test unit lint iac bench fuzz clean
+.PHONY: demo serve test test-fast unit lint iac bench fuzz clean
 
 # First run only: say so, and let pip show what it downloads (a few minutes on a fresh machine).
 $(STAMP):
@@ -36,13 +36,22 @@ serve: $(STAMP)
 
 test: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# The in-process layers only (no fdk process, no emulator): seconds, for every edit.
+# Fails if the service's line coverage by these tests drops under 90 %.
+FAST_TESTS := tests/unit tests/job/test_units.py
+test-fast: $(STAMP)
+	$(BIN)/python -m coverage run -m pytest -q $(FAST_TESTS)
+	$(BIN)/python -m coverage report --include=func/service.py --fail-under=90
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 iac: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/python -m pytest tests/iac
@@ -55,4 +64,4 @@ fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzz $(FUZZ_ARGS)
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .hypothesis .ruff_cache .mypy_cache .coverage

@@ -18,9 +18,10 @@ The rule (:func:`check`):
   itself pulls in; a service package is an ``oci`` sub-package with a ``models``
   package;
 - every module the function imports that the baseline does not is the function's
-  own (``func.*``), from the standard library, or a submodule of a distribution the
-  baseline already loads (e.g. the fdk's ``fdk.context``/``fdk.response``, which its
-  server imports only on the first call): no new third-party package.
+  own (``func.*``, ``jobspec.*``, ``ociplatform.*``), from the standard library, or a
+  submodule of a distribution the baseline already loads (e.g. the fdk's
+  ``fdk.context``/``fdk.response``, which its server imports only on the first call):
+  no new third-party package.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from pathlib import Path
 
 ALLOWED_SERVICES = frozenset({"data_science", "object_storage", "dns"})
 FORBIDDEN = frozenset({"ads", "pandas", "numpy"})
-OWN_PACKAGES = frozenset({"func"})
+OWN_PACKAGES = frozenset({"func", "jobspec", "ociplatform"})
 _PREFIX = "import time:"
 
 

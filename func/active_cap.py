@@ -14,23 +14,24 @@ cap before any of them creates. So a capped ``run`` is count → create → reco
    container's run is its own container's to judge.
 
 The ranking and the decisions are pure functions (:func:`rank`, :func:`decide`,
-:func:`judge_created`); :class:`ActiveRunCap` does the Data Science calls through
-the client it is given, every one through :func:`func.retry.call`.
+:func:`judge_created`); :class:`ActiveRunCap` does the Data Science calls through the
+:class:`~ociplatform.calls.OciService` it is given (the function's error table, retries
+within the deadline).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from oci import exceptions as oci_exceptions
+from ociplatform.calls import OciService
+from ociplatform.retry import MIN_ATTEMPT_SECONDS, Deadline
 
-from . import retry
-from .errors import LauncherError, TooManyActiveRuns, UpstreamError
+from .errors import Conflict, LauncherError, NotFound, TooManyActiveRuns, UpstreamError
 
 # Listed in the order a run moves through them: a run that moves on between two
 # listings is then seen twice (and counted once), never missed.
@@ -116,21 +117,20 @@ class Page:
 class ActiveRunCap:
     """The count before and the recount (and cancel) after a capped create."""
 
-    def __init__(self, data_science: Any, job_ocid: str, cap: int,
-                 policy: retry.RetryPolicy) -> None:
+    def __init__(self, data_science: OciService, job_ocid: str, cap: int) -> None:
         self.data_science = data_science
         self.job_ocid = job_ocid
         self.cap = cap
-        self.policy = policy
+        self.policy = data_science.policy
 
     @staticmethod
-    def reserve(deadline: retry.Deadline) -> retry.Deadline:
+    def reserve(deadline: Deadline) -> Deadline:
         """The deadline for the count and the create: time kept back for the recount's cancel."""
         return dataclasses.replace(deadline, margin=deadline.margin + CANCEL_RESERVE_SECONDS)
 
     # -- 1. count -------------------------------------------------------------------------
 
-    def check(self, compartment_id: str, deadline: retry.Deadline) -> None:
+    def check(self, compartment_id: str, deadline: Deadline) -> None:
         """Raise TooManyActiveRuns when the job already has ``cap`` active runs."""
         seen: set[str] = set()
         for run in self._active(compartment_id, deadline):
@@ -141,7 +141,7 @@ class ActiveRunCap:
 
     # -- 3. recount -----------------------------------------------------------------------
 
-    def confirm(self, created: Any, compartment_id: str, deadline: retry.Deadline) -> None:
+    def confirm(self, created: Any, compartment_id: str, deadline: Deadline) -> None:
         """Return when the created run may stand; else cancel it and raise TooManyActiveRuns.
 
         ``deadline`` is the call's full deadline: the recount keeps
@@ -182,7 +182,7 @@ class ActiveRunCap:
 
     # -- listing --------------------------------------------------------------------------
 
-    def _active(self, compartment_id: str, deadline: retry.Deadline) -> Iterator[ActiveRun]:
+    def _active(self, compartment_id: str, deadline: Deadline) -> Iterator[ActiveRun]:
         """The job's active runs in the compartment, state by state, page by page."""
         for state in ACTIVE_STATES:
             page: str | None = None
@@ -194,22 +194,19 @@ class ActiveRunCap:
                     break
 
     def _list_page(self, compartment_id: str, state: str, page: str | None,
-                   deadline: retry.Deadline) -> Page:
+                   deadline: Deadline) -> Page:
         kwargs: dict[str, Any] = {"job_id": self.job_ocid, "lifecycle_state": state,
                                   "limit": PAGE_LIMIT}
         if page:
             kwargs["page"] = page
-        try:
-            response = self._call(self.data_science.list_job_runs, compartment_id,
-                                  deadline=deadline, operation="ListJobRuns", **kwargs)
-        except _NotRetried as refused:
-            raise refused.error from None
+        response = self.data_science.call("list_job_runs", compartment_id, deadline=deadline,
+                                          **kwargs)
         runs = [ActiveRun.of(run) for run in response.data]
         return Page(runs, response.headers.get("opc-next-page"))
 
     # -- cancel ---------------------------------------------------------------------------
 
-    def _cancel(self, run_id: str, deadline: retry.Deadline,
+    def _cancel(self, run_id: str, deadline: Deadline,
                 because: LauncherError | None = None) -> None:
         """Cancel our run until Data Science has it CANCELING (or it is no longer active).
 
@@ -219,16 +216,14 @@ class ActiveRunCap:
         """
         for attempt in range(self.policy.max_attempts):
             try:
-                self._call(self.data_science.cancel_job_run, run_id, deadline=deadline,
-                           operation="CancelJobRun", retry_409=False)
+                self.data_science.call("cancel_job_run", run_id, deadline=deadline)
                 return
+            except NotFound:
+                return
+            except Conflict:
+                pass  # the function's table reads every 409 of a cancel as final: look why
             except LauncherError as exc:
                 raise self._not_canceled(run_id, exc, because) from None
-            except _NotRetried as refused:
-                if refused.status == 404:
-                    return
-                if refused.status != 409:
-                    raise self._not_canceled(run_id, refused.error, because) from None
             try:
                 state = self._get(run_id, deadline).lifecycle_state
             except LauncherError as exc:
@@ -236,7 +231,7 @@ class ActiveRunCap:
             if state not in ACTIVE_STATES:
                 return
             delay = self.policy.backoff(attempt)
-            if deadline.remaining() - delay < retry.MIN_ATTEMPT_SECONDS:
+            if deadline.remaining() - delay < MIN_ATTEMPT_SECONDS:
                 break
             self.policy.sleep(delay)
         raise self._not_canceled(run_id, UpstreamError(
@@ -257,38 +252,13 @@ class ActiveRunCap:
 
     # -- calls ----------------------------------------------------------------------------
 
-    def _get(self, run_id: str, deadline: retry.Deadline) -> Any:
-        try:
-            return self._call(self.data_science.get_job_run, run_id, deadline=deadline,
-                              operation="GetJobRun").data
-        except _NotRetried as refused:
-            raise refused.error from None
-
-    def _call(self, fn: Callable[..., Any], *args: Any, deadline: retry.Deadline,
-              operation: str, retry_409: bool = True, **kwargs: Any) -> Any:
-        """retry.call; a service error it does not retry becomes :class:`_NotRetried`."""
-        try:
-            return retry.call(fn, *args, client=self.data_science, deadline=deadline,
-                              policy=self.policy, service="Data Science", operation=operation,
-                              retry_409=retry_409, **kwargs)
-        except oci_exceptions.ServiceError as exc:
-            raise _NotRetried(exc, operation) from None
+    def _get(self, run_id: str, deadline: Deadline) -> Any:
+        return self.data_science.call("get_job_run", run_id, deadline=deadline).data
 
 
-class _NotRetried(Exception):
-    """A Data Science answer that is final, with the UpstreamError it means by default."""
-
-    def __init__(self, exc: oci_exceptions.ServiceError, operation: str) -> None:
-        super().__init__(operation)
-        self.status = exc.status
-        request_id = f", opc-request-id {exc.request_id}" if exc.request_id else ""
-        self.error = UpstreamError(f"Data Science answered {exc.status} {exc.code} to "
-                                   f"{operation}{request_id}: {(exc.message or '')[:300]}")
-
-
-def for_settings(max_active_runs: int | None, job_ocid: str, data_science: Any,
-                 policy: retry.RetryPolicy) -> ActiveRunCap | None:
+def for_settings(max_active_runs: int | None, job_ocid: str,
+                 data_science: OciService) -> ActiveRunCap | None:
     """The cap when MAX_ACTIVE_RUNS is set; None (and no cost at all) when it is off."""
     if max_active_runs is None:
         return None
-    return ActiveRunCap(data_science, job_ocid, max_active_runs, policy)
+    return ActiveRunCap(data_science, job_ocid, max_active_runs)

@@ -2,7 +2,7 @@
 
 :class:`App` owns what lives as long as the container (settings, clients, the
 launcher with its cached job) and is the only place errors become JSON
-(CONTRACT.md §6). Nothing raised below it reaches the fdk.
+(README: "Answers"). Nothing raised below it reaches the fdk.
 """
 
 from __future__ import annotations
@@ -13,24 +13,26 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from ociplatform.retry import Deadline, RetryPolicy
 
 from .clients import ClientProvider
 from .config import Settings
 from .errors import InternalError, LauncherError, MethodNotAllowed
-from .logs import call_line, log
-from .request import Ignored
-from .retry import Deadline, RetryPolicy
-from .service import CallInfo, Launcher
+from .logs import call_line, where_raised
+from .request import Ignored, RunRequest, ValidateRequest
+from .service import Answered, Invocation, Launcher, Refused
 from .triggers import RawCall, Route, normalise, trigger_of
 
-SUCCESS_STATUS = {"run": 202, "cancel": 202, "status": 200, "validate": 200}
+SUCCESS_STATUS = {"run": 202, "cancel": 202, "status": 200, "validate": 200, "list": 200}
 
 
 @dataclass(frozen=True)
 class Reply:
     status: int
-    body: dict
-    headers: dict = field(default_factory=dict)
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
 
     def body_text(self) -> str:
         return json.dumps(self.body, ensure_ascii=False, separators=(",", ":"))
@@ -57,45 +59,51 @@ class App:
                deadline: str | None = None) -> Reply:
         started = time.monotonic()
         trigger = trigger_of(call)
-        fields: dict = {"callId": call_id, "trigger": trigger}
+        fields: dict[str, Any] = {"callId": call_id, "trigger": trigger}
         route: Route | None = None
         settings = self._settings
         try:
             if settings is None:
                 settings = self._settings = Settings.from_env(self._env)
-            request, route = normalise(call)
+            request, route = normalise(call, trigger)
             fields["trigger"] = request.trigger
-            fields["operation"] = "ignored" if isinstance(request, Ignored) else request.operation
-            if isinstance(request, Ignored):
-                fields["outcome"] = "ignored"
-                return Reply(200, {"ok": True, "ignored": True, "trigger": request.trigger,
-                                   "reason": request.reason})
-            if request.spec_location is not None:
-                fields["specLocation"] = request.spec_location.uri
-            info = CallInfo(call_id=call_id or uuid.uuid4().hex,
-                            deadline=Deadline.from_header(deadline))
-            try:
-                body = self._launcher_for(settings).execute(request, info)
-            finally:
-                fields["jobRunId"] = info.job_run_id
-                fields["retryTokenPrefix"] = info.token_prefix
-            fields["outcome"] = "ok"
-            return self._success(body, request.trigger, route)
+            fields["operation"] = request.operation
+            match request:
+                case Ignored():
+                    fields["outcome"] = "ignored"
+                    return Reply(200, {"ok": True, "ignored": True, "trigger": request.trigger,
+                                       "reason": request.reason})
+                case RunRequest() | ValidateRequest():
+                    fields["specLocation"] = request.spec_location.uri
+            invocation = Invocation(call_id=call_id or uuid.uuid4().hex,
+                                    deadline=Deadline.from_header(deadline))
+            outcome = self._launcher_for(settings).execute(request, invocation)
+            fields["jobRunId"] = outcome.facts.job_run_id
+            fields["retryTokenPrefix"] = outcome.facts.retry_token_prefix
+            match outcome:
+                case Answered(body=body):
+                    fields["outcome"] = "ok"
+                    return self._success(body, request.trigger, route)
+                case Refused(error=refusal):
+                    fields["outcome"] = refusal.code
+                    return self._failure(refusal, trigger, route, settings)
         except LauncherError as error:
             fields["outcome"] = error.code
             return self._failure(error, trigger, route, settings)
         except Exception as exc:  # noqa: BLE001 - the contract: nothing escapes to the fdk
+            # Type, file and line of the bug: never the message, which may hold input.
             fields["outcome"] = InternalError.code
             fields["exception"] = type(exc).__name__
-            log.error("unexpected %s while handling call %s", type(exc).__name__, call_id)
-            error = InternalError("the function failed unexpectedly; see its log for the call id")
-            return self._failure(error, trigger, route, settings)
+            fields["exceptionAt"] = where_raised(exc)
+            internal = InternalError("the function failed unexpectedly; see its log for the "
+                                     "call id")
+            return self._failure(internal, trigger, route, settings)
         finally:
             fields["durationMs"] = round((time.monotonic() - started) * 1000, 1)
             call_line(fields)
 
     @staticmethod
-    def _success(body: dict, trigger: str, route: Route | None) -> Reply:
+    def _success(body: dict[str, Any], trigger: str, route: Route | None) -> Reply:
         body = {"ok": True, "operation": body["operation"], "trigger": trigger, **body}
         if route is None:
             return Reply(200, body)

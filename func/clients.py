@@ -13,6 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ociplatform.clients import (
+    SignerUnavailable,
+    build_client,
+    load_signer,
+    resource_principal_signer,
+)
+
 from .config import Settings
 from .errors import ConfigurationError
 
@@ -24,50 +31,28 @@ class Clients:
     region: str | None = None
 
 
-def resource_principal_signer():
-    import oci.auth.signers
-
-    return oci.auth.signers.get_resource_principals_signer()
-
-
-def build_clients(settings: Settings, signer_factory: Callable[[], Any] = resource_principal_signer
-                  ) -> Clients:
-    import oci.circuit_breaker
+def build_clients(settings: Settings,
+                  signer_factory: Callable[[], Any] = resource_principal_signer) -> Clients:
     import oci.data_science
     import oci.object_storage
-    import oci.retry
 
     try:
-        signer = signer_factory()
-    except Exception as exc:  # noqa: BLE001 - any failure here is a configuration problem
-        raise ConfigurationError(
-            "the function's resource principal could not be loaded from the "
-            f"OCI_RESOURCE_PRINCIPAL_* variables ({type(exc).__name__})") from None
-    region = getattr(signer, "region", None)
-    common = dict(
-        signer=signer,
-        # Retries are ours (func.retry): bounded by Fn-Deadline, not the SDK's 8 attempts.
-        retry_strategy=oci.retry.NoneRetryStrategy(),
-        circuit_breaker_strategy=oci.circuit_breaker.NoCircuitBreakerStrategy(),
-    )
-    config = {"region": region} if region else {}
-
-    def endpoint(value: str | None) -> dict:
-        return {"service_endpoint": value} if value else {}
-
+        signer = load_signer(signer_factory)
+    except SignerUnavailable as problem:
+        raise ConfigurationError(f"the function's {problem.message}") from None
     return Clients(
-        object_storage=oci.object_storage.ObjectStorageClient(
-            config, **common, **endpoint(settings.object_storage_endpoint)),
-        data_science=oci.data_science.DataScienceClient(
-            config, **common, **endpoint(settings.data_science_endpoint)),
-        region=region,
+        object_storage=build_client(oci.object_storage.ObjectStorageClient, signer,
+                                    settings.object_storage_endpoint),
+        data_science=build_client(oci.data_science.DataScienceClient, signer,
+                                  settings.data_science_endpoint),
+        region=getattr(signer, "region", None),
     )
 
 
 class ClientProvider:
     """Lazily builds :class:`Clients` once and returns the same instance after."""
 
-    def __init__(self, factory: Callable[[Settings], Clients] = build_clients):
+    def __init__(self, factory: Callable[[Settings], Clients] = build_clients) -> None:
         self._factory = factory
         self._clients: Clients | None = None
         self._lock = threading.Lock()

@@ -7,6 +7,11 @@ Messages are written for humans and never carry secrets, tokens or spec text.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jobspec.errors import SpecInvalid
+
 
 class LauncherError(Exception):
     """Base class: ``code`` and ``status`` are fixed per subclass."""
@@ -19,7 +24,7 @@ class LauncherError(Exception):
         self.message = message
         self.field = field
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         body = {"code": self.code, "status": self.status, "message": self.message}
         if self.field is not None:
             body["field"] = self.field
@@ -74,12 +79,12 @@ class InvalidSpec(LauncherError):
         self.problems = problems[:self.MAX_PROBLEMS] or ((field, message),)
 
     @classmethod
-    def from_spec_error(cls, error) -> InvalidSpec:
+    def from_spec_error(cls, error: SpecInvalid) -> InvalidSpec:
         """From the spec library's ``SpecInvalid`` (``message``, ``field``, ``problems``)."""
         return cls(error.message, field=error.field,
                    problems=tuple((p.field, p.message) for p in error.problems))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         body = super().to_dict()
         body["problems"] = [{"field": f, "message": m} if f is not None else {"message": m}
                             for f, m in self.problems]

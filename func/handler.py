@@ -1,17 +1,13 @@
 """fdk entry point (``func.yaml``: ``/python/bin/fdk /function/func/handler.py handler``).
 
-The fdk loads this file by path, not as ``func.handler``, so it imports the
-package absolutely; the Fn Python runtime puts ``/function`` on ``PYTHONPATH``,
-and the fallback below covers a runtime that doesn't.
+The fdk loads this file by path (``spec_from_file_location``), not as
+``func.handler``, so it imports the package absolutely. ``func`` is found
+through ``PYTHONPATH=/function:/python``, which the image sets (as the Fn CLI's
+generated Python Dockerfile does; ``tests/image`` checks it) and which
+``localoci.fdkrunner`` sets for local runs; no ``sys.path`` patch is needed.
 """
 
-import os
-import sys
-
-if not __package__:  # loaded by path by the fdk
-    _root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    if _root not in sys.path:
-        sys.path.insert(0, _root)
+from typing import Any
 
 from func import logs
 
@@ -25,7 +21,7 @@ from func.triggers import Headers, RawCall
 _app = App()
 
 
-def handler(ctx, data=None):
+def handler(ctx: Any, data: Any = None) -> response.Response:
     """Answer one invocation with JSON; never raises."""
     body = data.getvalue() if hasattr(data, "getvalue") else (data or b"")
     if isinstance(body, str):

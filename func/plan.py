@@ -2,7 +2,7 @@
 
 Given the same logical request, spec and eTag, :func:`plan_job_run` builds the
 same body (no timestamps, no call ids), so a replay under the same retry token
-is recognised by Data Science as the same request (CONTRACT.md §5).
+is recognised by Data Science as the same request (README: "Idempotency").
 """
 
 from __future__ import annotations
@@ -10,15 +10,16 @@ from __future__ import annotations
 import hashlib
 import posixpath
 from dataclasses import dataclass
+from typing import Any
 
 from oci.data_science import models
 
 from jobspec.limits import ETAG_ENV_VAR
-from jobspec.spec import MAX_DISPLAY_NAME, MAX_ENV_TOTAL, JobSpec, env_size
+from jobspec.spec import MAX_DISPLAY_NAME, MAX_ENV_TOTAL, Infrastructure, JobSpec, env_size
 
 from .config import Settings
 from .errors import InvalidRequest, InvalidSpec
-from .request import LaunchRequest
+from .request import RunRequest, ValidateRequest
 
 # Changing this string changes every token: only ever bump the version.
 TOKEN_NAMESPACE = "oci-jobrun-launcher/retry-token/v1"
@@ -57,38 +58,46 @@ def needs_job_info(spec: JobSpec) -> bool:
             or (infra is not None and infra.block_storage_size_in_gbs is None))
 
 
-def default_display_name(request: LaunchRequest) -> str:
+def default_display_name(request: RunRequest | ValidateRequest) -> str:
     name = posixpath.basename(request.spec_location.object)
     stem, ext = posixpath.splitext(name)
     return (stem if ext.lower() in (".yaml", ".yml") and stem else name)[:MAX_DISPLAY_NAME]
 
 
-def check_overrides(settings: Settings, request: LaunchRequest) -> None:
-    """Refuse request variables the launcher sets itself (before any OCI call)."""
+def check_overrides(settings: Settings, request: RunRequest | ValidateRequest) -> None:
+    """Refuse request variables the launcher sets itself.
+
+    The service calls it once, before any OCI call; :func:`plan_job_run` relies on it.
+    """
     for name, _ in request.overrides.environment_variables:
         if name in (settings.spec_env_var, ETAG_ENV_VAR):
             raise InvalidRequest(f"environmentVariables: {name} is set by the launcher and "
                                  "can't be overridden", field="environmentVariables")
 
 
-def plan_job_run(settings: Settings, request: LaunchRequest, spec: JobSpec, etag: str,
-                 job: JobInfo | None) -> models.CreateJobRunDetails:
-    """Build the CreateJobRunDetails for ``request``; raise InvalidRequest/InvalidSpec."""
-    check_overrides(settings, request)
+def plan_job_run(settings: Settings, request: RunRequest | ValidateRequest, spec: JobSpec,
+                 etag: str, job: JobInfo | None) -> models.CreateJobRunDetails:
+    """Build the CreateJobRunDetails for ``request`` (its overrides already passed
+    :func:`check_overrides`); raise InvalidRequest/InvalidSpec."""
     overrides = request.overrides
-    env = {settings.spec_env_var: request.spec_location.uri, ETAG_ENV_VAR: etag}
-    env.update(spec.environment)
-    env.update(overrides.environment_variables)
+    launcher_vars = {settings.spec_env_var: request.spec_location.uri, ETAG_ENV_VAR: etag}
+    # First for their place in the body, last for their values: the launcher's variables
+    # always win, even for a caller that skipped check_overrides (which says why clearly).
+    env = {**launcher_vars, **dict(spec.environment), **dict(overrides.environment_variables),
+           **launcher_vars}
     if env_size(env.items()) > MAX_ENV_TOTAL:
         message = f"environment variables total more than {MAX_ENV_TOTAL} characters"
         if overrides.environment_variables:
             raise InvalidRequest(message, field="environmentVariables")
         raise InvalidSpec(message)
 
-    if (spec.project_id is None or spec.compartment_id is None) and job is None:
-        raise ValueError("job info is needed for this spec")
-    project_id = spec.project_id or job.project_id
-    compartment_id = spec.compartment_id or job.compartment_id
+    if job is None:
+        if spec.project_id is None or spec.compartment_id is None:
+            raise ValueError("job info is needed for this spec")
+        project_id, compartment_id = spec.project_id, spec.compartment_id
+    else:
+        project_id = spec.project_id or job.project_id
+        compartment_id = spec.compartment_id or job.compartment_id
 
     arguments = overrides.command_line_arguments
     if arguments is None:
@@ -115,12 +124,12 @@ def plan_job_run(settings: Settings, request: LaunchRequest, spec: JobSpec, etag
             log_id=spec.log_id,
         )
     if spec.infrastructure is not None:
-        details.job_infrastructure_configuration_override_details = _infrastructure(spec, job)
+        details.job_infrastructure_configuration_override_details = _infrastructure(
+            spec.infrastructure, job)
     return details
 
 
-def _infrastructure(spec: JobSpec, job: JobInfo | None):
-    infra = spec.infrastructure
+def _infrastructure(infra: Infrastructure, job: JobInfo | None) -> Any:
     block = infra.block_storage_size_in_gbs
     if block is None:
         block = (job.block_storage_size_in_gbs if job else None) or DEFAULT_BLOCK_STORAGE_GB
@@ -136,7 +145,7 @@ def _infrastructure(spec: JobSpec, job: JobInfo | None):
     return models.ManagedEgressStandaloneJobInfrastructureConfigurationDetails(**common)
 
 
-def to_wire(value):
+def to_wire(value: Any) -> Any:
     """The JSON the SDK sends for a model: camelCase keys, ``None`` fields left out."""
     if hasattr(value, "swagger_types") and hasattr(value, "attribute_map"):
         return {

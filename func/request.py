@@ -1,8 +1,9 @@
-"""The one request model every trigger is turned into, and the JSON body reader.
+"""The typed requests every trigger is turned into, and the JSON body reader.
 
-A :class:`LaunchRequest` says what to do (``run``, ``validate``, ``status``,
-``cancel``) and with what; it does not say who asked beyond ``trigger``, which
-only tags the run and shapes the response.
+There is one frozen dataclass per operation (``run``, ``validate``, ``status``,
+``cancel``, ``list``); each carries only what its operation uses, so no field is
+None merely because another operation needs it. ``trigger`` says who asked; it
+only tags the run and shapes the response. :data:`Request` is their union.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from jobspec.locations import LocationError, SpecLocation, parse_location
 from jobspec.ocids import is_ocid
@@ -25,22 +26,18 @@ from jobspec.spec import (
 
 from .errors import InvalidRequest
 
-OPERATIONS = ("run", "validate", "status", "cancel")
-RUN_OPERATIONS = ("status", "cancel")
+Trigger = Literal["direct", "apigateway", "event"]
+
 MAX_BODY_BYTES = 256 * 1024
 MAX_IDEMPOTENCY_KEY = 255
 MAX_RUNTIME_MINUTES = 10 * 365 * 24 * 60
 MAX_TAG_KEY, MAX_TAG_VALUE = 100, 256
 _PRINTABLE = re.compile(r"[^\x00-\x1f\x7f]+\Z")
 
-FIELDS = ("specLocation", "operation", "idempotencyKey", "jobRunId", "displayName",
-          "environmentVariables", "commandLineArguments", "maximumRuntimeInMinutes",
-          "freeformTags")
-
 
 @dataclass(frozen=True)
 class Overrides:
-    """Request fields that override the spec (CONTRACT.md §3.1)."""
+    """Request fields that override the spec (README: direct invocation)."""
 
     display_name: str | None = None
     environment_variables: tuple[tuple[str, str], ...] = ()
@@ -50,21 +47,72 @@ class Overrides:
 
 
 @dataclass(frozen=True)
-class LaunchRequest:
-    operation: str
-    trigger: str
-    spec_location: SpecLocation | None = None
-    job_run_id: str | None = None
+class RunRequest:
+    """Create a job run from the spec at ``spec_location``.
+
+    ``idempotency_key`` is the caller's (or the event's) deduplication key, absent
+    when the caller gave none; ``spec_etag`` is set only for an event, whose
+    upload the spec must still match.
+    """
+
+    operation: ClassVar[str] = "run"
+    trigger: Trigger
+    spec_location: SpecLocation
     idempotency_key: str | None = None
     spec_etag: str | None = None
     overrides: Overrides = field(default_factory=Overrides)
 
 
 @dataclass(frozen=True)
+class ValidateRequest:
+    """Everything ``run`` does except creating the run."""
+
+    operation: ClassVar[str] = "validate"
+    trigger: Trigger
+    spec_location: SpecLocation
+    overrides: Overrides = field(default_factory=Overrides)
+
+
+@dataclass(frozen=True)
+class StatusRequest:
+    operation: ClassVar[str] = "status"
+    trigger: Trigger
+    job_run_id: str
+
+
+@dataclass(frozen=True)
+class CancelRequest:
+    operation: ClassVar[str] = "cancel"
+    trigger: Trigger
+    job_run_id: str
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """One page of the job's runs, newest first.
+
+    ``lifecycle_state`` None lists every state; ``page`` None is the first page;
+    ``compartment_id`` None means the job's own compartment.
+    """
+
+    operation: ClassVar[str] = "list"
+    trigger: Trigger
+    lifecycle_state: str | None = None
+    limit: int = 20
+    page: str | None = None
+    compartment_id: str | None = None
+
+
+Request = RunRequest | ValidateRequest | StatusRequest | CancelRequest | ListRequest
+"""What the launcher executes: exactly one operation."""
+
+
+@dataclass(frozen=True)
 class Ignored:
     """A call that asks for nothing (e.g. an event for a non-spec object)."""
 
-    trigger: str
+    operation: ClassVar[str] = "ignored"
+    trigger: Trigger
     reason: str
 
 
@@ -93,13 +141,34 @@ def decode_body(body: bytes, *, json_only: bool = False) -> Any:
     return text
 
 
-def request_from_body(value: Any, *, trigger: str, operation: str | None = None,
-                      job_run_id: str | None = None,
-                      idempotency_key: str | None = None) -> LaunchRequest:
-    """Validate a direct/API Gateway body (already decoded) into a LaunchRequest.
+# Body fields each operation reads (``operation`` itself is allowed for all).
+SPEC_FIELDS = ("specLocation", "idempotencyKey", "displayName", "environmentVariables",
+               "commandLineArguments", "maximumRuntimeInMinutes", "freeformTags")
+RUN_ID_FIELDS = ("jobRunId",)
+LIST_FIELDS = ("lifecycleState", "limit", "page", "compartmentId")
+FIELDS_BY_OPERATION: dict[str, tuple[str, ...]] = {
+    "run": SPEC_FIELDS, "validate": SPEC_FIELDS,
+    "status": RUN_ID_FIELDS, "cancel": RUN_ID_FIELDS,
+    "list": LIST_FIELDS,
+}
+OPERATIONS = tuple(FIELDS_BY_OPERATION)
+FIELDS = ("operation", *SPEC_FIELDS, *RUN_ID_FIELDS, *LIST_FIELDS)
 
-    ``operation``/``job_run_id``/``idempotency_key`` come from the route or headers
-    when the trigger has them; the body may then not repeat them differently.
+# Data Science's job-run states: the values ListJobRuns accepts for lifecycleState.
+JOB_RUN_STATES = ("ACCEPTED", "IN_PROGRESS", "FAILED", "SUCCEEDED", "CANCELING", "CANCELED",
+                  "DELETED", "NEEDS_ATTENTION")
+MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT = 1, 100, 20
+# Data Science's page tokens are far shorter; the cap keeps junk out of the OCI call.
+MAX_PAGE_TOKEN = 2048
+JOB_RUN_OCID_FORM = "ocid1.datasciencejobrun.…"
+
+
+def request_from_body(value: Any, *, trigger: Trigger, operation: str | None = None,
+                      idempotency_key: str | None = None) -> Request:
+    """Validate a direct/API Gateway body (already decoded) into a typed request.
+
+    ``operation``/``idempotency_key`` come from the route or headers when the
+    trigger has them; the body may then not repeat the operation.
     """
     if isinstance(value, str):
         value = {"specLocation": value}
@@ -108,7 +177,7 @@ def request_from_body(value: Any, *, trigger: str, operation: str | None = None,
     unknown = [key for key in value if key not in FIELDS]
     if unknown:
         shown = unknown[0][:64]
-        raise InvalidRequest(f"unknown field {shown!r}", field=unknown[0][:64])
+        raise InvalidRequest(f"unknown field {shown!r}", field=shown)
 
     if operation is not None and "operation" in value:
         raise InvalidRequest("operation is given by the route, not the body", field="operation")
@@ -116,29 +185,71 @@ def request_from_body(value: Any, *, trigger: str, operation: str | None = None,
     if op not in OPERATIONS:
         raise InvalidRequest("operation must be one of " + ", ".join(OPERATIONS),
                              field="operation")
+    extra = [key for key in value if key != "operation" and key not in FIELDS_BY_OPERATION[op]]
+    if extra:
+        raise InvalidRequest(f"{extra[0]} is not used by {op}", field=extra[0])
 
+    match op:
+        case "status" | "cancel":
+            run_id = value.get("jobRunId")
+            if run_id is None:
+                raise InvalidRequest(f"jobRunId is required for {op}", field="jobRunId")
+            check_job_run_id(run_id)
+            if op == "status":
+                return StatusRequest(trigger=trigger, job_run_id=run_id)
+            return CancelRequest(trigger=trigger, job_run_id=run_id)
+        case "list":
+            return list_request(value, trigger=trigger)
+    # run and validate: both read a spec; validate accepts (and ignores) an idempotency
+    # key so that the very body meant for run can be validated first.
     key = _idempotency_key(value.get("idempotencyKey"), idempotency_key)
-    if op in RUN_OPERATIONS:
-        extra = [k for k in value if k not in ("operation", "jobRunId")]
-        if extra:
-            raise InvalidRequest(f"{extra[0]} is not used by {op}", field=extra[0])
-        run_id = job_run_id or value.get("jobRunId")
-        if run_id is None:
-            raise InvalidRequest(f"jobRunId is required for {op}", field="jobRunId")
-        if not is_ocid(run_id, "datasciencejobrun"):
-            raise InvalidRequest("jobRunId must be a Data Science job run OCID", field="jobRunId")
-        return LaunchRequest(operation=op, trigger=trigger, job_run_id=run_id)
-
-    if "jobRunId" in value:
-        raise InvalidRequest(f"jobRunId is not used by {op}", field="jobRunId")
     if "specLocation" not in value:
         raise InvalidRequest("specLocation is required", field="specLocation")
     try:
         location = parse_location(value["specLocation"])
     except LocationError as exc:
         raise InvalidRequest(str(exc), field="specLocation") from None
-    return LaunchRequest(operation=op, trigger=trigger, spec_location=location,
-                         idempotency_key=key, overrides=_overrides(value))
+    if op == "validate":
+        return ValidateRequest(trigger=trigger, spec_location=location,
+                               overrides=_overrides(value))
+    return RunRequest(trigger=trigger, spec_location=location, idempotency_key=key,
+                      overrides=_overrides(value))
+
+
+def check_job_run_id(run_id: Any) -> None:
+    if not is_ocid(run_id, "datasciencejobrun"):
+        raise InvalidRequest(f"jobRunId must be a Data Science job run OCID "
+                             f"({JOB_RUN_OCID_FORM})", field="jobRunId")
+
+
+def list_request(value: dict[str, Any], *, trigger: Trigger) -> ListRequest:
+    """The list parameters (already limited to :data:`LIST_FIELDS`) into a ListRequest.
+
+    ``limit`` is a JSON number in a body; a query string's digits arrive as an int
+    too (the gateway trigger converts them), anything else is refused here.
+    """
+    state = value.get("lifecycleState")
+    if state is not None and state not in JOB_RUN_STATES:
+        raise InvalidRequest("lifecycleState must be one of " + ", ".join(JOB_RUN_STATES),
+                             field="lifecycleState")
+    limit = value.get("limit")
+    if limit is None:  # null is the same as leaving the field out
+        limit = DEFAULT_LIMIT
+    if isinstance(limit, bool) or not isinstance(limit, int) \
+            or not MIN_LIMIT <= limit <= MAX_LIMIT:
+        raise InvalidRequest(f"limit must be a whole number from {MIN_LIMIT} to {MAX_LIMIT}",
+                             field="limit")
+    page = value.get("page")
+    if page is not None and (not isinstance(page, str) or not 1 <= len(page) <= MAX_PAGE_TOKEN
+                             or not _PRINTABLE.match(page)):
+        raise InvalidRequest(f"page must be the nextPage of an earlier answer (at most "
+                             f"{MAX_PAGE_TOKEN} printable characters)", field="page")
+    compartment = value.get("compartmentId")
+    if compartment is not None and not is_ocid(compartment, "compartment"):
+        raise InvalidRequest("compartmentId must be a compartment or tenancy OCID "
+                             "(ocid1.compartment.… or ocid1.tenancy.…)", field="compartmentId")
+    return ListRequest(trigger=trigger, lifecycle_state=state, limit=limit, page=page,
+                       compartment_id=compartment)
 
 
 def _idempotency_key(body_key: Any, header_key: str | None) -> str | None:
@@ -156,7 +267,7 @@ def _idempotency_key(body_key: Any, header_key: str | None) -> str | None:
     return body_key if body_key is not None else header_key
 
 
-def _overrides(value: dict) -> Overrides:
+def _overrides(value: dict[str, Any]) -> Overrides:
     name = value.get("displayName")
     if name is not None and (not isinstance(name, str) or not name.strip()
                              or len(name) > MAX_DISPLAY_NAME):

@@ -1,231 +1,254 @@
-"""The operations: run, validate, status, cancel (I/O through injected clients).
+"""The operations: run, validate, status, cancel, list (I/O through injected clients).
 
-Every OCI call goes through :func:`func.retry.call`; service errors that are not
-retried are mapped here, per operation, to the contract's error codes.
+Every OCI call goes through :class:`ociplatform.calls.OciService` with the function's one
+error table (:mod:`func.upstream`), so nothing here maps OCI statuses by hand.
+:meth:`Launcher.execute` returns an :data:`Outcome`: the answer or the contract error,
+with the facts the edge's log line reports; it raises only for bugs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-
-from oci import exceptions as oci_exceptions
+from typing import Any
 
 from jobspec import errors as spec_errors
 from jobspec.limits import ETAG_ENV_VAR
-from jobspec.reading import range_header, read_bounded
-from jobspec.spec import parse_spec
+from jobspec.spec import JobSpec, parse_spec
+from ociplatform.calls import OciService
+from ociplatform.objects import read_object
+from ociplatform.retry import Deadline, RetryPolicy
 
-from . import active_cap, retry
+from . import active_cap
 from .clients import Clients
 from .config import Settings
 from .errors import (
-    ConfigurationError,
     Conflict,
     InvalidRequest,
     InvalidSpec,
+    LauncherError,
     NotFound,
-    SpecChanged,
     SpecLocationNotAllowed,
-    SpecNotFound,
     SpecTooLarge,
-    UpstreamError,
 )
-from .plan import (
-    JobInfo,
-    check_overrides,
-    needs_job_info,
-    plan_job_run,
-    retry_token,
-    to_wire,
+from .plan import JobInfo, check_overrides, needs_job_info, plan_job_run, retry_token, to_wire
+from .request import (
+    CancelRequest,
+    ListRequest,
+    Request,
+    RunRequest,
+    StatusRequest,
+    ValidateRequest,
 )
-from .request import LaunchRequest
+from .upstream import COMPARTMENT_GIVEN, ERRORS, PAGE_GIVEN
 
 TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELED", "DELETED"})
+TOKEN_PREFIX_LENGTH = 12  # enough to find the run's create request; the token stays private
+
+Body = dict[str, Any]
 
 
-@dataclass
-class CallInfo:
-    """Per-invocation facts, and what the structured log line reports."""
+@dataclass(frozen=True)
+class Invocation:
+    """The platform's facts about one call: its id (retry tokens) and its deadline."""
 
     call_id: str
-    deadline: retry.Deadline
+    deadline: Deadline
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the call's log line reports beyond the request itself."""
+
     job_run_id: str | None = None
-    token_prefix: str | None = None
+    retry_token_prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class Answered:
+    body: Body
+    facts: Facts
+
+
+@dataclass(frozen=True)
+class Refused:
+    error: LauncherError
+    facts: Facts
+
+
+Outcome = Answered | Refused
 
 
 class Launcher:
+    """The operations on the one configured job; built once per container (it caches the
+    job's project and compartment)."""
+
     def __init__(self, settings: Settings, clients: Clients,
-                 policy: retry.RetryPolicy | None = None):
+                 policy: RetryPolicy | None = None):
         self.settings = settings
-        self.clients = clients
-        self.policy = policy or retry.RetryPolicy()
+        self.region = clients.region
+        policy = policy or RetryPolicy()
+        self.object_storage = OciService(clients.object_storage, "Object Storage", ERRORS,
+                                         policy)
+        self.data_science = OciService(clients.data_science, "Data Science", ERRORS, policy)
+        self.cap = active_cap.for_settings(settings.max_active_runs, settings.job_ocid,
+                                           self.data_science)
         self._job_info: JobInfo | None = None
 
     # -- entry point ----------------------------------------------------------------
 
-    def execute(self, request: LaunchRequest, info: CallInfo) -> dict:
-        if request.operation in ("run", "validate"):
-            return self._run(request, info)
-        if request.operation == "status":
-            return self._status(request, info)
-        return self._cancel(request, info)
+    def execute(self, request: Request, invocation: Invocation) -> Outcome:
+        facts = self._facts(request, invocation)
+        try:
+            body = self._dispatch(request, invocation)
+        except LauncherError as error:
+            return Refused(error, facts)
+        return Answered(body, replace(facts, job_run_id=body.get("jobRunId",
+                                                                 facts.job_run_id)))
+
+    def _facts(self, request: Request, invocation: Invocation) -> Facts:
+        """What is known before any OCI call (logged even when the call fails)."""
+        match request:
+            case RunRequest():
+                token = self._retry_token(request, invocation)
+                return Facts(retry_token_prefix=token[:TOKEN_PREFIX_LENGTH])
+            case StatusRequest() | CancelRequest():
+                return Facts(job_run_id=request.job_run_id)
+            case _:
+                return Facts()
+
+    def _dispatch(self, request: Request, invocation: Invocation) -> Body:
+        deadline = invocation.deadline
+        match request:
+            case RunRequest() | ValidateRequest():
+                return self._run(request, invocation)
+            case StatusRequest():
+                return {"operation": "status",
+                        **self._status_fields(self._get_run(request.job_run_id, deadline))}
+            case CancelRequest():
+                return self._cancel(request, deadline)
+            case ListRequest():
+                return self._list(request, deadline)
+
+    def _retry_token(self, request: RunRequest, invocation: Invocation) -> str:
+        return retry_token(self.settings.job_ocid, idempotency_key=request.idempotency_key,
+                           call_id=invocation.call_id)
 
     # -- run / validate -------------------------------------------------------------
 
-    def _run(self, request: LaunchRequest, info: CallInfo) -> dict:
+    def _run(self, request: RunRequest | ValidateRequest, invocation: Invocation) -> Body:
         location = request.spec_location
         allow = self.settings.spec_allowlist
         if allow and not any(location.within(prefix) for prefix in allow):
             raise SpecLocationNotAllowed(f"{location.uri} is outside SPEC_ALLOWLIST",
                                          field="specLocation")
-        if location.region and self.clients.region and location.region != self.clients.region:
+        if location.region and self.region and location.region != self.region:
             raise InvalidRequest(f"the spec URL is in {location.region}, but the function runs "
-                                 f"in {self.clients.region}", field="specLocation")
+                                 f"in {self.region}", field="specLocation")
         check_overrides(self.settings, request)
-        data, etag = self._read_spec(request, info)
+        # Only an event's run pins the version that fired it.
+        pinned = request.spec_etag if isinstance(request, RunRequest) else None
+        data, etag = self._read_spec(request, pinned, invocation.deadline)
+        spec = self._parse(data)
+        job = self._job(invocation.deadline) if needs_job_info(spec) else None
+        details = plan_job_run(self.settings, request, spec, etag, job)
+        common = {"specLocation": location.uri, "specETag": etag}
+        if isinstance(request, ValidateRequest):
+            return {"operation": "validate", **common, "createJobRunDetails": to_wire(details)}
+
+        # MAX_ACTIVE_RUNS: count before the create, recount after it (func/active_cap.py).
+        deadline = invocation.deadline
+        if self.cap is not None:
+            deadline = self.cap.reserve(invocation.deadline)
+            self.cap.check(details.compartment_id, deadline)
+        run = self.data_science.call(
+            "create_job_run", details, deadline=deadline,
+            opc_retry_token=self._retry_token(request, invocation)).data
+        if self.cap is not None:
+            self.cap.confirm(run, details.compartment_id, invocation.deadline)
+        return {"operation": "run", **run_fields(run), **common}
+
+    def _read_spec(self, request: RunRequest | ValidateRequest, pinned: str | None,
+                   deadline: Deadline) -> tuple[bytes, str]:
+        location = request.spec_location
+        limit = self.settings.max_spec_bytes
+        read = read_object(self.object_storage, location.namespace, location.bucket,
+                           location.object, limit=limit, if_match=pinned, deadline=deadline,
+                           subject=location.uri)
+        if read.too_large:
+            raise SpecTooLarge(f"{location.uri} is larger than MAX_SPEC_BYTES ({limit} bytes)",
+                               field="specLocation")
+        return read.data, read.etag
+
+    def _parse(self, data: bytes) -> JobSpec:
         try:
-            spec = parse_spec(data, max_bytes=self.settings.max_spec_bytes,
+            return parse_spec(data, max_bytes=self.settings.max_spec_bytes,
                               spec_env_var=self.settings.spec_env_var)
         except spec_errors.SpecInvalid as exc:
             raise InvalidSpec.from_spec_error(exc) from None
         except spec_errors.SpecTooLarge as exc:
             raise SpecTooLarge(exc.message, field="specLocation") from None
-        job = self._job(info) if needs_job_info(spec) else None
-        details = plan_job_run(self.settings, request, spec, etag, job)
-        common = {"specLocation": location.uri, "specETag": etag}
-        if request.operation == "validate":
-            return {"operation": "validate", **common, "createJobRunDetails": to_wire(details)}
 
-        # MAX_ACTIVE_RUNS: count before the create, recount after it (func/active_cap.py).
-        cap = active_cap.for_settings(self.settings.max_active_runs, self.settings.job_ocid,
-                                      self.clients.data_science, self.policy)
-        create_info = info
-        if cap is not None:
-            create_info = replace(info, deadline=cap.reserve(info.deadline))
-            cap.check(details.compartment_id, create_info.deadline)
-        token = retry_token(self.settings.job_ocid, idempotency_key=request.idempotency_key,
-                            call_id=info.call_id)
-        info.token_prefix = token[:12]
-        try:
-            run = self._call(self.clients.data_science.create_job_run, details, info=create_info,
-                             service="Data Science", operation="CreateJobRun",
-                             opc_retry_token=token).data
-        except oci_exceptions.ServiceError as exc:
-            if exc.status == 409:
-                raise Conflict("Data Science refused the run: the idempotency key was already "
-                               f"used for a different request ({exc.code})") from None
-            raise _upstream("Data Science", "CreateJobRun", exc) from None
-        info.job_run_id = run.id
-        if cap is not None:
-            cap.confirm(run, details.compartment_id, info.deadline)
-        return {"operation": "run", **run_fields(run), **common}
-
-    def _read_spec(self, request: LaunchRequest, info: CallInfo) -> tuple[bytes, str]:
-        location = request.spec_location
-        limit = self.settings.max_spec_bytes
-        kwargs = {"range": range_header(limit)}
-        if request.spec_etag:
-            kwargs["if_match"] = request.spec_etag
-        try:
-            response = self._call(self.clients.object_storage.get_object, location.namespace,
-                                  location.bucket, location.object, info=info,
-                                  service="Object Storage", operation="GetObject", **kwargs)
-        except oci_exceptions.ServiceError as exc:
-            if exc.status in (403, 404):
-                raise SpecNotFound(f"{location.uri} does not exist or the function may not read "
-                                   "it (Object Storage answers 404 for both)",
-                                   field="specLocation") from None
-            if exc.status == 412:
-                raise SpecChanged(f"{location.uri} changed after the event was sent "
-                                  "(eTag no longer matches); the newer upload fires its own "
-                                  "event", field="specLocation") from None
-            if exc.status == 416:  # a range on an empty object
-                return b"", request.spec_etag or ""
-            raise _upstream("Object Storage", "GetObject", exc) from None
-        try:
-            data, too_large = read_bounded(response, limit)
-        except oci_exceptions.RequestException:
-            raise UpstreamError(f"Object Storage dropped the connection while sending "
-                                f"{location.uri}") from None
-        if too_large:
-            raise SpecTooLarge(f"{location.uri} is larger than MAX_SPEC_BYTES ({limit} bytes)",
-                               field="specLocation")
-        return data, response.headers.get("etag", "")
-
-    def _job(self, info: CallInfo) -> JobInfo:
+    def _job(self, deadline: Deadline) -> JobInfo:
         if self._job_info is None:
-            try:
-                job = self._call(self.clients.data_science.get_job, self.settings.job_ocid,
-                                 info=info, service="Data Science", operation="GetJob").data
-            except oci_exceptions.ServiceError as exc:
-                if exc.status in (401, 403, 404):
-                    raise ConfigurationError(
-                        "JOB_OCID does not exist or the function may not read it "
-                        f"({exc.status} {exc.code})", field="JOB_OCID") from None
-                raise _upstream("Data Science", "GetJob", exc) from None
+            job = self.data_science.call("get_job", self.settings.job_ocid,
+                                         deadline=deadline).data
             infra = job.job_infrastructure_configuration_details
             self._job_info = JobInfo(
                 project_id=job.project_id, compartment_id=job.compartment_id,
                 block_storage_size_in_gbs=getattr(infra, "block_storage_size_in_gbs", None))
         return self._job_info
 
-    # -- status / cancel ------------------------------------------------------------
+    # -- status / cancel / list -----------------------------------------------------
 
-    def _get_run(self, run_id: str, info: CallInfo):
-        try:
-            run = self._call(self.clients.data_science.get_job_run, run_id, info=info,
-                             service="Data Science", operation="GetJobRun").data
-        except oci_exceptions.ServiceError as exc:
-            if exc.status == 404:
-                raise NotFound("no such job run", field="jobRunId") from None
-            raise _upstream("Data Science", "GetJobRun", exc) from None
+    def _get_run(self, run_id: str, deadline: Deadline) -> Any:
+        run = self.data_science.call("get_job_run", run_id, deadline=deadline).data
         if run.job_id != self.settings.job_ocid:
             raise NotFound("no such job run", field="jobRunId")
         return run
 
-    def _status(self, request: LaunchRequest, info: CallInfo) -> dict:
-        info.job_run_id = request.job_run_id
-        run = self._get_run(request.job_run_id, info)
-        return {"operation": "status", **self._status_fields(run)}
-
-    def _cancel(self, request: LaunchRequest, info: CallInfo) -> dict:
-        info.job_run_id = request.job_run_id
-        run = self._get_run(request.job_run_id, info)
+    def _cancel(self, request: CancelRequest, deadline: Deadline) -> Body:
+        run = self._get_run(request.job_run_id, deadline)
         if run.lifecycle_state in TERMINAL_STATES:
             raise Conflict(f"the job run is already {run.lifecycle_state}")
-        try:
-            self._call(self.clients.data_science.cancel_job_run, run.id, info=info,
-                       service="Data Science", operation="CancelJobRun", retry_409=False)
-        except oci_exceptions.ServiceError as exc:
-            if exc.status == 409:
-                raise Conflict(f"Data Science refused to cancel the run ({exc.code})") from None
-            if exc.status == 404:
-                raise NotFound("no such job run", field="jobRunId") from None
-            raise _upstream("Data Science", "CancelJobRun", exc) from None
-        return {"operation": "cancel", **self._status_fields(self._get_run(run.id, info))}
+        self.data_science.call("cancel_job_run", run.id, deadline=deadline)
+        return {"operation": "cancel", **self._status_fields(self._get_run(run.id, deadline))}
 
-    def _status_fields(self, run) -> dict:
+    def _list(self, request: ListRequest, deadline: Deadline) -> Body:
+        """One page of this job's runs, newest first (the job_id filter keeps other
+        jobs' runs out; the compartment defaults to the job's own)."""
+        compartment_id = request.compartment_id or self._job(deadline).compartment_id
+        kwargs: dict[str, Any] = {"job_id": self.settings.job_ocid, "limit": request.limit,
+                                  "sort_by": "timeCreated", "sort_order": "DESC"}
+        context: set[str] = set()
+        if request.lifecycle_state is not None:
+            kwargs["lifecycle_state"] = request.lifecycle_state
+        if request.page is not None:
+            kwargs["page"] = request.page
+            context.add(PAGE_GIVEN)
+        if request.compartment_id is not None:
+            context.add(COMPARTMENT_GIVEN)
+        response = self.data_science.call("list_job_runs", compartment_id, deadline=deadline,
+                                          context=frozenset(context), **kwargs)
+        runs = [run for run in response.data if run.job_id == self.settings.job_ocid]
+        return {"operation": "list", "runs": [self._status_fields(run) for run in runs],
+                "nextPage": response.headers.get("opc-next-page")}
+
+    def _status_fields(self, run: Any) -> Body:
         body = run_fields(run)
         body.update(lifecycleDetails=run.lifecycle_details,
                     timeStarted=_time(run.time_started), timeFinished=_time(run.time_finished),
                     terminal=run.lifecycle_state in TERMINAL_STATES)
-        env = getattr(run.job_configuration_override_details, "environment_variables", None) or {}
+        # A listed run (JobRunSummary) has no override details, so no spec location.
+        overrides = getattr(run, "job_configuration_override_details", None)
+        env = getattr(overrides, "environment_variables", None) or {}
         if self.settings.spec_env_var in env:
             body["specLocation"] = env[self.settings.spec_env_var]
         if ETAG_ENV_VAR in env:
             body["specETag"] = env[ETAG_ENV_VAR]
         return body
 
-    # -- plumbing -------------------------------------------------------------------
 
-    def _call(self, fn, *args, info: CallInfo, service: str, operation: str,
-              retry_409: bool = True, **kwargs):
-        client = fn.__self__
-        return retry.call(fn, *args, client=client, deadline=info.deadline, policy=self.policy,
-                          service=service, operation=operation, retry_409=retry_409, **kwargs)
-
-
-def run_fields(run) -> dict:
+def run_fields(run: Any) -> Body:
     return {
         "jobRunId": run.id,
         "id": run.id,
@@ -238,14 +261,7 @@ def run_fields(run) -> dict:
     }
 
 
-def _time(value) -> str | None:
+def _time(value: Any) -> str | None:
     if value is None:
         return None
-    return value.isoformat().replace("+00:00", "Z")
-
-
-def _upstream(service: str, operation: str, exc: oci_exceptions.ServiceError) -> UpstreamError:
-    request_id = f", opc-request-id {exc.request_id}" if exc.request_id else ""
-    message = (exc.message or "")[:300]
-    return UpstreamError(f"{service} answered {exc.status} {exc.code} to {operation}"
-                         f"{request_id}: {message}")
+    return str(value.isoformat()).replace("+00:00", "Z")

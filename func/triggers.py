@@ -1,6 +1,6 @@
-"""Recognise who called and turn the raw call into one :class:`LaunchRequest`.
+"""Recognise who called and turn the raw call into one typed request.
 
-This is the only module that knows the three triggers (CONTRACT.md §3):
+This is the only module that knows the three triggers (README: "Requests and responses"):
 
 - **apigateway**: the ``Fn-Intent: httprequest`` header; routes matched on the
   tail of ``Fn-Http-Request-Url`` whatever the deployment prefix;
@@ -10,16 +10,28 @@ This is the only module that knows the three triggers (CONTRACT.md §3):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from jobspec.locations import LocationError, SpecLocation, location_of
-from jobspec.ocids import is_ocid
 
 from .errors import InvalidRequest, MethodNotAllowed, NotFound
-from .request import Ignored, LaunchRequest, decode_body, request_from_body
+from .request import (
+    LIST_FIELDS,
+    CancelRequest,
+    Ignored,
+    ListRequest,
+    Request,
+    RunRequest,
+    StatusRequest,
+    Trigger,
+    check_job_run_id,
+    decode_body,
+    list_request,
+    request_from_body,
+)
 
 OBJECT_EVENTS = ("com.oraclecloud.objectstorage.createobject",
                  "com.oraclecloud.objectstorage.updateobject")
@@ -40,7 +52,7 @@ class Headers(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return self._items[key.lower()]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._items)
 
     def __len__(self) -> int:
@@ -66,17 +78,23 @@ class Route:
     operation: str
 
 
-def trigger_of(call: RawCall) -> str:
-    if call.headers.get("fn-intent", "").lower() == "httprequest":
+def trigger_of(call: RawCall) -> Trigger:
+    """Who called, as the platform's headers say; worked out once, by the edge."""
+    intent = call.headers.get("fn-intent", "").lower()
+    if intent == "httprequest":
         return "apigateway"
-    if call.headers.get("fn-intent", "").lower() == "cloudevent":
+    if intent == "cloudevent":
         return "event"
     return "direct"
 
 
-def normalise(call: RawCall) -> tuple[LaunchRequest | Ignored, Route | None]:
-    """The single entry point: raw call → request (or Ignored) and gateway route."""
-    trigger = trigger_of(call)
+def normalise(call: RawCall, trigger: Trigger) -> tuple[Request | Ignored, Route | None]:
+    """The raw call of ``trigger`` → request (or Ignored) and, behind the gateway, its route.
+
+    An Events rule may deliver without the ``cloudevent`` intent header; its body
+    is then recognised as an event envelope, so a direct call whose body is an
+    event is handled as the event it is.
+    """
     if trigger == "apigateway":
         return _gateway(call)
     value = decode_body(call.body)
@@ -93,35 +111,57 @@ def _is_event(value: Any) -> bool:
 
 # --- API Gateway -----------------------------------------------------------------
 
+# Path tail → method → operation, in the order the 404 message lists them; a
+# known tail with another method is a 405 whose Allow header lists these methods.
+RUN_ID_TAIL = "runs/{jobRunId}"
+ROUTES: dict[str, dict[str, str]] = {
+    "runs": {"GET": "list", "POST": "run"},
+    "runs/validate": {"POST": "validate"},
+    RUN_ID_TAIL: {"GET": "status", "DELETE": "cancel"},
+}
+_LISTED_ORDER = (("POST", "runs"), ("GET", "runs"), ("POST", "runs/validate"),
+                 ("GET", RUN_ID_TAIL), ("DELETE", RUN_ID_TAIL))
+ROUTE_LIST = ", ".join(f"{method} …/{tail}" for method, tail in _LISTED_ORDER)
+
+
 def match_route(method: str, url: str) -> tuple[Route, str | None]:
-    """Map method + path tail to an operation; raise NotFound / MethodNotAllowed."""
+    """Map method + path tail to an operation; raise NotFound / MethodNotAllowed.
+
+    Returns the route and, for the ``{jobRunId}`` routes, the (unchecked) run id.
+    """
     path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
     segments = path.split("/")
+    run_id = None
     if segments[-1] == "runs":
-        allowed, operation, run_id = ("POST",), "run", None
-        prefix = "/".join(segments[:-1])
+        tail, prefix = "runs", segments[:-1]
     elif len(segments) >= 2 and segments[-2] == "runs" and segments[-1] == "validate":
-        allowed, operation, run_id = ("POST",), "validate", None
-        prefix = "/".join(segments[:-2])
+        tail, prefix = "runs/validate", segments[:-2]
     elif len(segments) >= 2 and segments[-2] == "runs" and segments[-1]:
-        allowed, run_id = ("GET", "DELETE"), unquote(segments[-1])
-        operation = {"GET": "status", "DELETE": "cancel"}.get(method.upper(), "")
-        prefix = "/".join(segments[:-2])
+        tail, prefix, run_id = RUN_ID_TAIL, segments[:-2], unquote(segments[-1])
     else:
-        raise NotFound("no such route: use POST …/runs, GET or DELETE …/runs/{jobRunId}")
-    if method.upper() not in allowed:
-        raise MethodNotAllowed(f"{method.upper()} is not allowed here; allowed: "
+        raise NotFound(f"no such route; the routes are {ROUTE_LIST}")
+    methods = ROUTES[tail]
+    operation = methods.get(method.upper())
+    if operation is None:
+        allowed = tuple(methods)
+        raise MethodNotAllowed(f"{method.upper()} is not allowed on …/{tail}; allowed: "
                                + ", ".join(allowed), allow=allowed)
-    return Route(prefix=prefix, operation=operation), run_id
+    return Route(prefix="/".join(prefix), operation=operation), run_id
 
 
-def _gateway(call: RawCall) -> tuple[LaunchRequest, Route]:
-    route, run_id = match_route(call.method or "GET", call.request_url or "/")
-    if run_id is not None:
-        if not is_ocid(run_id, "datasciencejobrun"):
-            raise NotFound("no such job run")
-        return LaunchRequest(operation=route.operation, trigger="apigateway",
-                             job_run_id=run_id), route
+def _gateway(call: RawCall) -> tuple[Request, Route]:
+    url = call.request_url or "/"
+    route, run_id = match_route(call.method or "GET", url)
+    match route.operation:
+        case "status" | "cancel":
+            if run_id is None:  # the route table pairs these operations with {jobRunId}
+                raise AssertionError("status/cancel route without a job run id")
+            check_job_run_id(run_id)
+            if route.operation == "status":
+                return StatusRequest(trigger="apigateway", job_run_id=run_id), route
+            return CancelRequest(trigger="apigateway", job_run_id=run_id), route
+        case "list":
+            return _list_from_query(url), route
     content_type = call.http_headers.get("content-type", "").split(";")[0].strip().lower()
     value = decode_body(call.body, json_only=content_type == "application/json")
     given = {call.http_headers[name] for name in ("idempotency-key", "opc-retry-token")
@@ -135,9 +175,31 @@ def _gateway(call: RawCall) -> tuple[LaunchRequest, Route]:
     return request, route
 
 
+def _list_from_query(url: str) -> ListRequest:
+    """``GET …/runs?lifecycleState=&limit=&page=&compartmentId=`` → ListRequest.
+
+    Every parameter is optional; one given is checked like its body field, so an
+    empty value (``limit=``) is refused rather than silently meaning the default.
+    """
+    query = url.split("#", 1)[0].partition("?")[2]
+    params: dict[str, Any] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if name not in LIST_FIELDS:
+            raise InvalidRequest(f"unknown query parameter {name[:64]!r}; GET …/runs takes "
+                                 + ", ".join(LIST_FIELDS), field=name[:64])
+        if name in params:
+            raise InvalidRequest(f"the query parameter {name} is given more than once",
+                                 field=name)
+        params[name] = value
+    limit = params.get("limit")
+    if isinstance(limit, str) and limit.isascii() and limit.isdigit():
+        params["limit"] = int(limit)
+    return list_request(params, trigger="apigateway")
+
+
 # --- Events ----------------------------------------------------------------------
 
-def from_event(event: dict) -> LaunchRequest | Ignored:
+def from_event(event: dict[str, Any]) -> RunRequest | Ignored:
     """An Object Storage event → run request for a spec upload, else Ignored."""
     event_type = event.get("eventType", event.get("type"))
     if not isinstance(event_type, str):
@@ -146,15 +208,12 @@ def from_event(event: dict) -> LaunchRequest | Ignored:
         return Ignored("event", f"event type {event_type[:120]} does not start a run")
     data = event.get("data")
     details = data.get("additionalDetails") if isinstance(data, dict) else None
-    if not isinstance(details, dict):
+    if not isinstance(data, dict) or not isinstance(details, dict):
         raise InvalidRequest("the event has no data.additionalDetails", field="data")
-    name = data.get("resourceName")
-    namespace, bucket, etag = (details.get(k) for k in ("namespace", "bucketName", "eTag"))
-    for key, value in (("data.resourceName", name), ("data.additionalDetails.namespace", namespace),
-                       ("data.additionalDetails.bucketName", bucket),
-                       ("data.additionalDetails.eTag", etag)):
-        if not isinstance(value, str) or not value:
-            raise InvalidRequest(f"the event has no {key}", field=key)
+    name = _event_text(data, "resourceName", "data.resourceName")
+    namespace = _event_text(details, "namespace", "data.additionalDetails.namespace")
+    bucket = _event_text(details, "bucketName", "data.additionalDetails.bucketName")
+    etag = _event_text(details, "eTag", "data.additionalDetails.eTag")
     if not name.lower().endswith(SPEC_SUFFIXES):
         return Ignored("event", "the object is not a .yaml or .yml spec")
     try:
@@ -164,8 +223,15 @@ def from_event(event: dict) -> LaunchRequest | Ignored:
                              field="data.resourceName") from None
     if len(etag) > 256 or not etag.isprintable():
         raise InvalidRequest("the event's eTag is not usable", field="data.additionalDetails.eTag")
-    return LaunchRequest(
-        operation="run", trigger="event", spec_location=location,
+    return RunRequest(
+        trigger="event", spec_location=location,
         idempotency_key=f"{location.namespace}/{location.bucket}/{location.object}@{etag}",
         spec_etag=etag,
     )
+
+
+def _event_text(container: dict[str, Any], key: str, path: str) -> str:
+    value = container.get(key)
+    if not isinstance(value, str) or not value:
+        raise InvalidRequest(f"the event has no {path}", field=path)
+    return value

@@ -191,7 +191,7 @@ def _client_class() -> type:
 
         echo: Callable[[int, dict[str, Any]], None] | None = None
 
-        def process_message(self, msg, cell, cell_index):
+        def process_message(self, msg: dict[str, Any], cell: Any, cell_index: int) -> Any:
             if self.echo is not None:
                 self.echo(cell_index, msg)
             return super().process_message(msg, cell, cell_index)

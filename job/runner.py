@@ -35,6 +35,7 @@ from typing import Any, TextIO
 
 from jobspec.container import ContainerSpec, read_container_spec
 from jobspec.errors import SpecInvalid, SpecTooLarge
+from jobspec.locations import SpecLocation
 
 from .errors import (
     PREFIX,
@@ -200,7 +201,7 @@ def _upload(store: ObjectStore, spec: ContainerSpec, settings: RunnerSettings, w
              f"(folder {output_uri(output, run_folder(output, settings.job_run_ocid))})")
 
 
-def _object_name(output, settings: RunnerSettings, relative: str) -> str:
+def _object_name(output: SpecLocation, settings: RunnerSettings, relative: str) -> str:
     try:
         return output_object(output, settings.job_run_ocid, relative)
     except ValueError as exc:
@@ -225,7 +226,8 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     cancel_now()
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: TextIO | None = None, line: str | None = None) -> None:
     """Library warnings go to the log (stdout): stderr is for failure lines only."""
     print(f"warning: {category.__name__}: {message}", file=sys.stdout, flush=True)
 

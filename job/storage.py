@@ -1,10 +1,11 @@
 """Reading the spec and the notebook, writing the results.
 
-Object Storage is reached with the job run's resource principal
-(``oci.auth.signers.get_resource_principals_signer()``: Data Science sets the
-``OCI_RESOURCE_PRINCIPAL_*`` variables in every run) and the SDK's default retry strategy:
-a job is not bound by a function's deadline. ``OCI_OBJECT_STORAGE_ENDPOINT`` overrides the
-region's endpoint (private endpoints, the local emulator).
+Object Storage is reached with the job run's resource principal (Data Science sets the
+``OCI_RESOURCE_PRINCIPAL_*`` variables in every run) through the same call wrapper as the
+function (:mod:`ociplatform.calls`), with its own table from Object Storage's answers to
+the container's exit codes and a longer retry budget: a job is not bound by a function's
+deadline. ``OCI_OBJECT_STORAGE_ENDPOINT`` overrides the region's endpoint (private
+endpoints, the local emulator).
 
 Notebooks at ``https://`` URLs that are not Object Storage URLs are downloaded with urllib,
 with a timeout and a size cap. Messages name the object (``oci://…``) or the https URL
@@ -20,7 +21,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jobspec.locations import LocationError, SpecLocation, parse_location
-from jobspec.reading import range_header, read_bounded
+from ociplatform.calls import ANY, CONNECTION, ErrorTable, Failure, OciService, Rule, transient
+from ociplatform.clients import SignerUnavailable, build_client, load_signer
+from ociplatform.objects import read_object
+from ociplatform.retry import Deadline, RetryPolicy
 
 from .errors import ConfigurationProblem, NotReadable, UploadFailed
 from .urltext import download_failure, shown_url
@@ -28,86 +32,97 @@ from .urltext import download_failure, shown_url
 READ_CHUNK = 64 * 1024
 USER_AGENT = "oci-jobrun-launcher-job/0.1 (+python-urllib)"
 
+# A job is not bound by a function's deadline: each call may take a few minutes of
+# retries, with the SDK's default HTTP timeouts per attempt.
+CALL_BUDGET_SECONDS = 300.0
+JOB_POLICY = RetryPolicy(base_delay=1.0, max_delay=30.0, max_attempts=8,
+                         connect_timeout=10.0, read_timeout=60.0)
+
+
+def _not_readable(failure: Failure) -> NotReadable:
+    if failure.status == CONNECTION:
+        return NotReadable(f"Object Storage could not be reached for {failure.subject} "
+                           f"({failure.error_type}, {failure.attempts} attempts)")
+    return NotReadable(f"Object Storage failed to return {failure.subject} "
+                       f"({failure.status} {failure.code})")
+
+
+def _not_permitted(failure: Failure) -> NotReadable:
+    return NotReadable(f"{failure.subject} does not exist or this job run may not read it "
+                       f"({failure.status} {failure.code}); check the job-run dynamic group's "
+                       "policy")
+
+
+def _changed(failure: Failure) -> NotReadable:
+    return NotReadable(f"{failure.subject} changed after this run was created (its eTag no "
+                       "longer matches JOB_SPEC_ETAG)")
+
+
+def _upload_failed(failure: Failure) -> UploadFailed:
+    if failure.status == CONNECTION:
+        return UploadFailed(f"could not upload {failure.subject}: Object Storage could not be "
+                            f"reached ({failure.error_type}, {failure.attempts} attempts)")
+    hint = ("; check the job-run dynamic group's policy on the output bucket"
+            if failure.status in (401, 403, 404) else "")
+    return UploadFailed(f"could not upload {failure.subject} ({failure.status} "
+                        f"{failure.code}){hint}")
+
+
+def _out_of_time(failure: Failure) -> NotReadable | UploadFailed:
+    if failure.operation == "PutObject":
+        return UploadFailed(f"could not upload {failure.subject} within "
+                            f"{CALL_BUDGET_SECONDS:.0f} s of retries")
+    return NotReadable(f"Object Storage did not return {failure.subject} within "
+                       f"{CALL_BUDGET_SECONDS:.0f} s of retries")
+
+
+# What each Object Storage answer means to the container: one table, as in the function.
+ERRORS = ErrorTable({
+    **transient(_not_readable, operation="GetObject"),
+    ("GetObject", 401, ANY): Rule(_not_permitted),
+    ("GetObject", 403, ANY): Rule(_not_permitted),
+    ("GetObject", 404, ANY): Rule(_not_permitted),
+    ("GetObject", 412, ANY): Rule(_changed),
+    ("GetObject", 416, ANY): Rule(),  # a range on an empty object: the answer is no bytes
+    ("GetObject", ANY, ANY): Rule(_not_readable),
+    **transient(_upload_failed, operation="PutObject"),
+    (ANY, ANY, ANY): Rule(_upload_failed),
+}, no_time=_out_of_time)
 
 class ObjectStore:
     """Whole-object reads and writes through an ``ObjectStorageClient``."""
 
-    def __init__(self, client: Any):
-        self.client = client
+    def __init__(self, client: Any, policy: RetryPolicy = JOB_POLICY):
+        self.service = OciService(client, "Object Storage", ERRORS, policy)
 
     def read(self, location: SpecLocation, *, max_bytes: int, what: str,
              if_match: str | None = None) -> tuple[bytes, str]:
         """The object's bytes (at most ``max_bytes``) and its eTag; raise NotReadable."""
-        from oci import exceptions as oci_exceptions
-
-        kwargs: dict[str, Any] = {"range": range_header(max_bytes)}
-        if if_match:
-            kwargs["if_match"] = if_match
-        try:
-            response = self.client.get_object(location.namespace, location.bucket,
-                                              location.object, **kwargs)
-        except oci_exceptions.ServiceError as exc:
-            if exc.status == 416:  # a range on an empty object
-                return b"", ""
-            if exc.status == 412:
-                raise NotReadable(f"the {what} {location.uri} changed after this run was "
-                                  "created (its eTag no longer matches JOB_SPEC_ETAG)") from None
-            if exc.status in (401, 403, 404):
-                raise NotReadable(f"the {what} {location.uri} does not exist or this job run "
-                                  f"may not read it ({exc.status} {exc.code}); check the "
-                                  "job-run dynamic group's policy") from None
-            raise NotReadable(f"Object Storage failed to return the {what} {location.uri} "
-                              f"({exc.status} {exc.code})") from None
-        except oci_exceptions.RequestException as exc:
-            raise NotReadable(f"Object Storage could not be reached for the {what} "
-                              f"{location.uri} ({type(exc).__name__})") from None
-        try:
-            data, too_large = read_bounded(response, max_bytes)
-        except oci_exceptions.RequestException:
-            raise NotReadable(f"Object Storage dropped the connection while sending the "
-                              f"{what} {location.uri}") from None
-        if too_large:
-            raise NotReadable(f"the {what} {location.uri} is larger than {max_bytes} bytes")
-        return data, response.headers.get("etag", "")
+        subject = f"the {what} {location.uri}"
+        read = read_object(self.service, location.namespace, location.bucket, location.object,
+                           limit=max_bytes, if_match=if_match, subject=subject,
+                           deadline=Deadline.after(CALL_BUDGET_SECONDS))
+        if read.too_large:
+            raise NotReadable(f"{subject} is larger than {max_bytes} bytes")
+        return read.data, read.etag
 
     def write(self, namespace: str, bucket: str, name: str, data: bytes,
               content_type: str) -> None:
         """PutObject; raise UploadFailed."""
-        from oci import exceptions as oci_exceptions
-
-        uri = f"oci://{bucket}@{namespace}/{name}"
-        try:
-            self.client.put_object(namespace, bucket, name, data, content_type=content_type)
-        except oci_exceptions.ServiceError as exc:
-            hint = ("; check the job-run dynamic group's policy on the output bucket"
-                    if exc.status in (401, 403, 404) else "")
-            raise UploadFailed(f"could not upload {uri} ({exc.status} {exc.code}){hint}") from None
-        except oci_exceptions.RequestException as exc:
-            raise UploadFailed(f"could not upload {uri}: Object Storage could not be reached "
-                               f"({type(exc).__name__})") from None
+        self.service.call("put_object", namespace, bucket, name, data,
+                          content_type=content_type, subject=f"oci://{bucket}@{namespace}/{name}",
+                          deadline=Deadline.after(CALL_BUDGET_SECONDS))
 
 
 def resource_principal_store(endpoint: str | None) -> ObjectStore:
     """An :class:`ObjectStore` signed with the job run's resource principal."""
     try:
-        import oci.auth.signers
-
-        signer = oci.auth.signers.get_resource_principals_signer()
-    except Exception as exc:  # noqa: BLE001 - any failure here is a configuration problem
-        raise ConfigurationProblem(
-            "the job run's resource principal could not be loaded from the "
-            f"OCI_RESOURCE_PRINCIPAL_* variables ({type(exc).__name__})") from None
+        signer = load_signer()
+    except SignerUnavailable as problem:
+        raise ConfigurationProblem(f"the job run's {problem.message}") from None
     import oci.object_storage
-    import oci.retry
 
-    region = getattr(signer, "region", None)
-    kwargs: dict[str, Any] = {"signer": signer,
-                              "retry_strategy": oci.retry.DEFAULT_RETRY_STRATEGY}
-    if endpoint:
-        kwargs["service_endpoint"] = endpoint
-    client = oci.object_storage.ObjectStorageClient({"region": region} if region else {},
-                                                    **kwargs)
-    return ObjectStore(client)
+    return ObjectStore(build_client(oci.object_storage.ObjectStorageClient, signer, endpoint))
 
 
 def download(url: str, *, max_bytes: int, timeout: float,

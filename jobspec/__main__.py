@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TextIO
 
 from .errors import SpecInvalid, SpecTooLarge
 from .limits import DEFAULT_MAX_SPEC_BYTES, DEFAULT_SPEC_ENV_VAR
@@ -10,7 +11,7 @@ from .spec import parse_spec
 
 
 def lint(paths: list[str], *, max_bytes: int, spec_env_var: str,
-         out=sys.stdout) -> int:
+         out: TextIO = sys.stdout) -> int:
     """Print ``file: field: message`` per problem; return the number of bad files."""
     bad = 0
     for path in paths:

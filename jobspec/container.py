@@ -77,6 +77,7 @@ def read_container_spec(data: bytes, *, max_bytes: int = DEFAULT_MAX_SPEC_BYTES,
     spec = parse_spec(data, max_bytes=max_bytes, spec_env_var=spec_env_var)
     text = data.decode("utf-8-sig")
     doc = yamlsafe.load(text)
+    path: tuple[str, ...]
     if spec.dialect == "ads":
         section = doc.get("spec", {}).get("runtime", {}).get("spec", {}) or {}
         prefix, path = _ADS_RUNTIME, ("spec", "runtime", "spec")
@@ -111,7 +112,7 @@ def read_container_spec(data: bytes, *, max_bytes: int = DEFAULT_MAX_SPEC_BYTES,
     encoding = section.get("notebookEncoding") or "utf-8"
     if not isinstance(encoding, str) or not _known_codec(encoding):
         problems.append(Problem(prefix + "notebookEncoding", "is not a known text encoding"))
-    if problems:
+    if problems or not isinstance(notebook, str):
         raise SpecInvalid(problems)
     return ContainerSpec(
         dialect=spec.dialect, notebook=notebook.strip(), notebook_field=prefix + notebook_key,
@@ -178,11 +179,12 @@ def _value(value: Any, path: str, problems: list[Problem]) -> Any:
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     if isinstance(value, list):
-        items = [_value(item, f"{path}[{i}]", problems) for i, item in enumerate(value)]
-        return _INVALID if any(item is _INVALID for item in items) else items
+        elements = [_value(item, f"{path}[{i}]", problems) for i, item in enumerate(value)]
+        return _INVALID if any(item is _INVALID for item in elements) else elements
     if isinstance(value, dict):
-        items = {key: _value(item, f"{path}.{key[:64]}", problems) for key, item in value.items()}
-        return _INVALID if any(item is _INVALID for item in items.values()) else items
+        members = {key: _value(item, f"{path}.{key[:64]}", problems)
+                   for key, item in value.items()}
+        return _INVALID if any(item is _INVALID for item in members.values()) else members
     problems.append(Problem(path, f"unsupported value ({type_name(value)})"))
     return _INVALID
 

@@ -17,7 +17,7 @@ or raises :class:`~jobspec.errors.SpecInvalid` listing every problem found. Run
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,7 +93,7 @@ def env_problem(name: Any, reserved: frozenset[str]) -> str | None:
     return None
 
 
-def env_size(env) -> int:
+def env_size(env: Iterable[tuple[str, str]]) -> int:
     return sum(len(name) + len(value) for name, value in env)
 
 
@@ -106,8 +106,9 @@ class _Checker:
     def problem(self, path: str | None, message: str) -> None:
         self.problems.append(Problem(path, message))
 
-    def get(self, mapping: dict, key: str, path: str, kind: type | tuple, required=False,
-            check: Callable[[Any], str | None] | None = None):
+    def get(self, mapping: dict[str, Any], key: str, path: str,
+            kind: type | tuple[type, ...], required: bool = False,
+            check: Callable[[Any], str | None] | None = None) -> Any:
         if key not in mapping or mapping[key] is None:
             if required:
                 self.problem(path, "is required")
@@ -126,11 +127,13 @@ class _Checker:
                 return None
         return value
 
-    def ocid(self, mapping: dict, key: str, path: str, kind: str, required=False):
+    def ocid(self, mapping: dict[str, Any], key: str, path: str, kind: str,
+             required: bool = False) -> Any:
         return self.get(mapping, key, path, str, required,
                         lambda v: None if is_ocid(v, kind) else f"expected a {kind} OCID")
 
-    def text(self, mapping: dict, key: str, path: str, required=False, max_length=None):
+    def text(self, mapping: dict[str, Any], key: str, path: str, required: bool = False,
+             max_length: int | None = None) -> Any:
         def check(value: str) -> str | None:
             if not value.strip():
                 return "must not be empty"
@@ -139,7 +142,8 @@ class _Checker:
             return None
         return self.get(mapping, key, path, str, required, check)
 
-    def mapping(self, mapping: dict, key: str, path: str, required=False) -> dict:
+    def mapping(self, mapping: dict[str, Any], key: str, path: str,
+                required: bool = False) -> dict[str, Any]:
         return self.get(mapping, key, path, dict, required) or {}
 
 
@@ -157,15 +161,16 @@ def _oci_folder(value: str) -> str | None:
     return None
 
 
-def _positive_number(value) -> str | None:
+def _positive_number(value: float) -> str | None:
     return None if value > 0 else "must be greater than 0"
 
 
-def _flat(doc: dict, check: _Checker) -> JobSpec:
+def _flat(doc: dict[str, Any], check: _Checker) -> JobSpec:
     check.text(doc, "noteBook", "noteBook", required=True)
     notebook = doc.get("noteBook")
-    if isinstance(notebook, str) and notebook.strip() and _url(notebook):
-        check.problem("noteBook", _url(notebook))
+    problem = _url(notebook) if isinstance(notebook, str) and notebook.strip() else None
+    if problem:
+        check.problem("noteBook", problem)
     check.get(doc, "outputFolder", "outputFolder", str, check=_oci_folder)
     return JobSpec(
         dialect="flat",
@@ -177,7 +182,7 @@ def _flat(doc: dict, check: _Checker) -> JobSpec:
     )
 
 
-def _ads(doc: dict, check: _Checker, reserved: frozenset[str]) -> JobSpec:
+def _ads(doc: dict[str, Any], check: _Checker, reserved: frozenset[str]) -> JobSpec:
     if doc.get("kind") != "job":
         check.problem("kind", "expected 'job'")
     check.get(doc, "apiVersion", "apiVersion", str)
@@ -244,7 +249,7 @@ def _ads(doc: dict, check: _Checker, reserved: frozenset[str]) -> JobSpec:
     )
 
 
-def _env_list(check: _Checker, runtime: dict, path: str,
+def _env_list(check: _Checker, runtime: dict[str, Any], path: str,
               reserved: frozenset[str]) -> tuple[tuple[str, str], ...]:
     items = check.get(runtime, "env", path, list) or []
     env: dict[str, str] = {}

@@ -9,10 +9,12 @@ never the document's text.
 
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode
+from yaml.nodes import MappingNode, Node
 from yaml.parser import Parser
 from yaml.reader import Reader
 from yaml.resolver import Resolver
@@ -31,7 +33,7 @@ class YamlProblem(ValueError):
         self.line, self.column = line, column
 
 
-def _mark(node_or_event) -> tuple[int | None, int | None]:
+def _mark(node_or_event: Any) -> tuple[int | None, int | None]:
     mark = getattr(node_or_event, "start_mark", None)
     return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
 
@@ -39,7 +41,7 @@ def _mark(node_or_event) -> tuple[int | None, int | None]:
 class PythonEventParser(Reader, Scanner, Parser):
     """PyYAML's pure-Python event parser (used when libyaml is missing)."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: str) -> None:
         Reader.__init__(self, stream)
         Scanner.__init__(self)
         Parser.__init__(self)
@@ -49,15 +51,17 @@ def strict_loader(event_parser: type) -> type:
     """A loader class: events from ``event_parser``, composed and constructed in Python
     so that every node passes the checks below (libyaml's composer has no hooks)."""
 
-    class StrictLoader(Composer, SafeConstructor, Resolver, event_parser):
-        def __init__(self, stream):
-            event_parser.__init__(self, stream)
+    # The event parser is chosen at run time (C or Python), so the checker sees an
+    # arbitrary base class here.
+    class StrictLoader(Composer, SafeConstructor, Resolver, event_parser):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            event_parser.__init__(self, stream)  # type: ignore[misc]
             Composer.__init__(self)
             SafeConstructor.__init__(self)
             Resolver.__init__(self)
             self._depth = 0
 
-        def compose_node(self, parent, index):
+        def compose_node(self, parent: Node | None, index: Any) -> Node | None:
             event = self.peek_event()
             if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
                 raise YamlProblem("anchors and aliases are not allowed", *_mark(event))
@@ -75,10 +79,10 @@ def strict_loader(event_parser: type) -> type:
             finally:
                 self._depth -= 1
 
-        def construct_mapping(self, node, deep=False):
-            if not isinstance(node, MappingNode):
-                return super().construct_mapping(node, deep=deep)
-            mapping = {}
+        def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
+            if not isinstance(node, MappingNode):  # PyYAML's own check raises its error
+                return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
+            mapping: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     raise YamlProblem("merge keys (<<) are not allowed", *_mark(key_node))
@@ -100,7 +104,7 @@ _StrictLoader = strict_loader(yaml._yaml.CParser if yaml.__with_libyaml__
                               else PythonEventParser)
 
 
-def load(text: str, loader_class: type | None = None):
+def load(text: str, loader_class: type | None = None) -> Any:
     """Parse one YAML document strictly; raise :class:`YamlProblem`."""
     loader = None
     try:

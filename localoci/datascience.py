@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import itertools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,6 +23,10 @@ MAX_DISPLAY_NAME_LENGTH = 255
 MAX_ENVIRONMENT_CHARACTERS = 20_000
 MAX_ARGUMENT_CHARACTERS = 4_000
 DEFAULT_PAGE_LIMIT = 100
+MAX_PAGE_TOKEN_LENGTH = 1024
+SORT_FIELDS = ("timeCreated", "displayName")
+JOB_RUN_STATES = ("ACCEPTED", "IN_PROGRESS", "FAILED", "SUCCEEDED", "CANCELING", "CANCELED",
+                  "DELETED", "NEEDS_ATTENTION")
 MISMATCH_MODES = ("conflict", "return_first")
 FORCIBLE_STATES = frozenset(
     {"ACCEPTED", "IN_PROGRESS", "NEEDS_ATTENTION", "SUCCEEDED", "FAILED", "CANCELED"}
@@ -82,6 +89,8 @@ class JobRunRecord:
     stopped: Progress | None = None
     cancel_requested_at: datetime | None = None
     deleted_at: datetime | None = None
+    # Creation order: breaks ties between runs accepted in the same millisecond.
+    sequence: int = 0
 
 
 @dataclass(frozen=True)
@@ -199,6 +208,7 @@ class DataScience:
         self.jobs: dict[str, dict[str, Any]] = {}
         self.runs: dict[str, JobRunRecord] = {}
         self.retry_tokens: dict[str, RetryEntry] = {}
+        self._sequence = itertools.count(1)
 
     def add_job(self, job: Mapping[str, Any]) -> dict[str, Any]:
         full = complete_job(job)
@@ -363,6 +373,7 @@ class DataScience:
                 body.get("jobLogConfigurationOverrideDetails")
                 or job.get("jobLogConfigurationDetails")
             ),
+            sequence=next(self._sequence),
         )
         self.runs[run_id] = record
         if token is not None:
@@ -392,19 +403,30 @@ class DataScience:
         return self._run_response(record)
 
     def _list_job_runs(self, request: Request) -> Response:
+        """Like the service: filters, a sort, and opaque ``opc-next-page`` tokens.
+
+        A token holds the sort position of the page's last run, so the next page
+        starts after it even when newer runs were created in between (an offset
+        would repeat runs then). A token is only valid for the sort it came from.
+        """
         query = request.query
         compartment = query.get("compartmentId")
         if not compartment:
             raise ApiError(400, "MissingParameter", "compartmentId is required.")
         limit = _int_parameter(query, "limit", DEFAULT_PAGE_LIMIT, 1, DEFAULT_PAGE_LIMIT)
-        offset = _int_parameter(query, "page", 0, 0, None)
         sort_by = query.get("sortBy", "timeCreated")
-        if sort_by not in ("timeCreated", "displayName"):
+        if sort_by not in SORT_FIELDS:
             raise ApiError(400, "InvalidParameter", "sortBy must be timeCreated or displayName.")
+        # The service's documented defaults: newest first by time, A→Z by name.
         default_order = "DESC" if sort_by == "timeCreated" else "ASC"
         order = query.get("sortOrder", default_order)
         if order not in ("ASC", "DESC"):
             raise ApiError(400, "InvalidParameter", "sortOrder must be ASC or DESC.")
+        state = query.get("lifecycleState")
+        if state and state not in JOB_RUN_STATES:
+            raise ApiError(400, "InvalidParameter",
+                           f"lifecycleState must be one of {', '.join(JOB_RUN_STATES)}.")
+        after = _decode_page(query["page"], sort_by, order) if "page" in query else None
 
         now = self._clock()
         filters = {
@@ -412,21 +434,27 @@ class DataScience:
             for name in ("id", "jobId", "displayName", "lifecycleState", "createdBy")
             if query.get(name)
         }
-        summaries = []
+        matching: list[tuple[list[Any], dict[str, Any]]] = []
         for record in self.runs.values():
             data = self._run_json(record, now)
             if data["compartmentId"] == compartment and all(
                 data.get(k) == v for k, v in filters.items()
             ):
-                summaries.append({name: data[name] for name in SUMMARY_FIELDS if name in data})
-        key = "timeAccepted" if sort_by == "timeCreated" else "displayName"
-        summaries.sort(key=lambda item: (item[key], item["id"]), reverse=order == "DESC")
+                summary = {name: data[name] for name in SUMMARY_FIELDS if name in data}
+                matching.append((_sort_key(record, sort_by), summary))
+        descending = order == "DESC"
+        matching.sort(key=lambda item: item[0], reverse=descending)
+        if after is not None:
+            matching = [
+                item for item in matching
+                if (item[0] < after if descending else item[0] > after)
+            ]
 
-        page = summaries[offset : offset + limit]
+        page = matching[:limit]
         headers = {}
-        if offset + limit < len(summaries):
-            headers["opc-next-page"] = str(offset + limit)
-        return Response.json(200, page, headers)
+        if len(matching) > limit:
+            headers["opc-next-page"] = _encode_page(page[-1][0], sort_by, order)
+        return Response.json(200, [summary for _, summary in page], headers)
 
     def _cancel_job_run(self, request: Request, run_id: str) -> Response:
         record = self._record(run_id)
@@ -458,6 +486,40 @@ class DataScience:
         record.stopped = current
         record.deleted_at = now
         return Response(204)
+
+
+def _sort_key(record: JobRunRecord, sort_by: str) -> list[Any]:
+    """Total order for listing: the sort field, then creation order (lists, to round-trip
+    through the JSON page token). Names compare case-sensitively, as the service does."""
+    if sort_by == "timeCreated":
+        return [rfc3339(record.info.time_accepted), record.sequence]
+    return [record.display_name, record.sequence]
+
+
+def _encode_page(key: list[Any], sort_by: str, order: str) -> str:
+    raw = json.dumps({"sortBy": sort_by, "sortOrder": order, "after": key}).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+def _decode_page(token: str, sort_by: str, order: str) -> list[Any]:
+    invalid = ApiError(400, "InvalidParameter", "page is not a valid page token for this list.")
+    if not token or len(token) > MAX_PAGE_TOKEN_LENGTH:
+        raise invalid
+    try:
+        value = json.loads(base64.urlsafe_b64decode(token.encode("ascii")))
+    except (ValueError, UnicodeError, binascii.Error):
+        raise invalid from None
+    if not (
+        isinstance(value, dict)
+        and value.get("sortBy") == sort_by
+        and value.get("sortOrder") == order
+        and isinstance(value.get("after"), list)
+        and len(value["after"]) == 2
+        and isinstance(value["after"][0], str)
+        and isinstance(value["after"][1], int)
+    ):
+        raise invalid
+    return value["after"]
 
 
 def _etag(data: Mapping[str, Any]) -> str:

@@ -8,9 +8,9 @@ from typing import Any
 
 import oci
 import pytest
-from localoci_testkit import BUCKET, COMPARTMENT, JOB, NAMESPACE, NO_RETRIES
 
 from localoci import Emulator, Issuer, write_resource_principal
+from tests.support.emulator import BUCKET, COMPARTMENT, JOB, NAMESPACE, NO_RETRIES
 
 
 @pytest.fixture(scope="session")

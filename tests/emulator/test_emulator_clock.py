@@ -6,11 +6,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from localoci_testkit import COMPARTMENT, JOB, JOB_ID, PROJECT
-
 from localoci import TimedExecutor
 from localoci.datascience import DataScience
 from localoci.wire import Request
+from tests.support.emulator import COMPARTMENT, JOB, JOB_ID, PROJECT
 
 BODY = {"projectId": PROJECT, "compartmentId": COMPARTMENT, "jobId": JOB_ID}
 

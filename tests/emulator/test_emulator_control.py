@@ -5,9 +5,9 @@ from __future__ import annotations
 import oci
 import pytest
 import requests
-from localoci_testkit import BUCKET, JOB, NAMESPACE, run_details
 
 from localoci import Emulator
+from tests.support.emulator import BUCKET, JOB, NAMESPACE, run_details
 
 DataScienceClient = oci.data_science.DataScienceClient
 

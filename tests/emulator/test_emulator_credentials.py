@@ -10,10 +10,10 @@ import oci
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from localoci_testkit import NO_RETRIES
 
 from localoci import Emulator, Issuer, write_resource_principal
 from localoci.credentials import jwk_to_public_key
+from tests.support.emulator import NO_RETRIES
 
 
 def test_issuer_round_trips_through_a_pem_file(tmp_path: Path, issuer: Issuer) -> None:

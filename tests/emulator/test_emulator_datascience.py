@@ -8,7 +8,9 @@ from typing import Any
 
 import oci
 import pytest
-from localoci_testkit import (
+
+from localoci import Emulator, Issuer, Progress, RunInfo
+from tests.support.emulator import (
     COMPARTMENT,
     JOB,
     JOB_ID,
@@ -18,8 +20,6 @@ from localoci_testkit import (
     send,
     signed,
 )
-
-from localoci import Emulator, Issuer, Progress, RunInfo
 
 DataScienceClient = oci.data_science.DataScienceClient
 REQUIRED_JOB_RUN_FIELDS = (
@@ -332,3 +332,79 @@ def test_a_custom_executor_drives_the_runs(issuer: Issuer, signer: Any) -> None:
     assert executor.started[run_id]["JOB_RUN_OCID"] == run_id
     assert executor.started[run_id]["JOB_OCID"] == JOB_ID
     assert executor.canceled == [run_id]
+
+
+def test_list_job_runs_pages_stay_stable_when_runs_are_created_between_pages(
+    data_science: DataScienceClient,
+) -> None:
+    ids = [data_science.create_job_run(run_details()).data.id for _ in range(5)]
+
+    first = data_science.list_job_runs(compartment_id=COMPARTMENT, job_id=JOB_ID, limit=2)
+    newer = data_science.create_job_run(run_details()).data.id
+    second = data_science.list_job_runs(
+        compartment_id=COMPARTMENT, job_id=JOB_ID, limit=2, page=first.next_page
+    )
+    third = data_science.list_job_runs(
+        compartment_id=COMPARTMENT, job_id=JOB_ID, limit=2, page=second.next_page
+    )
+
+    seen = [run.id for page in (first, second, third) for run in page.data]
+    assert seen == ids[::-1]  # newest first, none repeated, the newer run not slipped in
+    assert third.next_page is None
+    fresh = data_science.list_job_runs(compartment_id=COMPARTMENT, job_id=JOB_ID, limit=1)
+    assert fresh.data[0].id == newer
+
+
+def test_list_job_runs_sort_orders_and_the_last_page(data_science: DataScienceClient) -> None:
+    for name in ("b", "A", "a"):
+        data_science.create_job_run(run_details(display_name=name))
+
+    def names(**kwargs: Any) -> list[str]:
+        return [
+            run.display_name
+            for run in oci.pagination.list_call_get_all_results(
+                data_science.list_job_runs, compartment_id=COMPARTMENT, limit=1, **kwargs
+            ).data
+        ]
+
+    assert names(sort_by="displayName") == ["A", "a", "b"]  # case-sensitive, ASC by default
+    assert names(sort_by="displayName", sort_order="DESC") == ["b", "a", "A"]
+    assert names(sort_by="timeCreated", sort_order="ASC") == ["b", "A", "a"]
+    assert names() == ["a", "A", "b"]
+    exact = data_science.list_job_runs(compartment_id=COMPARTMENT, limit=3)
+    assert len(exact.data) == 3 and exact.next_page is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "lifecycleState=RUNNING",
+        "sortBy=timeAccepted",
+        "sortOrder=down",
+        "limit=0",
+        "limit=101",
+        "page=not-a-token",
+        "page=" + "A" * 2000,
+    ],
+)
+def test_list_job_runs_refuses_bad_parameters(emulator: Emulator, signer: Any, query: str) -> None:
+    url = f"{emulator.url}/20190101/jobRuns?compartmentId={COMPARTMENT}&{query}"
+    response = send(signed(signer, "GET", url))
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "InvalidParameter"
+
+
+def test_list_job_runs_page_token_belongs_to_its_sort(data_science: DataScienceClient) -> None:
+    for _ in range(3):
+        data_science.create_job_run(run_details())
+    first = data_science.list_job_runs(compartment_id=COMPARTMENT, limit=1)
+
+    error = service_error(
+        data_science.list_job_runs,
+        compartment_id=COMPARTMENT,
+        limit=1,
+        sort_by="displayName",
+        page=first.next_page,
+    )
+    assert (error.status, error.code) == (400, "InvalidParameter")

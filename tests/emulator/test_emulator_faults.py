@@ -8,9 +8,9 @@ from typing import Any
 import oci
 import pytest
 import requests
-from localoci_testkit import BUCKET, JOB_ID, NAMESPACE, NO_RETRIES, run_details
 
 from localoci import Emulator, FaultRule
+from tests.support.emulator import BUCKET, JOB_ID, NAMESPACE, NO_RETRIES, run_details
 
 DataScienceClient = oci.data_science.DataScienceClient
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import oci
 import pytest
-from localoci_testkit import BUCKET, COMPARTMENT, NAMESPACE, send, signed
 
 from localoci import Emulator
+from tests.support.emulator import BUCKET, COMPARTMENT, NAMESPACE, send, signed
 
 ObjectStorageClient = oci.object_storage.ObjectStorageClient
 

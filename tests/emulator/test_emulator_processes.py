@@ -14,10 +14,10 @@ from typing import Any
 import oci
 import pytest
 import requests
-from localoci_testkit import BUCKET, COMPARTMENT, JOB, NAMESPACE, NO_RETRIES, run_details
 
 import localoci
 from localoci import Emulator
+from tests.support.emulator import BUCKET, COMPARTMENT, JOB, NAMESPACE, NO_RETRIES, run_details
 
 OCI_CLI = Path(sys.executable).parent / "oci"
 REPO_ROOT = Path(localoci.__file__).resolve().parent.parent

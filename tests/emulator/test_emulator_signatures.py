@@ -11,9 +11,9 @@ from typing import Any
 import oci
 import pytest
 import requests
-from localoci_testkit import COMPARTMENT, JOB_ID, NO_RETRIES, PROJECT, send, signed
 
 from localoci import Emulator, Issuer, write_resource_principal
+from tests.support.emulator import COMPARTMENT, JOB_ID, NO_RETRIES, PROJECT, send, signed
 
 CREATE_BODY = json.dumps(
     {"projectId": PROJECT, "compartmentId": COMPARTMENT, "jobId": JOB_ID}

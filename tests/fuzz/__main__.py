@@ -17,7 +17,7 @@ import atheris
 
 with atheris.instrument_imports(include=["func"]):
     from func.errors import LauncherError
-    from func.triggers import Headers, RawCall, normalise
+    from func.triggers import Headers, RawCall, normalise, trigger_of
     from jobspec.locations import LocationError, parse_location
     from jobspec.spec import parse_spec
 
@@ -55,7 +55,7 @@ def normaliser_target(data: bytes) -> None:
                    method=METHODS[(mode >> 1) & 3] if gateway else None,
                    request_url=_text(head) if gateway else None)
     try:
-        normalise(call)
+        normalise(call, trigger_of(call))
     except LauncherError:
         pass
 
@@ -78,14 +78,18 @@ SEEDS = {
                                         "idempotencyKey": "k"}).encode(),
                    b"\0" + EVENT,
                    b"\x03/v1/runs\0" + json.dumps({"specLocation": "oci://b@n/a"}).encode(),
-                   b"\x01/v1/runs/ocid1.datasciencejobrun.oc1.phx.aaaa\0"],
+                   b"\x01/v1/runs/ocid1.datasciencejobrun.oc1.phx.aaaa\0",
+                   b"\0" + json.dumps({"operation": "list", "lifecycleState": "FAILED",
+                                        "limit": 5, "page": "p"}).encode(),
+                   b"\x01/v1/runs?lifecycleState=FAILED&limit=5&page=p&compartmentId="
+                   b"ocid1.compartment.oc1..aaaa\0"],
 }
 DICTIONARY = ["oci://", "https://", "objectstorage.", ".oraclecloud.com", "/n/", "/b/", "/o/",
               "/p/", "@", "%2F", "%2E", "..", ".oci.customer-oci.com", "us-phoenix-1",
               "noteBook: ", "kind: job", "spec:", "env:", "args:", "name: ", "value: ",
               "ocid1.", "&a", "*a", "!!", "<<: ", "specLocation", "operation", "jobRunId",
               "eventType", "cloudEventsVersion", "specversion", "additionalDetails", "/runs",
-              "validate"]
+              "validate", "list", "lifecycleState", "limit", "page", "compartmentId", "?", "&"]
 
 
 def run(name: str, seconds: int) -> None:

@@ -6,8 +6,8 @@ import oci
 import pytest
 
 from tests.conftest import JOB_COMPARTMENT, JOB_OCID, JOB_PROJECT, resource_principal_signer
-from tests.integration.test_direct import error, ok
 from tests.spec_cases import flat
+from tests.support.answers import error, ok
 
 SPEC = "notebooks/daily.yaml"
 

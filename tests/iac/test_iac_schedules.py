@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.helpers import load_event
+from tests.support.events import load_event
 
 # The entry behind tests/events/direct-scheduled-run.json (also the README's example).
 NIGHTLY = {

@@ -16,27 +16,12 @@ from tests.conftest import (
     OTHER_JOB_OCID,
     resource_principal_signer,
 )
-from tests.helpers import load_event
 from tests.spec_cases import COMPARTMENT, LOG_GROUP, PROJECT, flat
+from tests.support.answers import error, ok
+from tests.support.events import load_event
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = "notebooks/daily.yaml"
-
-
-def ok(invocation) -> dict:
-    assert invocation.status == 200
-    assert invocation.headers["content-type"] == "application/json"
-    body = invocation.json()
-    assert body["ok"] is True, body
-    return body
-
-
-def error(invocation, code: str, status: int = 200) -> dict:
-    assert invocation.status == status
-    assert invocation.headers["content-type"] == "application/json"
-    body = invocation.json()
-    assert body["ok"] is False and body["error"]["code"] == code, body
-    return body["error"]
 
 
 def test_run_returns_the_run_at_once_and_sends_the_exact_details(fn, oci_local):
@@ -262,43 +247,6 @@ def test_invalid_spec_is_refused_with_its_field(fn, oci_local):
     assert oci_local.job_runs() == []
 
 
-def test_spec_location_not_allowed_is_checked_before_any_call(functions, oci_local):
-    function = functions(SPEC_ALLOWLIST="oci://specs@localns/notebooks/")
-    oci_local.put_spec(SPEC, flat())
-    oci_local.put_spec("elsewhere/a.yaml", flat())
-    err = error(function.invoke({"specLocation": oci_local.location("elsewhere/a.yaml")}),
-                "SpecLocationNotAllowed")
-    assert err["status"] == 403
-    assert oci_local.operations() == []
-    ok(function.invoke({"specLocation": oci_local.location(SPEC)}))
-
-
-@pytest.mark.parametrize("config, field", [({"JOB_OCID": None}, "JOB_OCID"),
-                                           ({"JOB_OCID": "not-an-ocid"}, "JOB_OCID"),
-                                           ({"MAX_SPEC_BYTES": "big"}, "MAX_SPEC_BYTES")])
-def test_configuration_error_for_every_call(functions, oci_local, config, field):
-    function = functions(**config)
-    for body in ({"specLocation": oci_local.location(SPEC)}, {"bad": 1}, b"",
-                 {"operation": "status", "jobRunId": "x"}):
-        err = error(function.invoke(body), "ConfigurationError")
-        assert err["field"] == field and err["status"] == 500
-    assert oci_local.operations() == []
-
-
-def test_missing_job_is_a_configuration_error(functions, oci_local):
-    function = functions(JOB_OCID="ocid1.datasciencejob.oc1.phx.amaaaaaamissingjob")
-    oci_local.put_spec(SPEC, flat())
-    err = error(function.invoke({"specLocation": oci_local.location(SPEC)}),
-                "ConfigurationError")
-    assert "JOB_OCID" in err["message"]
-
-
-def test_error_status_502_for_direct_callers_that_want_a_failure(functions, oci_local):
-    function = functions(ERROR_STATUS="502")
-    error(function.invoke({"specLocation": oci_local.location("missing.yaml")}), "SpecNotFound",
-          status=502)
-
-
 def test_responses_are_always_json_never_a_repr(fn, oci_local):
     oci_local.put_spec(SPEC, flat())
     for body in (b"", b"\xff", b"[]", b"{}", json.dumps({"specLocation": 1}).encode(),
@@ -331,3 +279,100 @@ def test_logs_hold_one_line_per_call_and_no_secrets(functions, oci_local, rp_env
     for secret in (secret_value, token, rpst, private_key.splitlines()[1], key,
                    "/n/localns/b/specs/o/", "noteBook"):
         assert secret not in stderr, secret
+
+
+# --- list ---------------------------------------------------------------------------
+
+OTHER_COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaaothercompartment"
+LISTED_RUN_FIELDS = {"jobRunId", "id", "jobId", "lifecycleState", "displayName", "projectId",
+                     "compartmentId", "timeAccepted", "lifecycleDetails", "timeStarted",
+                     "timeFinished", "terminal"}
+
+
+def list_pages(fn, **params) -> list[dict]:
+    """Every page of a direct list, following nextPage."""
+    pages: list[dict] = []
+    page = None
+    while True:
+        body = ok(fn.invoke({"operation": "list", **params,
+                             **({"page": page} if page else {})}))
+        pages.append(body)
+        page = body["nextPage"]
+        if page is None:
+            return pages
+
+
+def test_list_pages_through_this_jobs_runs_newest_first(fn, oci_local, make_runs):
+    ours: list[str] = []
+    for _ in range(3):  # interleaved with another job's runs, which must never show
+        ours += make_runs(2)
+        make_runs(1, job_id=OTHER_JOB_OCID)
+
+    pages = list_pages(fn, limit=4)
+
+    assert [len(page["runs"]) for page in pages] == [4, 2]
+    assert [run["jobRunId"] for page in pages for run in page["runs"]] == ours[::-1]
+    first = pages[0]
+    assert (first["ok"], first["operation"], first["trigger"]) == (True, "list", "direct")
+    assert set(first) == {"ok", "operation", "trigger", "runs", "nextPage"}
+    for run in first["runs"]:
+        assert set(run) == LISTED_RUN_FIELDS
+        assert (run["jobId"], run["compartmentId"]) == (JOB_OCID, JOB_COMPARTMENT)
+        assert run["id"] == run["jobRunId"] and run["timeAccepted"].endswith("Z")
+
+
+def test_list_default_limit_is_twenty(fn, oci_local, make_runs):
+    ours = make_runs(21)
+    first = ok(fn.invoke({"operation": "list"}))
+    assert [run["jobRunId"] for run in first["runs"]] == ours[:0:-1]
+    last = ok(fn.invoke({"operation": "list", "page": first["nextPage"]}))
+    assert [run["jobRunId"] for run in last["runs"]] == ours[:1]
+    assert last["nextPage"] is None
+
+
+def test_list_filters_by_lifecycle_state(fn, oci_local, emulator, make_runs):
+    failed, succeeded = make_runs(2)
+    others_failed = make_runs(1, job_id=OTHER_JOB_OCID)[0]
+    for run_id, state in ((failed, "FAILED"), (succeeded, "SUCCEEDED"),
+                          (others_failed, "FAILED")):
+        emulator.set_run_outcome(run_id, state)
+
+    body = ok(fn.invoke({"operation": "list", "lifecycleState": "FAILED"}))
+
+    assert [run["jobRunId"] for run in body["runs"]] == [failed]
+    assert body["runs"][0]["lifecycleState"] == "FAILED" and body["runs"][0]["terminal"] is True
+    assert body["nextPage"] is None
+
+
+def test_list_defaults_to_the_jobs_compartment(fn, oci_local, make_runs):
+    here = make_runs(1)
+    elsewhere = make_runs(1, compartment_id=OTHER_COMPARTMENT)
+
+    default = ok(fn.invoke({"operation": "list"}))
+    there = ok(fn.invoke({"operation": "list", "compartmentId": OTHER_COMPARTMENT}))
+
+    assert [run["jobRunId"] for run in default["runs"]] == here
+    assert [run["jobRunId"] for run in there["runs"]] == elsewhere
+    assert oci_local.operations().count("GetJob") <= 1  # the job is read once per container
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"limit": 0}, "limit"),
+    ({"limit": 101}, "limit"),
+    ({"limit": "ten"}, "limit"),
+    ({"lifecycleState": "RUNNING"}, "lifecycleState"),
+    ({"compartmentId": "ocid1.bucket.oc1..aaaa"}, "compartmentId"),
+    ({"page": "x" * 2049}, "page"),
+    ({"sortBy": "displayName"}, "sortBy"),
+    ({"jobRunId": "ocid1.datasciencejobrun.oc1.phx.amaaaaaax"}, "jobRunId"),
+])
+def test_list_bad_parameters_are_refused_before_any_call(fn, oci_local, params, field):
+    err = error(fn.invoke({"operation": "list", **params}), "InvalidRequest")
+    assert err["field"] == field
+    assert oci_local.operations() == []
+
+
+def test_list_page_that_data_science_does_not_know_is_invalid_request(fn, oci_local):
+    err = error(fn.invoke({"operation": "list", "page": "not-a-page-token"}), "InvalidRequest")
+    assert err["field"] == "page"
+    assert oci_local.operations()[-1] == "ListJobRuns"

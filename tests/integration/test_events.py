@@ -9,9 +9,9 @@ import pytest
 
 from func.plan import retry_token
 from tests.conftest import BUCKET, JOB_OCID, NAMESPACE
-from tests.helpers import load_event
-from tests.integration.test_direct import error, ok
 from tests.spec_cases import flat
+from tests.support.answers import error, ok
+from tests.support.events import load_event
 
 
 def upload_event(oci_local, name: str, data: bytes,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from func.plan import retry_token
-from tests.conftest import JOB_OCID
-from tests.helpers import load_event
+from tests.conftest import JOB_OCID, OTHER_JOB_OCID
 from tests.spec_cases import flat
+from tests.support.events import load_event
 
 SPEC = "notebooks/daily.yaml"
 
@@ -65,7 +67,8 @@ def test_validate_route(fn, oci_local):
     assert oci_local.job_runs() == []
 
 
-@pytest.mark.parametrize("method, url, allow", [("GET", "/v1/runs", "POST"),
+@pytest.mark.parametrize("method, url, allow", [("PUT", "/v1/runs", "GET, POST"),
+                                                ("DELETE", "/v1/runs", "GET, POST"),
                                                 ("PUT", "/v1/runs/validate", "POST"),
                                                 ("POST", "/v1/runs/ocid1.datasciencejobrun.oc1."
                                                          "phx.amaaaaaax", "GET, DELETE")])
@@ -76,12 +79,40 @@ def test_method_not_allowed_lists_allowed_methods(fn, oci_local, method, url, al
     assert result.json()["error"]["code"] == "MethodNotAllowed"
 
 
-@pytest.mark.parametrize("url", ["/v1/nothing", "/v1/runs/not-a-run-ocid",
-                                 "/v1/runs/ocid1.datasciencejobrun.oc1.phx.amaaaaaaunknown"])
-def test_not_found(fn, oci_local, url):
+def test_put_runs_is_405_allowing_get_and_post(fn, oci_local):
+    canned = load_event("apigateway-put-runs.json")
+    result = call(fn, canned["method"], canned["requestUrl"], canned["body"],
+                  **canned["headers"])
+    assert result.http_status == 405
+    assert result.headers["fn-http-h-allow"] == "GET, POST"
+    assert oci_local.operations() == []
+
+
+@pytest.mark.parametrize("url", ["/v1/nothing", "/v1/runs/a/b"])
+def test_unknown_route_is_404_listing_every_route(fn, oci_local, url):
     result = call(fn, "GET", url)
     assert result.http_status == 404
+    error = result.json()["error"]
+    assert error["code"] == "NotFound"
+    for route in ("POST …/runs", "GET …/runs", "POST …/runs/validate",
+                  "GET …/runs/{jobRunId}", "DELETE …/runs/{jobRunId}"):
+        assert route in error["message"]
+
+
+def test_unknown_job_run_is_404(fn, oci_local):
+    result = call(fn, "GET", "/v1/runs/ocid1.datasciencejobrun.oc1.phx.amaaaaaaunknown")
+    assert result.http_status == 404
     assert result.json()["error"]["code"] == "NotFound"
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_run_id_that_is_not_a_job_run_ocid_is_400_naming_the_form(fn, oci_local, method):
+    result = call(fn, method, "/v1/runs/not-a-run-ocid")
+    assert result.http_status == 400
+    error = result.json()["error"]
+    assert (error["code"], error["field"]) == ("InvalidRequest", "jobRunId")
+    assert "ocid1.datasciencejobrun.…" in error["message"]
+    assert oci_local.operations() == []
 
 
 def test_content_type_merged_into_a_list_is_read_from_the_client(fn, oci_local):
@@ -104,3 +135,57 @@ def test_error_status_reaches_the_client(fn, oci_local, code, status, setup):
     result = call(fn, "POST", "/v1/runs", setup(oci_local))
     assert result.http_status == status
     assert result.json()["error"] == result.json()["error"] | {"code": code, "status": status}
+
+
+# --- list ---------------------------------------------------------------------------
+
+def test_get_runs_pages_through_this_jobs_runs_newest_first(fn, oci_local, make_runs):
+    ours = make_runs(3)
+    make_runs(2, job_id=OTHER_JOB_OCID)
+    ours += make_runs(2)
+
+    seen, url = [], "/v1/runs?limit=3"
+    while True:
+        result = call(fn, "GET", url)
+        assert result.http_status == 200
+        body = result.json()
+        assert (body["ok"], body["operation"], body["trigger"]) == (True, "list", "apigateway")
+        assert "fn-http-h-location" not in result.headers
+        seen.append([run["jobRunId"] for run in body["runs"]])
+        if body["nextPage"] is None:
+            break
+        url = f"/v1/runs?limit=3&page={quote(body['nextPage'], safe='')}"
+
+    assert [len(page) for page in seen] == [3, 2]
+    assert [run_id for page in seen for run_id in page] == ours[::-1]
+
+
+def test_get_runs_filters_by_lifecycle_state(fn, oci_local, emulator, make_runs):
+    held, done = make_runs(2)
+    emulator.set_run_outcome(held, "IN_PROGRESS")
+    emulator.set_run_outcome(done, "SUCCEEDED")
+    emulator.set_run_outcome(make_runs(1, job_id=OTHER_JOB_OCID)[0], "IN_PROGRESS")
+
+    body = call(fn, "GET", "/jobruns/runs/?lifecycleState=IN_PROGRESS").json()
+
+    assert [run["jobRunId"] for run in body["runs"]] == [held]
+    assert body["runs"][0]["terminal"] is False and body["nextPage"] is None
+
+
+@pytest.mark.parametrize("query, field", [
+    ("limit=0", "limit"),
+    ("limit=101", "limit"),
+    ("limit=ten", "limit"),
+    ("limit=", "limit"),
+    ("lifecycleState=RUNNING", "lifecycleState"),
+    ("compartmentId=ocid1.user.oc1..aaaa", "compartmentId"),
+    ("page=" + "x" * 2049, "page"),
+    ("sortBy=displayName", "sortBy"),
+    ("limit=5&limit=6", "limit"),
+])
+def test_get_runs_bad_parameters_are_400_naming_the_field(fn, oci_local, query, field):
+    result = call(fn, "GET", f"/v1/runs?{query}")
+    assert result.http_status == 400
+    error = result.json()["error"]
+    assert (error["code"], error["status"], error["field"]) == ("InvalidRequest", 400, field)
+    assert oci_local.operations() == []

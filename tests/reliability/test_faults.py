@@ -11,8 +11,8 @@ import time
 import pytest
 
 from localoci import write_resource_principal
-from tests.integration.test_direct import error, ok
 from tests.spec_cases import flat
+from tests.support.answers import error, ok
 
 SPEC = "notebooks/daily.yaml"
 

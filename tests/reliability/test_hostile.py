@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tests.integration.test_direct import error
 from tests.spec_cases import INVALID, TOO_LARGE, flat
+from tests.support.answers import error
 
 BAD_BODIES = {
     "empty": b"",

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from func.errors import LauncherError
-from func.triggers import Headers, RawCall, normalise
+from func.triggers import Headers, RawCall, normalise, trigger_of
 from jobspec.locations import LocationError, parse_location
 from jobspec.spec import parse_spec
 
@@ -94,7 +94,7 @@ def test_spec_parser_raises_only_launcher_errors(document):
 @given(calls)
 def test_trigger_normaliser_raises_only_launcher_errors(call):
     try:
-        normalise(call)
+        normalise(call, trigger_of(call))
     except LauncherError as error:
         assert error.code in ("InvalidRequest", "NotFound", "MethodNotAllowed")
 
@@ -151,7 +151,7 @@ BODY_FAMILIES = {
 @pytest.mark.parametrize("family", BODY_FAMILIES)
 def test_request_normalising_is_linear(family):
     make = BODY_FAMILIES[family]
-    ratio = growth(lambda body: normalise(RawCall(body=body)), make, 3000)
+    ratio = growth(lambda body: normalise(RawCall(body=body), "direct"), make, 3000)
     assert ratio < 20, f"{family}: 8x input took {ratio:.1f}x the time"
 
 

@@ -13,7 +13,9 @@ from oci import exceptions
 from func import active_cap
 from func.active_cap import ActiveRun, ActiveRunCap, Verdict, decide, judge_created, position, rank
 from func.errors import TooManyActiveRuns, UpstreamError, UpstreamThrottled
-from func.retry import Deadline, RetryPolicy
+from func.upstream import ERRORS
+from ociplatform.calls import OciService
+from ociplatform.retry import Deadline, RetryPolicy
 
 JOB = "ocid1.datasciencejob.oc1.phx.job"
 OTHER_JOB = "ocid1.datasciencejob.oc1.phx.other"
@@ -152,7 +154,7 @@ def clock():
 
 def make_cap(data_science, clock, cap=2):
     policy = RetryPolicy(rng=random.Random(1), sleep=clock.sleep)
-    return ActiveRunCap(data_science, JOB, cap, policy)
+    return ActiveRunCap(OciService(data_science, "Data Science", ERRORS, policy), JOB, cap)
 
 
 def deadline(clock, seconds=30.0):
@@ -160,7 +162,8 @@ def deadline(clock, seconds=30.0):
 
 
 def test_off_costs_nothing():
-    assert active_cap.for_settings(None, JOB, object(), RetryPolicy()) is None
+    service = OciService(FakeDataScience(), "Data Science", ERRORS, RetryPolicy())
+    assert active_cap.for_settings(None, JOB, service) is None
 
 
 def test_the_count_lists_each_active_state_of_this_job_and_passes_below_the_cap(clock):

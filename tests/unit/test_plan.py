@@ -4,8 +4,15 @@ import pytest
 
 from func.config import Settings
 from func.errors import InvalidRequest, InvalidSpec
-from func.plan import JobInfo, needs_job_info, plan_job_run, retry_token, to_wire
-from func.request import LaunchRequest, Overrides
+from func.plan import (
+    JobInfo,
+    check_overrides,
+    needs_job_info,
+    plan_job_run,
+    retry_token,
+    to_wire,
+)
+from func.request import Overrides, RunRequest
 from jobspec.spec import parse_spec
 from tests.spec_cases import COMPARTMENT, LOG, LOG_GROUP, PROJECT, SUBNET, ads, flat
 from tests.unit.test_triggers import DAILY
@@ -18,12 +25,11 @@ JOB_INFO = JobInfo(project_id="ocid1.datascienceproject.oc1.phx.amaaaaaajobproje
 ETAG = "etag-1"
 
 
-def run(**overrides) -> LaunchRequest:
-    return LaunchRequest(operation="run", trigger="direct", spec_location=DAILY,
-                         overrides=Overrides(**overrides))
+def run(**overrides) -> RunRequest:
+    return RunRequest(trigger="direct", spec_location=DAILY, overrides=Overrides(**overrides))
 
 
-def plan(document: bytes, request: LaunchRequest | None = None, settings=SETTINGS, job=JOB_INFO):
+def plan(document: bytes, request: RunRequest | None = None, settings=SETTINGS, job=JOB_INFO):
     return to_wire(plan_job_run(settings, request or run(), parse_spec(document), ETAG, job))
 
 
@@ -144,8 +150,10 @@ def test_default_display_name_is_the_object_name_without_extension():
 
 @pytest.mark.parametrize("name", ["NOTEPAD_YAML_URL", "JOB_SPEC_ETAG"])
 def test_request_may_not_override_the_launchers_variables(name):
-    with pytest.raises(InvalidRequest, match="set by the launcher"):
-        plan(flat(), run(environment_variables=((name, "x"),)))
+    with pytest.raises(InvalidRequest, match="set by the launcher") as error:
+        check_overrides(SETTINGS, run(environment_variables=((name, "x"),)))
+    assert error.value.field == "environmentVariables"
+    check_overrides(SETTINGS, run(environment_variables=(("RUN_DATE", "x"),)))  # others pass
 
 
 def test_env_total_over_limit_after_merging():
@@ -167,3 +175,12 @@ def test_needs_job_info_only_when_something_is_missing():
     assert not needs_job_info(parse_spec(full))
     infra = ads(infra=f"      compartmentId: {COMPARTMENT}\n      shapeName: S\n")
     assert needs_job_info(parse_spec(infra))
+
+
+def test_the_launchers_variables_win_even_without_check_overrides():
+    body = plan(flat(), run(environment_variables=(("NOTEPAD_YAML_URL", "oci://evil@ns/x.yaml"),
+                                                   ("JOB_SPEC_ETAG", "forged"))))
+    env = body["jobConfigurationOverrideDetails"]["environmentVariables"]
+    assert env["NOTEPAD_YAML_URL"] == "oci://specs@localns/notebooks/daily.yaml"
+    assert env["JOB_SPEC_ETAG"] == ETAG
+    assert list(env)[:2] == ["NOTEPAD_YAML_URL", "JOB_SPEC_ETAG"]

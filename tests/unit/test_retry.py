@@ -1,50 +1,23 @@
+"""The call wrapper's retries: what is retried, the backoff, and the deadline."""
+
+import random
 from datetime import UTC, datetime
 
 import pytest
 from oci import exceptions
 
 from func.errors import DeadlineExceeded, UpstreamError, UpstreamThrottled
-from func.retry import Deadline, RetryPolicy, call, is_retryable
+from func.upstream import ERRORS
+from ociplatform.calls import OciService
+from ociplatform.retry import Deadline, RetryPolicy
+from tests.support.fakes import Clock, ScriptedClient, service_error
 
 NOW = datetime(2026, 11, 27, 10, 0, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-
-class FakeClient:
-    class base_client:
-        timeout = (10, 60)
-
-
-def service_error(status, code, headers=None):
-    return exceptions.ServiceError(status, code, headers or {"opc-request-id": "req-1"}, "msg")
-
-
-def scripted(clock, outcomes, cost=0.0):
-    calls = []
-
-    def fn():
-        calls.append(FakeClient.base_client.timeout)
-        clock.now += cost
-        outcome = outcomes[min(len(calls), len(outcomes)) - 1]
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome
-    return fn, calls
-
-
-def policy(clock, seed=1):
-    import random
-    return RetryPolicy(rng=random.Random(seed), sleep=clock.sleep)
+def service(clock: Clock, client: ScriptedClient, seed: int = 1) -> OciService:
+    return OciService(client, "S", ERRORS,
+                      RetryPolicy(rng=random.Random(seed), sleep=clock.sleep))
 
 
 @pytest.mark.parametrize("header, seconds", [
@@ -59,92 +32,97 @@ def test_deadline_header_parsing(header, seconds):
     assert deadline.remaining() == pytest.approx(seconds - 3)
 
 
-@pytest.mark.parametrize("error, retryable", [
-    (service_error(429, "TooManyRequests"), True),
-    (service_error(500, "InternalServerError"), True),
-    (service_error(503, "ServiceUnavailable"), True),
-    (service_error(501, "NotImplemented"), False),
-    (service_error(409, "IncorrectState"), True),
-    (service_error(409, "Conflict"), False),
-    (service_error(404, "NotFound"), False),
-    (service_error(400, "InvalidParameter"), False),
-    (exceptions.RequestException("connection dropped"), True),
-    (exceptions.ConnectTimeout("slow"), True),
-    (ValueError("bug"), False),
+@pytest.mark.parametrize("error, attempts", [
+    (service_error(429, "TooManyRequests"), 2),
+    (service_error(500, "InternalServerError"), 2),
+    (service_error(503, "ServiceUnavailable"), 2),
+    (service_error(501, "NotImplemented"), 1),
+    (service_error(409, "IncorrectState"), 2),
+    (service_error(409, "LockConflict"), 2),
+    (service_error(400, "InvalidParameter"), 1),
+    (exceptions.RequestException("connection dropped"), 2),
+    (exceptions.ConnectTimeout("slow"), 2),
 ])
-def test_what_is_retried(error, retryable):
-    assert is_retryable(error) is retryable
+def test_what_is_retried(error, attempts):
+    clock = Clock()
+    client = ScriptedClient(clock, {"get_thing": [error, "ok"]})
+    deadline = Deadline(at=clock.now + 30, clock=clock)
+    if attempts == 2:
+        assert service(clock, client).call("get_thing", deadline=deadline) == "ok"
+    else:
+        with pytest.raises(UpstreamError):
+            service(clock, client).call("get_thing", deadline=deadline)
+    assert len(client.calls) == attempts
 
 
-def test_409_incorrect_state_not_retried_when_asked():
-    assert not is_retryable(service_error(409, "IncorrectState"), retry_409=False)
+def test_a_bug_is_not_retried_and_not_mapped():
+    clock = Clock()
+    client = ScriptedClient(clock, {"get_thing": [ValueError("bug")]})
+    with pytest.raises(ValueError):
+        service(clock, client).call("get_thing", deadline=Deadline(at=clock.now + 30,
+                                                                    clock=clock))
+    assert len(client.calls) == 1
 
 
 def test_succeeds_after_transient_failures_and_caps_timeouts():
     clock = Clock()
     deadline = Deadline(at=clock.now + 10, clock=clock)
-    fn, calls = scripted(clock, [service_error(503, "x"), exceptions.RequestException("drop"),
-                                 "ok"])
-    assert call(fn, client=FakeClient, deadline=deadline, policy=policy(clock),
-                service="S", operation="Op") == "ok"
-    assert len(calls) == 3
-    assert all(read <= 7 and connect <= 5 for connect, read in calls)
-
-
-def test_non_retryable_errors_are_raised_unchanged():
-    clock = Clock()
-    fn, calls = scripted(clock, [service_error(404, "NotFound")])
-    with pytest.raises(exceptions.ServiceError):
-        call(fn, client=FakeClient, deadline=Deadline(at=clock.now + 30, clock=clock),
-             policy=policy(clock), service="S", operation="Op")
-    assert len(calls) == 1
+    client = ScriptedClient(clock, {"get_thing": [
+        service_error(503, "x"), exceptions.RequestException("drop"), "ok"]})
+    assert service(clock, client).call("get_thing", deadline=deadline) == "ok"
+    timeouts = [call.timeout for call in client.calls]
+    assert len(timeouts) == 3
+    assert all(read <= 7 and connect <= 5 for connect, read in timeouts)
 
 
 def test_persistent_throttling_is_upstream_throttled_before_the_deadline():
     clock = Clock()
     deadline = Deadline(at=clock.now + 8, clock=clock)
-    fn, calls = scripted(clock, [service_error(429, "TooManyRequests")], cost=0.05)
+    client = ScriptedClient(clock, {"get_thing": [service_error(429, "TooManyRequests")]},
+                            cost=0.05)
     with pytest.raises(UpstreamThrottled, match="429 TooManyRequests"):
-        call(fn, client=FakeClient, deadline=deadline, policy=policy(clock), service="S",
-             operation="Op")
-    assert len(calls) > 1
+        service(clock, client).call("get_thing", deadline=deadline)
+    assert len(client.calls) > 1
     assert clock.now <= deadline.at - deadline.margin
 
 
 def test_persistent_5xx_is_upstream_error():
     clock = Clock()
-    fn, calls = scripted(clock, [service_error(500, "InternalServerError")], cost=0.01)
-    with pytest.raises(UpstreamError, match=r"500 InternalServerError.*opc-request-id req-1"):
-        call(fn, client=FakeClient, deadline=Deadline(at=clock.now + 60, clock=clock),
-             policy=policy(clock), service="S", operation="Op")
-    assert len(calls) == RetryPolicy().max_attempts
+    client = ScriptedClient(clock, {"get_thing": [service_error(500, "InternalServerError")]},
+                            cost=0.01)
+    with pytest.raises(UpstreamError,
+                       match=r"S answered 500 InternalServerError to GetThing "
+                             r"\(10 attempts, opc-request-id req-1\): msg"):
+        service(clock, client).call("get_thing",
+                                    deadline=Deadline(at=clock.now + 60, clock=clock))
+    assert len(client.calls) == RetryPolicy().max_attempts
 
 
 def test_timeouts_until_the_deadline_are_deadline_exceeded():
     clock = Clock()
     deadline = Deadline(at=clock.now + 6, clock=clock)
-    fn, _calls = scripted(clock, [exceptions.RequestException("read timed out")], cost=1.0)
-    with pytest.raises(DeadlineExceeded):
-        call(fn, client=FakeClient, deadline=deadline, policy=policy(clock), service="S",
-             operation="Op")
+    client = ScriptedClient(clock, {"get_thing": [exceptions.RequestException("timed out")]},
+                            cost=1.0)
+    with pytest.raises(DeadlineExceeded, match="S timed out on GetThing"):
+        service(clock, client).call("get_thing", deadline=deadline)
     assert clock.now <= deadline.at - deadline.margin + 1.0
 
 
 def test_no_time_left_means_no_call():
     clock = Clock()
-    fn, calls = scripted(clock, ["ok"])
-    with pytest.raises(DeadlineExceeded):
-        call(fn, client=FakeClient, deadline=Deadline(at=clock.now + 3.2, clock=clock),
-             policy=policy(clock), service="S", operation="Op")
-    assert calls == []
+    client = ScriptedClient(clock, {"get_thing": ["ok"]})
+    with pytest.raises(DeadlineExceeded, match="no time left to call GetThing on S"):
+        service(clock, client).call("get_thing",
+                                    deadline=Deadline(at=clock.now + 3.2, clock=clock))
+    assert client.calls == []
 
 
 def test_retry_after_header_is_honoured():
     clock = Clock()
-    fn, _calls = scripted(clock, [service_error(429, "x", {"retry-after": "2"}), "ok"])
+    client = ScriptedClient(clock, {"get_thing": [
+        service_error(429, "x", {"retry-after": "2"}), "ok"]})
     start = clock.now
-    call(fn, client=FakeClient, deadline=Deadline(at=clock.now + 30, clock=clock),
-         policy=policy(clock), service="S", operation="Op")
+    service(clock, client).call("get_thing", deadline=Deadline(at=clock.now + 30, clock=clock))
     assert clock.now - start == pytest.approx(2)
 
 

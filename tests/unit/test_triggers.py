@@ -3,13 +3,18 @@ import json
 import pytest
 
 from func.errors import InvalidRequest, MethodNotAllowed, NotFound
-from func.request import Ignored, Overrides
-from func.triggers import Headers, RawCall, match_route, normalise, trigger_of
+from func.request import Ignored, ListRequest, Overrides
+from func.triggers import ROUTE_LIST, Headers, RawCall, match_route, normalise, trigger_of
 from jobspec.locations import SpecLocation
-from tests.helpers import event_bytes, load_event
+from tests.support.events import event_bytes, load_event
 
 RUN_ID = "ocid1.datasciencejobrun.oc1.phx.amaaaaaaexamplerun"
 DAILY = SpecLocation("localns", "specs", "notebooks/daily.yaml")
+
+
+def parse(call: RawCall):
+    """What the edge does: the trigger once, then the request."""
+    return normalise(call, trigger_of(call))
 
 
 def direct(body: bytes) -> RawCall:
@@ -35,7 +40,7 @@ def test_headers_are_case_insensitive_and_lists_read_as_the_client_value():
 
 
 def test_direct_run_with_every_field():
-    request, route = normalise(direct(event_bytes("direct-run.json")))
+    request, route = parse(direct(event_bytes("direct-run.json")))
     assert route is None
     assert (request.operation, request.trigger) == ("run", "direct")
     assert request.spec_location == DAILY
@@ -47,24 +52,24 @@ def test_direct_run_with_every_field():
 
 
 def test_direct_plain_text_body_is_the_spec_location():
-    request, _ = normalise(direct(event_bytes("direct-run-plain-text.txt")))
+    request, _ = parse(direct(event_bytes("direct-run-plain-text.txt")))
     assert request.operation == "run" and request.spec_location == DAILY
 
 
 def test_direct_json_string_body_is_the_spec_location():
-    request, _ = normalise(direct(b'"oci://specs@localns/notebooks/daily.yaml"'))
+    request, _ = parse(direct(b'"oci://specs@localns/notebooks/daily.yaml"'))
     assert request.spec_location == DAILY
 
 
 @pytest.mark.parametrize("name, operation", [("direct-status.json", "status"),
                                              ("direct-cancel.json", "cancel")])
 def test_direct_status_and_cancel(name, operation):
-    request, _ = normalise(direct(event_bytes(name)))
+    request, _ = parse(direct(event_bytes(name)))
     assert (request.operation, request.job_run_id) == (operation, RUN_ID)
 
 
 def test_direct_validate():
-    request, _ = normalise(direct(event_bytes("direct-validate.json")))
+    request, _ = parse(direct(event_bytes("direct-validate.json")))
     assert request.operation == "validate" and request.spec_location == DAILY
 
 
@@ -116,45 +121,47 @@ def test_direct_validate():
 ])
 def test_bad_direct_bodies(body, field, fragment):
     with pytest.raises(InvalidRequest) as error:
-        normalise(direct(body))
+        parse(direct(body))
     assert error.value.field == field
     assert fragment in error.value.message
 
 
 def test_oversized_and_deeply_nested_bodies_are_refused_quickly():
     with pytest.raises(InvalidRequest, match="larger than"):
-        normalise(direct(b"{" + b" " * (6 * 1024 * 1024) + b"}"))
+        parse(direct(b"{" + b" " * (6 * 1024 * 1024) + b"}"))
     with pytest.raises(InvalidRequest, match=r"nested too deeply|not valid JSON"):
-        normalise(direct(b"[" * 100000 + b"]" * 100000))
+        parse(direct(b"[" * 100000 + b"]" * 100000))
 
 
 def test_env_total_over_the_limit_is_refused():
     body = json.dumps({"specLocation": "oci://s@n/a.yaml",
                        "environmentVariables": {"A": "x" * 20000}}).encode()
     with pytest.raises(InvalidRequest, match="more than 20000"):
-        normalise(direct(body))
+        parse(direct(body))
 
 
 # --- API Gateway --------------------------------------------------------------------
 
 def test_gateway_post_runs():
-    request, route = normalise(gateway("apigateway-post-runs.json"))
+    request, route = parse(gateway("apigateway-post-runs.json"))
     assert (request.operation, request.trigger) == ("run", "apigateway")
     assert request.idempotency_key == "gw-key-1"
     assert route.prefix == "/v1" and route.operation == "run"
 
 
 def test_gateway_validate_get_and_delete():
-    request, route = normalise(gateway("apigateway-post-runs-validate.json"))
+    request, route = parse(gateway("apigateway-post-runs-validate.json"))
     assert request.operation == "validate" and route.prefix == "/v1"
-    request, route = normalise(gateway("apigateway-get-run.json"))
+    request, route = parse(gateway("apigateway-get-run.json"))
     assert (request.operation, request.job_run_id) == ("status", RUN_ID)
-    request, _ = normalise(gateway("apigateway-delete-run.json"))
+    request, _ = parse(gateway("apigateway-delete-run.json"))
     assert (request.operation, request.job_run_id) == ("cancel", RUN_ID)
 
 
 @pytest.mark.parametrize("method, url, operation, prefix, run_id", [
     ("POST", "/runs", "run", "", None),
+    ("GET", "/v1/runs?limit=5", "list", "/v1", None),
+    ("get", "/v1/runs/", "list", "/v1", None),
     ("POST", "/a/b/c/runs/?x=1", "run", "/a/b/c", None),
     ("post", "/v1/runs/validate", "validate", "/v1", None),
     ("GET", f"/deep/prefix/runs/{RUN_ID}?q=runs", "status", "/deep/prefix", RUN_ID),
@@ -166,8 +173,8 @@ def test_routes_match_on_the_tail_whatever_the_prefix(method, url, operation, pr
 
 
 @pytest.mark.parametrize("method, url, allow", [
-    ("GET", "/v1/runs", ("POST",)),
-    ("PUT", "/v1/runs", ("POST",)),
+    ("PUT", "/v1/runs", ("GET", "POST")),
+    ("DELETE", "/v1/runs/", ("GET", "POST")),
     ("GET", "/v1/runs/validate", ("POST",)),
     ("POST", f"/v1/runs/{RUN_ID}", ("GET", "DELETE")),
     ("PATCH", f"/v1/runs/{RUN_ID}", ("GET", "DELETE")),
@@ -179,16 +186,23 @@ def test_known_paths_with_other_methods_are_405_with_allow(method, url, allow):
 
 
 @pytest.mark.parametrize("url", ["/", "/v1/run", "/v1/jobs/x", "/v1/runs/a/b", "/v1/runsx"])
-def test_other_paths_are_404(url):
-    with pytest.raises(NotFound):
+def test_other_paths_are_404_naming_every_route(url):
+    with pytest.raises(NotFound) as error:
         match_route("GET", url)
+    assert ROUTE_LIST in error.value.message
+    assert ROUTE_LIST == ("POST …/runs, GET …/runs, POST …/runs/validate, "
+                          "GET …/runs/{jobRunId}, DELETE …/runs/{jobRunId}")
 
 
-def test_gateway_run_id_that_is_not_a_run_ocid_is_404():
-    call = RawCall(b"", headers=Headers({"fn-intent": "httprequest"}), method="GET",
-                   request_url="/v1/runs/not-an-ocid")
-    with pytest.raises(NotFound):
-        normalise(call)
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+@pytest.mark.parametrize("run_id", ["not-an-ocid", "ocid1.datasciencejob.oc1.phx.aaaa"])
+def test_gateway_run_id_that_is_not_a_run_ocid_is_invalid_request(method, run_id):
+    call = RawCall(b"", headers=Headers({"fn-intent": "httprequest"}), method=method,
+                   request_url=f"/v1/runs/{run_id}")
+    with pytest.raises(InvalidRequest) as error:
+        parse(call)
+    assert error.value.field == "jobRunId"
+    assert "ocid1.datasciencejobrun.…" in error.value.message
 
 
 def test_gateway_body_may_not_carry_the_operation():
@@ -196,7 +210,7 @@ def test_gateway_body_may_not_carry_the_operation():
                    headers=Headers({"fn-intent": "httprequest"}), method="POST",
                    request_url="/v1/runs")
     with pytest.raises(InvalidRequest, match="given by the route"):
-        normalise(call)
+        parse(call)
 
 
 def test_gateway_idempotency_key_from_opc_retry_token_and_conflicts():
@@ -204,11 +218,11 @@ def test_gateway_idempotency_key_from_opc_retry_token_and_conflicts():
         return RawCall(json.dumps(body).encode(), headers=Headers({"fn-intent": "httprequest"}),
                        http_headers=Headers(headers), method="POST", request_url="/runs")
     base = {"specLocation": "oci://s@n/a.yaml"}
-    assert normalise(call(base, {"OPC-Retry-Token": "t1"}))[0].idempotency_key == "t1"
-    assert normalise(call({**base, "idempotencyKey": "k"}, {"Idempotency-Key": "k"}))[0] \
+    assert parse(call(base, {"OPC-Retry-Token": "t1"}))[0].idempotency_key == "t1"
+    assert parse(call({**base, "idempotencyKey": "k"}, {"Idempotency-Key": "k"}))[0] \
         .idempotency_key == "k"
     with pytest.raises(InvalidRequest, match="differ"):
-        normalise(call({**base, "idempotencyKey": "k"}, {"Idempotency-Key": "other"}))
+        parse(call({**base, "idempotencyKey": "k"}, {"Idempotency-Key": "other"}))
 
 
 def test_gateway_json_content_type_requires_json():
@@ -216,11 +230,11 @@ def test_gateway_json_content_type_requires_json():
                    http_headers=Headers({"Content-Type": "application/json; charset=utf-8"}),
                    method="POST", request_url="/runs")
     with pytest.raises(InvalidRequest, match="not valid JSON"):
-        normalise(call)
+        parse(call)
     text = RawCall(b"oci://s@n/a.yaml", headers=Headers({"fn-intent": "httprequest"}),
                    http_headers=Headers({"Content-Type": "text/plain"}), method="POST",
                    request_url="/runs")
-    assert normalise(text)[0].spec_location == SpecLocation("n", "s", "a.yaml")
+    assert parse(text)[0].spec_location == SpecLocation("n", "s", "a.yaml")
 
 
 def test_trigger_recognition():
@@ -242,7 +256,7 @@ def test_trigger_recognition():
      "199f8dbf-0b8c-41b6-9596-4d2a6792d7e5"),
 ])
 def test_object_events_become_runs_keyed_by_object_and_etag(name, location, etag):
-    request, route = normalise(direct(event_bytes(name)))
+    request, route = parse(direct(event_bytes(name)))
     assert route is None
     assert (request.operation, request.trigger) == ("run", "event")
     assert request.spec_location == location
@@ -257,14 +271,14 @@ def test_object_events_become_runs_keyed_by_object_and_etag(name, location, etag
     ("objectstorage-createobject-not-yaml.json", "not a .yaml or .yml"),
 ])
 def test_other_events_are_ignored(name, reason):
-    request, _ = normalise(direct(event_bytes(name)))
+    request, _ = parse(direct(event_bytes(name)))
     assert isinstance(request, Ignored) and reason in request.reason
 
 
 def test_the_location_never_comes_from_resource_id():
     event = load_event("objectstorage-createobject.json")
     event["data"]["resourceId"] = "/n/evil/b/other/o/x.yaml"
-    request, _ = normalise(direct(json.dumps(event).encode()))
+    request, _ = parse(direct(json.dumps(event).encode()))
     assert request.spec_location == DAILY
 
 
@@ -278,11 +292,109 @@ def test_events_missing_core_fields_are_invalid(path):
         target = target[key]
     del target[path[-1]]
     with pytest.raises(InvalidRequest):
-        normalise(direct(json.dumps(event).encode()))
+        parse(direct(json.dumps(event).encode()))
 
 
 def test_event_with_dot_dot_object_name_is_invalid():
     event = load_event("objectstorage-createobject.json")
     event["data"]["resourceName"] = "a/../b.yaml"
     with pytest.raises(InvalidRequest, match=r"'\.\.'"):
-        normalise(direct(json.dumps(event).encode()))
+        parse(direct(json.dumps(event).encode()))
+
+
+# --- list ---------------------------------------------------------------------------
+
+COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaaexamplecompartment"
+
+
+def gateway_get(url: str) -> RawCall:
+    return RawCall(b"", headers=Headers({"fn-intent": "httprequest"}), method="GET",
+                   request_url=url)
+
+
+def test_direct_list_with_every_field():
+    request, route = parse(direct(event_bytes("direct-list.json")))
+    assert route is None
+    assert request == ListRequest(trigger="direct", lifecycle_state="SUCCEEDED", limit=10,
+                                  page=None, compartment_id=COMPARTMENT)
+    assert request.operation == "list"
+
+
+def test_direct_list_defaults():
+    request, _ = parse(direct(b'{"operation": "list"}'))
+    assert request == ListRequest(trigger="direct", lifecycle_state=None, limit=20, page=None,
+                                  compartment_id=None)
+
+
+def test_direct_list_nulls_are_the_defaults():
+    body = b'{"operation": "list", "lifecycleState": null, "limit": null, "page": null, ' \
+           b'"compartmentId": null}'
+    assert parse(direct(body))[0] == ListRequest(trigger="direct")
+
+
+def test_gateway_list_reads_the_query():
+    request, route = parse(gateway("apigateway-list-runs.json"))
+    assert (route.operation, route.prefix) == ("list", "/v1")
+    assert request == ListRequest(trigger="apigateway", lifecycle_state="IN_PROGRESS", limit=5,
+                                  page="eyJwYWdlIjogMn0=", compartment_id=None)
+
+
+def test_gateway_list_without_a_query_and_with_a_tenancy_compartment():
+    assert parse(gateway_get("/runs"))[0] == ListRequest(trigger="apigateway")
+    tenancy = "ocid1.tenancy.oc1..aaaaaaaaexampletenancy"
+    request, _ = parse(gateway_get(f"/v1/runs/?compartmentId={tenancy}&limit=100"))
+    assert (request.compartment_id, request.limit) == (tenancy, 100)
+
+
+def test_gateway_put_runs_is_405_allowing_get_and_post():
+    with pytest.raises(MethodNotAllowed) as error:
+        parse(gateway("apigateway-put-runs.json"))
+    assert error.value.allow == ("GET", "POST")
+
+
+@pytest.mark.parametrize("body, field, fragment", [
+    ({"limit": 0}, "limit", "from 1 to 100"),
+    ({"limit": 101}, "limit", "from 1 to 100"),
+    ({"limit": "5"}, "limit", "whole number"),
+    ({"limit": 2.5}, "limit", "whole number"),
+    ({"limit": True}, "limit", "whole number"),
+    ({"lifecycleState": "RUNNING"}, "lifecycleState", "NEEDS_ATTENTION"),
+    ({"lifecycleState": "succeeded"}, "lifecycleState", "one of"),
+    ({"compartmentId": "ocid1.datasciencejob.oc1.phx.aaaa"}, "compartmentId",
+     "compartment or tenancy OCID"),
+    ({"compartmentId": 5}, "compartmentId", "compartment or tenancy OCID"),
+    ({"page": ""}, "page", "nextPage"),
+    ({"page": "x" * 2049}, "page", "at most 2048"),
+    ({"page": "a\nb"}, "page", "printable"),
+    ({"page": 3}, "page", "nextPage"),
+    ({"jobRunId": RUN_ID}, "jobRunId", "not used by list"),
+    ({"specLocation": "oci://s@n/a.yaml"}, "specLocation", "not used by list"),
+    ({"sortBy": "displayName"}, "sortBy", "unknown field"),
+])
+def test_bad_direct_list_bodies(body, field, fragment):
+    with pytest.raises(InvalidRequest) as error:
+        parse(direct(json.dumps({"operation": "list", **body}).encode()))
+    assert error.value.field == field
+    assert fragment in error.value.message
+
+
+@pytest.mark.parametrize("query, field, fragment", [
+    ("limit=0", "limit", "from 1 to 100"),
+    ("limit=1000", "limit", "from 1 to 100"),
+    ("limit=ten", "limit", "whole number"),
+    ("limit=-1", "limit", "whole number"),
+    ("limit=", "limit", "whole number"),
+    ("limit=%EF%BC%95", "limit", "whole number"),  # a full-width digit five
+    ("lifecycleState=RUNNING", "lifecycleState", "one of"),
+    ("lifecycleState=", "lifecycleState", "one of"),
+    ("compartmentId=ocid1.user.oc1..aaaa", "compartmentId", "compartment or tenancy"),
+    ("page=" + "x" * 2049, "page", "at most 2048"),
+    ("page=", "page", "nextPage"),
+    ("sortBy=displayName", "sortBy", "unknown query parameter"),
+    ("limit=5&limit=6", "limit", "more than once"),
+])
+def test_bad_gateway_list_queries(query, field, fragment):
+    with pytest.raises(InvalidRequest) as error:
+        parse(gateway_get(f"/v1/runs?{query}"))
+    assert error.value.field == field
+    assert fragment in error.value.message

@@ -1,15 +1,16 @@
-"""Small helpers shared by the test suites."""
+"""Canned calls from tests/events/ (as delivered by each trigger)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-EVENTS = Path(__file__).resolve().parent / "events"
+EVENTS = Path(__file__).resolve().parents[1] / "events"
 
 
-def load_event(name: str):
-    """A canned call from tests/events/: parsed JSON, or the raw text of a .txt file."""
+def load_event(name: str) -> Any:
+    """A canned call: parsed JSON, or the raw text of a .txt file."""
     path = EVENTS / name
     return path.read_text() if path.suffix == ".txt" else json.loads(path.read_text())
 

@@ -1,4 +1,5 @@
-"""Constants and helpers shared by the emulator tests."""
+"""Constants and helpers of the emulator tests: the test job, SDK clients without retries,
+and requests signed by hand."""
 
 from __future__ import annotations
 

@@ -1,0 +1,258 @@
+"""In-process fakes of the two SDK clients the project uses, and a fake clock.
+
+They answer like the SDK does (``oci.response.Response`` holding the SDK's own models, or
+``oci.exceptions.ServiceError``), record every call with its arguments and the HTTP
+timeouts in force, and can be told to fail the next calls of an operation. The state they
+keep is what the service relies on: objects with eTags, the job, runs, retry tokens.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from oci import exceptions
+from oci.data_science import models
+from oci.response import Response
+
+JOB_OCID = "ocid1.datasciencejob.oc1.phx.amaaaaaafakejob"
+JOB_PROJECT = "ocid1.datascienceproject.oc1.phx.amaaaaaafakeproject"
+JOB_COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaafakecompartment"
+OTHER_JOB_OCID = "ocid1.datasciencejob.oc1.phx.amaaaaaaotherjob"
+ACCEPTED_AT = datetime(2026, 11, 27, 10, 0, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A monotonic clock that only moves when something sleeps or a call costs time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def service_error(status: int, code: str, headers: dict[str, str] | None = None,
+                  message: str = "msg") -> exceptions.ServiceError:
+    return exceptions.ServiceError(status, code, headers or {"opc-request-id": "req-1"},
+                                   message)
+
+
+@dataclass
+class Call:
+    method: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    timeout: Any
+
+
+class _BaseClient:
+    """Where the SDK keeps a client's (connect, read) timeouts."""
+
+    def __init__(self) -> None:
+        self.timeout: Any = (10, 60)
+
+
+class RecordingClient:
+    """Records calls; ``fail(method, *errors)`` makes the next calls of ``method`` raise."""
+
+    def __init__(self, clock: Clock | None = None, cost: float = 0.0) -> None:
+        self.base_client = _BaseClient()
+        self.calls: list[Call] = []
+        self.clock = clock
+        self.cost = cost
+        self._failures: dict[str, list[BaseException]] = {}
+
+    def fail(self, method: str, *errors: BaseException) -> None:
+        self._failures.setdefault(method, []).extend(errors)
+
+    def _record(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.calls.append(Call(method, args, kwargs, self.base_client.timeout))
+        if self.clock is not None:
+            self.clock.now += self.cost
+        pending = self._failures.get(method)
+        if pending:
+            raise pending.pop(0)
+
+    def methods(self) -> list[str]:
+        return [call.method for call in self.calls]
+
+
+class ScriptedClient(RecordingClient):
+    """Any method; each call takes the next scripted outcome (the last one repeats):
+    an exception is raised, anything else is returned."""
+
+    def __init__(self, clock: Clock | None = None,
+                 scripts: dict[str, list[Any]] | None = None, cost: float = 0.0) -> None:
+        super().__init__(clock, cost)
+        self._scripts = scripts or {}
+
+    def __getattr__(self, method: str) -> Callable[..., Any]:
+        if method.startswith("_"):
+            raise AttributeError(method)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self._record(method, args, kwargs)
+            outcomes = self._scripts[method]
+            seen = sum(1 for c in self.calls if c.method == method)
+            outcome = outcomes[min(seen, len(outcomes)) - 1]
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
+        return call
+
+
+class _Stream:
+    """The body of a GetObject answer, as ``read_bounded`` reads it."""
+
+    def __init__(self, data: bytes, fail_after: int | None = None) -> None:
+        self._data = data
+        self._fail_after = fail_after
+        self.closed = False
+
+    def iter_content(self, size: int) -> Iterable[bytes]:
+        for start in range(0, len(self._data), size):
+            if self._fail_after is not None and start >= self._fail_after:
+                raise exceptions.RequestException("connection reset while streaming")
+            yield self._data[start:start + size]
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@dataclass
+class StoredObject:
+    data: bytes
+    etag: str
+
+
+class FakeObjectStorage(RecordingClient):
+    """Objects by (namespace, bucket, name); ranges and if-match as Object Storage does."""
+
+    def __init__(self, clock: Clock | None = None, cost: float = 0.0) -> None:
+        super().__init__(clock, cost)
+        self.objects: dict[tuple[str, str, str], StoredObject] = {}
+        self.streams: list[_Stream] = []
+        self.break_streams_after: int | None = None
+        self._etags = itertools.count(1)
+
+    def put(self, namespace: str, bucket: str, name: str, data: bytes) -> str:
+        etag = f"etag-{next(self._etags)}"
+        self.objects[(namespace, bucket, name)] = StoredObject(data, etag)
+        return etag
+
+    def get_object(self, namespace: str, bucket: str, name: str, **kwargs: Any) -> Response:
+        self._record("get_object", (namespace, bucket, name), kwargs)
+        stored = self.objects.get((namespace, bucket, name))
+        if stored is None:
+            raise service_error(404, "ObjectNotFound")
+        if kwargs.get("if_match") not in (None, stored.etag):
+            raise service_error(412, "IfMatchFailed")
+        data, headers = stored.data, {"etag": stored.etag}
+        if "range" in kwargs:
+            if not data:
+                raise service_error(416, "InvalidRange")
+            last = int(kwargs["range"].split("-")[1])
+            headers["content-range"] = f"bytes 0-{min(last, len(data) - 1)}/{len(data)}"
+            data = data[:last + 1]
+        stream = _Stream(data, self.break_streams_after)
+        self.streams.append(stream)
+        return Response(200, headers, stream, None)
+
+    def put_object(self, namespace: str, bucket: str, name: str, data: bytes,
+                   **kwargs: Any) -> Response:
+        self._record("put_object", (namespace, bucket, name, data), kwargs)
+        etag = self.put(namespace, bucket, name, data)
+        return Response(200, {"etag": etag}, None, None)
+
+
+@dataclass
+class FakeDataScience(RecordingClient):
+    """One job (and another's), its runs, and retry tokens that return the first run."""
+
+    clock: Clock | None = None
+    cost: float = 0.0
+    job: models.Job = field(default_factory=lambda: models.Job(
+        id=JOB_OCID, project_id=JOB_PROJECT, compartment_id=JOB_COMPARTMENT,
+        job_infrastructure_configuration_details=(
+            models.StandaloneJobInfrastructureConfigurationDetails(
+                shape_name="VM.Standard2.1", block_storage_size_in_gbs=100))))
+    runs: dict[str, models.JobRun] = field(default_factory=dict)
+    created: list[models.CreateJobRunDetails] = field(default_factory=list)
+    tokens: dict[str, str] = field(default_factory=dict)
+    page_size: int = 2
+
+    def __post_init__(self) -> None:
+        RecordingClient.__init__(self, self.clock, self.cost)
+        self._ids = itertools.count(1)
+
+    def add_run(self, state: str, job_id: str = JOB_OCID,
+                env: dict[str, str] | None = None) -> models.JobRun:
+        run = models.JobRun(
+            id=f"ocid1.datasciencejobrun.oc1.phx.amaaaaaarun{next(self._ids)}",
+            job_id=job_id, project_id=JOB_PROJECT, compartment_id=JOB_COMPARTMENT,
+            display_name="run", lifecycle_state=state, lifecycle_details=None,
+            time_accepted=ACCEPTED_AT, time_started=None, time_finished=None,
+            job_configuration_override_details=models.DefaultJobConfigurationDetails(
+                environment_variables=env))
+        self.runs[run.id] = run
+        return run
+
+    def get_job(self, job_id: str, **kwargs: Any) -> Response:
+        self._record("get_job", (job_id,), kwargs)
+        if job_id != self.job.id:
+            raise service_error(404, "NotAuthorizedOrNotFound")
+        return Response(200, {}, self.job, None)
+
+    def create_job_run(self, details: models.CreateJobRunDetails, **kwargs: Any) -> Response:
+        self._record("create_job_run", (details,), kwargs)
+        token = kwargs.get("opc_retry_token")
+        if token in self.tokens:
+            return Response(200, {}, self.runs[self.tokens[token]], None)
+        env = details.job_configuration_override_details.environment_variables
+        run = self.add_run("ACCEPTED", env=env)
+        run.display_name = details.display_name
+        run.project_id, run.compartment_id = details.project_id, details.compartment_id
+        self.created.append(details)
+        if token:
+            self.tokens[token] = run.id
+        return Response(200, {}, run, None)
+
+    def get_job_run(self, run_id: str, **kwargs: Any) -> Response:
+        self._record("get_job_run", (run_id,), kwargs)
+        if run_id not in self.runs:
+            raise service_error(404, "NotAuthorizedOrNotFound")
+        return Response(200, {}, self.runs[run_id], None)
+
+    def cancel_job_run(self, run_id: str, **kwargs: Any) -> Response:
+        self._record("cancel_job_run", (run_id,), kwargs)
+        run = self.runs.get(run_id)
+        if run is None:
+            raise service_error(404, "NotAuthorizedOrNotFound")
+        if run.lifecycle_state in ("SUCCEEDED", "FAILED", "CANCELED", "DELETED"):
+            raise service_error(409, "IncorrectState")
+        run.lifecycle_state = "CANCELING"
+        return Response(200, {}, None, None)
+
+    def list_job_runs(self, compartment_id: str, **kwargs: Any) -> Response:
+        """Newest first, ``page_size`` at a time (page tokens are offsets)."""
+        self._record("list_job_runs", (compartment_id,), kwargs)
+        runs = [run for run in reversed(list(self.runs.values()))
+                if run.compartment_id == compartment_id
+                and kwargs.get("job_id") in (None, run.job_id)
+                and kwargs.get("lifecycle_state") in (None, run.lifecycle_state)]
+        page = kwargs.get("page")
+        if page is not None and not page.isdigit():
+            raise service_error(400, "InvalidParameter")
+        start = int(page or 0)
+        size = min(self.page_size, kwargs.get("limit") or self.page_size)
+        headers = {}
+        if start + size < len(runs):
+            headers["opc-next-page"] = str(start + size)
+        return Response(200, headers, runs[start:start + size], None)
