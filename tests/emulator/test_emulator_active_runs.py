@@ -12,9 +12,9 @@ from typing import Any
 
 import oci
 import pytest
-from localoci_testkit import COMPARTMENT, JOB, JOB_ID, NO_RETRIES, run_details
 
 from localoci import Emulator, Issuer, Progress, RunInfo
+from tests.support.emulator import COMPARTMENT, JOB, JOB_ID, NO_RETRIES, run_details
 
 OTHER_JOB = "ocid1.datasciencejob.oc1.phx.aaaaother"
 
