@@ -99,8 +99,10 @@ def deadline_header(seconds: float) -> str:
 class FunctionProcess:
     """One function container: start, invoke over the unix socket, stop."""
 
-    def __init__(self, env: dict[str, str], root: Path = ROOT, stderr_path: Path | None = None):
+    def __init__(self, env: dict[str, str], root: Path = ROOT, stderr_path: Path | None = None,
+                 fdk: str | None = None):
         self.root = root
+        self.fdk = fdk  # what /python/bin/fdk maps to; None: the fdk installed with this Python
         self.env = env
         self._dir = Path(tempfile.mkdtemp(prefix="fn-", dir="/tmp"))
         self.socket_path = str(self._dir / "lsnr.sock")
@@ -129,8 +131,9 @@ class FunctionProcess:
                 os.unlink(stale)
         self._stderr = open(self.stderr_path, "ab")  # closed in stop()
         self.spawned_at = time.perf_counter()
-        self.process = subprocess.Popen(entrypoint(self.root), env=env, cwd=str(self.root),
-                                        stdout=self._stderr, stderr=self._stderr)
+        self.process = subprocess.Popen(entrypoint(self.root, self.fdk), env=env,
+                                        cwd=str(self.root), stdout=self._stderr,
+                                        stderr=self._stderr)
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.process.poll() is not None:
