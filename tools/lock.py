@@ -81,7 +81,7 @@ LOCKS: tuple[Lock, ...] = (
 )
 
 
-def _input_files(lock: Lock, root: Path) -> list[str]:
+def input_files(lock: Lock, root: Path) -> list[str]:
     """Every file the resolution reads, ``-r``/``-c`` includes followed, in a stable order."""
     seen: list[str] = []
     pending = [*lock.inputs, *lock.constraints, *([lock.overrides] if lock.overrides else [])]
@@ -103,7 +103,7 @@ def _input_files(lock: Lock, root: Path) -> list[str]:
 def fingerprint(lock: Lock, root: Path = ROOT) -> str:
     """sha256 over the resolver's arguments and the content of every input file."""
     files = {name: hashlib.sha256((root / name).read_bytes()).hexdigest()
-             for name in _input_files(lock, root)}
+             for name in input_files(lock, root)}
     document = json.dumps({"args": lock.resolver_args(), "files": files}, sort_keys=True)
     return hashlib.sha256(document.encode()).hexdigest()
 
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="re-resolve to the newest allowed versions instead of keeping pins")
     options = parser.parse_args(argv)
     if options.check:
-        stale = stale_locks()
+        stale = stale_locks(ROOT)
         for name in stale:
             print(f"{name} does not match its inputs: run `make lock` and commit it",
                   file=sys.stderr)
