@@ -49,6 +49,19 @@ def entrypoint(root: Path = ROOT, fdk: str | None = None) -> list[str]:
     return mapped
 
 
+def site_less_fdk(python_tree: Path, directory: Path) -> str:
+    """An executable standing for the image's ``/python/bin/fdk`` when ``python_tree`` is a
+    copy of ``/python`` (``tools/build_payload.py``): its fdk script run by this machine's
+    base interpreter with ``-S``, so only the standard library and ``PYTHONPATH`` are on
+    the path (no venv, no site-packages), and a module missing from the tree fails here as
+    it would in the image. Pass it as ``FunctionProcess(fdk=…)``."""
+    python = getattr(sys, "_base_executable", sys.executable)
+    wrapper = directory / "fdk"
+    wrapper.write_text(f'#!/bin/sh\nexec "{python}" -S "{python_tree / "bin" / "fdk"}" "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
 class _UnixConnection(http.client.HTTPConnection):
     def __init__(self, path: str, timeout: float):
         super().__init__("localhost", timeout=timeout)

@@ -7,10 +7,11 @@ included, is pinned to one version and to the sha256 of every file PyPI has for 
 The humans edit the *inputs* (``requirements.txt``, ``requirements-dev.txt``,
 ``job/requirements.txt``, ``requirements/*.in``); ``python tools/lock.py`` (``make lock``)
 resolves each with ``uv pip compile --generate-hashes`` and writes a
-fingerprint line into the lock: the sha256 of its inputs (the files, the files they
-include with ``-r``/``-c``, the locks it is constrained by, the override file) and of the
-resolver's arguments. ``python tools/lock.py --check`` recomputes the fingerprints
-offline; a lock whose inputs changed since it was written is reported stale.
+fingerprint line into the lock: the sha256 of its inputs (the requirements in the files,
+in the files they include with ``-r``/``-c``, in the locks it is constrained by and in the
+override file; comments aside) and of the resolver's arguments. ``python tools/lock.py
+--check`` recomputes the fingerprints offline; a lock whose inputs changed since it was
+written is reported stale.
 
 uv rather than pip-tools: its overrides can drop a declared dependency from a
 resolution (fdk declares pytest, Cython, wheel and pbr as runtime dependencies; the
@@ -39,6 +40,7 @@ IMAGE_PLATFORM = "x86_64-manylinux_2_28"
 FINGERPRINT = "# inputs-sha256: "
 FINGERPRINT_NOTE = " (written by `make lock`; a stale lock fails the tests)"
 _INCLUDE = re.compile(r"^\s*(-r|--requirement|-c|--constraint)[\s=]+(\S+)")
+_COMMENT = re.compile(r"(^|\s+)#.*$")  # pip's rule: '#' at the start or after a space
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,16 @@ def input_files(lock: Lock, root: Path) -> list[str]:
     return seen
 
 
+def _requirements(path: Path) -> str:
+    """What pip reads in a requirements file: comments and blank lines dropped, so editing
+    a comment needs no re-lock (and a lock's own fingerprint line is not its content)."""
+    lines = (_COMMENT.sub("", line).strip() for line in path.read_text().splitlines())
+    return "\n".join(line for line in lines if line)
+
+
 def fingerprint(lock: Lock, root: Path = ROOT) -> str:
-    """sha256 over the resolver's arguments and the content of every input file."""
-    files = {name: hashlib.sha256((root / name).read_bytes()).hexdigest()
+    """sha256 over the resolver's arguments and the requirements of every input file."""
+    files = {name: hashlib.sha256(_requirements(root / name).encode()).hexdigest()
              for name in input_files(lock, root)}
     document = json.dumps({"args": lock.resolver_args(), "files": files}, sort_keys=True)
     return hashlib.sha256(document.encode()).hexdigest()

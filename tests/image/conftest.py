@@ -10,13 +10,12 @@ install) off the path, so a module missing from the payload fails here as it wou
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from localoci.fdkrunner import FunctionProcess
+from localoci.fdkrunner import FunctionProcess, site_less_fdk
 from tests.conftest import JOB_OCID
 from tests.image.dockerfile import DOCKERFILE, image_layout, parse_dockerfile
 from tools import build_payload
@@ -40,11 +39,7 @@ def function_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def payload_fdk(payload: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     """What ``/python/bin/fdk`` becomes here: the payload's script on a site-less Python."""
-    wrapper = tmp_path_factory.mktemp("bin") / "fdk"
-    python = getattr(sys, "_base_executable", sys.executable)
-    wrapper.write_text(f'#!/bin/sh\nexec "{python}" -S "{payload / "bin" / "fdk"}" "$@"\n')
-    wrapper.chmod(0o755)
-    return str(wrapper)
+    return site_less_fdk(payload, tmp_path_factory.mktemp("bin"))
 
 
 def image_env(payload: Path, function_tree: Path) -> dict[str, str]:

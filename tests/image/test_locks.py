@@ -50,6 +50,13 @@ def test_an_input_edited_without_relocking_fails_the_check(tmp_path, edited):
             assert lock.output in stale
 
 
+def test_a_comment_is_not_an_input(tmp_path):
+    _copy_inputs_and_locks(tmp_path)
+    with (tmp_path / "requirements-dev.txt").open("a") as text:
+        text.write("# a note for the next person\n\n")
+    assert locks.stale_locks(tmp_path) == []
+
+
 def test_an_include_is_an_input_too(tmp_path):
     """requirements-dev.txt includes requirements.txt: the dev lock depends on both."""
     _copy_inputs_and_locks(tmp_path)
@@ -62,7 +69,8 @@ def test_a_relocked_dependency_makes_its_dependents_stale(tmp_path):
     """The image locks are constrained by the dev lock: they must follow it."""
     _copy_inputs_and_locks(tmp_path)
     dev = tmp_path / "requirements/dev.lock.txt"
-    dev.write_text(dev.read_text() + "\n")
+    dev.write_text(dev.read_text().replace("\npyyaml==", "\npyyaml==0.0.0+", 1))
+    assert "pyyaml==0.0.0+" in dev.read_text()
     assert set(locks.stale_locks(tmp_path)) >= {"requirements/function.lock.txt",
                                                  "job/requirements.lock.txt",
                                                  "requirements/fuzz.lock.txt"}
