@@ -456,7 +456,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"the image's /python (pip install from the lock), cold starts "
                       f"x{args.cold_runs} from it ...", flush=True)
                 payload = payload_cold_start(stack, args.cold_runs)
-    except (BenchError, OSError, subprocess.SubprocessError, ValueError) as exc:
+    except (BenchError, build_payload.PayloadError, OSError, subprocess.SubprocessError,
+            ValueError) as exc:
         print(f"bench: set-up failed: {exc}", file=sys.stderr)
         return 2
 

@@ -41,6 +41,10 @@ KEPT_OCI_SERVICES = frozenset({"data_science", "object_storage", "dns", "work_re
 UNUSED = ("fdk/tests", "bin/fdk-tcp-debug")
 
 
+class PayloadError(Exception):
+    """The payload cannot be built as asked (the message says why)."""
+
+
 def install(lock: Path, dest: Path) -> None:
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
                     "--disable-pip-version-check", "--no-compile", "--no-deps",
@@ -78,7 +82,7 @@ def trim_records(dest: Path) -> None:
 def strip_extensions(dest: Path) -> None:
     strip = shutil.which("strip")
     if strip is None:
-        raise SystemExit("build_payload: `strip` (binutils) is needed to strip the extensions")
+        raise PayloadError("`strip` (binutils) is needed to strip the extensions")
     libraries = sorted(str(path) for path in dest.rglob("*.so"))
     if libraries:
         subprocess.run([strip, "--strip-unneeded", *libraries], check=True)
@@ -98,8 +102,8 @@ def build(dest: Path, lock: Path = DEFAULT_LOCK, replace: bool = False) -> Path:
     earlier payload (never any other directory)."""
     if dest.exists() and any(dest.iterdir()):
         if not (replace and is_payload(dest)):
-            raise SystemExit(f"build_payload: {dest} is not empty (nor, with --replace, "
-                             "an earlier payload)")
+            raise PayloadError(f"{dest} is not empty (nor, with --replace, an earlier "
+                               "payload)")
         shutil.rmtree(dest)
     dest.mkdir(parents=True, exist_ok=True)
     install(lock, dest)
@@ -123,7 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replace", action="store_true",
                         help="replace dest if it holds an earlier payload")
     options = parser.parse_args(argv)
-    dest = build(options.dest, options.lock, options.replace)
+    try:
+        dest = build(options.dest, options.lock, options.replace)
+    except PayloadError as error:
+        print(f"build_payload: {error}", file=sys.stderr)
+        return 2
     print(f"{dest}: {size_bytes(dest) / 2**20:.1f} MiB")
     return 0
 
