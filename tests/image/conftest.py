@@ -1,5 +1,5 @@
 """The function image without Docker: its ``/python`` tree built by the Dockerfile's own
-script (once per session), its ``/function`` tree from the Dockerfile's COPY lines, and
+script (once per test run), its ``/function`` tree from the Dockerfile's COPY lines, and
 fdk processes that see nothing else.
 
 ``payload_functions(**config)`` is ``functions`` (tests/conftest.py) for that image: the fdk
