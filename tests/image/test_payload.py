@@ -149,3 +149,34 @@ def test_a_run_imports_only_from_the_image_and_every_module_is_compiled(
     uncompiled = [path for path in sources
                   if not (path.parent / "__pycache__" / f"{path.stem}.cpython-311.pyc").is_file()]
     assert uncompiled == []
+
+
+def test_make_payload_runs_the_same_script():
+    makefile = (build_payload.ROOT / "Makefile").read_text()
+    recipe = makefile.split("\npayload:", 1)[1].split("\n\n", 1)[0]
+    assert "tools/build_payload.py" in recipe and "$(DEST)" in recipe
+
+
+def test_build_replaces_only_an_earlier_payload(tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("not a payload")
+    with pytest.raises(build_payload.PayloadError, match="not empty"):
+        build_payload.build(other, replace=True)
+    assert (other / "notes.txt").read_text() == "not a payload"
+    assert not build_payload.is_payload(other)
+    (other / "fdk-0.1.dist-info").mkdir()
+    (other / "oci-2.0.dist-info").mkdir()
+    assert build_payload.is_payload(other)
+
+
+def test_records_are_trimmed_to_the_files_left(tmp_path):
+    record = tmp_path / "pkg-1.0.dist-info" / "RECORD"
+    record.parent.mkdir()
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "kept.py").write_text("")
+    record.write_text("pkg/kept.py,sha256=a,0\npkg/removed.py,sha256=b,0\n"
+                      "../../bin/tool,sha256=c,0\npkg-1.0.dist-info/RECORD,,\n")
+    build_payload.trim_records(tmp_path)
+    assert record.read_text().splitlines() == [
+        "pkg/kept.py,sha256=a,0", "../../bin/tool,sha256=c,0", "pkg-1.0.dist-info/RECORD,,"]
