@@ -7,29 +7,26 @@
 #   docker build --platform linux/amd64 -t jobrun-launcher:0.1.0 .
 #
 # BUILD_IMAGE and RUN_IMAGE must be overridden together (e.g. both python:3.11-slim):
-# /python/bin/fdk's shebang is the build image's interpreter path.
+# /python/bin/fdk's shebang is the build image's interpreter path. The build image needs
+# binutils' `strip` (the -dev image has it; apt-get install binutils on a slim one).
 ARG BUILD_IMAGE=fnproject/python:3.11-dev
 ARG RUN_IMAGE=fnproject/python:3.11
 
 FROM ${BUILD_IMAGE} AS build
-# Pinned runtime dependencies only (requirements-dev.txt never enters the image).
-COPY requirements.txt /tmp/requirements.txt
-RUN pip3 install --no-cache-dir --disable-pip-version-check --no-compile \
-        --target /python -r /tmp/requirements.txt \
-    && rm -f /tmp/requirements.txt
+# /python: the hashed function lock (requirements/function.lock.txt), only what the
+# function imports, stripped and byte-compiled, by the script `make payload` runs too.
+COPY requirements/function.lock.txt /build/requirements/function.lock.txt
+COPY tools/build_payload.py /build/tools/build_payload.py
+RUN PIP_NO_CACHE_DIR=1 python3 /build/tools/build_payload.py /python \
+    && rm -rf /build
 COPY func.yaml /function/func.yaml
 COPY func/ /function/func/
 COPY jobspec/ /function/jobspec/
 COPY ociplatform/ /function/ociplatform/
-# Byte-code, compiled once here: the function's file system is read-only at run time, so a
-# missing .pyc is recompiled on every cold start (~0.9 s for the SDK). unchecked-hash .pyc
-# files are used without comparing source mtimes, which COPY may not preserve.
-# Skipped (-x): the ~170 OCI service packages the function never imports (~220 MB of
-# .pyc); kept: data_science, object_storage, dns (oci.pagination imports it),
-# work_requests (oci.waiter imports it) and the SDK's non-service packages.
-RUN python3 -m compileall -q -j 0 --invalidation-mode unchecked-hash \
-        -x '^/python/oci/(?!(data_science|object_storage|dns|work_requests|_vendor|addons|auth|circuit_breaker|encryption|pagination|retry)/)[^/]+/' \
-        /python /function \
+# Byte-code, compiled once here like /python's: the function's file system is read-only at
+# run time, so a missing .pyc is recompiled on every cold start. unchecked-hash .pyc files
+# are used without comparing source mtimes, which COPY may not preserve.
+RUN python3 -m compileall -q -j 0 --invalidation-mode unchecked-hash /function \
     && chmod -R a+rX /python /function
 
 FROM ${RUN_IMAGE}

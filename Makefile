@@ -5,25 +5,30 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(shell cksum < requirements/dev.lock.txt | cut -d' ' -f1)
 CHECKOV_VENV  := .venv-checkov
-CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-3.3.30
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cksum < requirements/checkov.lock.txt | cut -d' ' -f1)
+# Installs read only hashed locks (requirements/*.lock.txt, job/requirements.lock.txt),
+# written from their inputs by `make lock`.
+PIP_LOCKED := pip install --disable-pip-version-check --progress-bar on --require-hashes -r
+# Where `make payload` builds the function image's /python tree.
+DEST ?= build/payload
 
-.PHONY: demo serve test test-fast unit lint iac bench fuzz clean
+.PHONY: demo serve test test-fast unit lint iac bench fuzz clean lock payload
 
 # First run only: say so, and let pip show what it downloads (a few minutes on a fresh machine).
 $(STAMP):
 	@echo "== Installing the development tools into $(VENV) (first run, or the requirements changed): a few minutes"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check --progress-bar on -r requirements-dev.txt
+	$(BIN)/$(PIP_LOCKED) requirements/dev.lock.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
 # checkov has its own venv: its pins conflict with pytest's.
 $(CHECKOV_STAMP):
 	@echo "== Installing checkov into $(CHECKOV_VENV) (first make test only): a minute or two"
 	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --disable-pip-version-check --progress-bar on checkov==3.3.30
-	touch $@
+	$(CHECKOV_VENV)/bin/$(PIP_LOCKED) requirements/checkov.lock.txt
+	rm -f $(CHECKOV_VENV)/.installed-* && touch $@
 
 demo: $(STAMP)
 	$(BIN)/python -m demo $(DEMO_ARGS)
@@ -60,8 +65,17 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 fuzz: $(STAMP)
-	$(BIN)/pip install --quiet --disable-pip-version-check atheris==3.0.0
+	$(BIN)/$(PIP_LOCKED) requirements/fuzz.lock.txt
 	$(BIN)/python -m tests.fuzz $(FUZZ_ARGS)
 
+# Re-resolve every lock from its inputs after editing one (LOCK_ARGS=--upgrade: newest
+# allowed versions instead of keeping the current pins); commit the inputs and the locks.
+lock: $(STAMP)
+	$(BIN)/python tools/lock.py $(LOCK_ARGS)
+
+# The function image's /python tree without Docker, exactly as the Dockerfile builds it.
+payload: $(STAMP)
+	$(BIN)/python tools/build_payload.py --replace $(DEST)
+
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .hypothesis .ruff_cache .mypy_cache .coverage
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .hypothesis .ruff_cache .mypy_cache .coverage build

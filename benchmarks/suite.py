@@ -26,6 +26,10 @@ writes ``benchmarks/results/latest.json`` and exits 1 when a target is missed
 3. Memory: VmRSS of the function process after warm call N/2 and N (no growth:
    at most 1 MiB between them).
 4. Import profile: see :mod:`benchmarks.importprofile`.
+5. The image's ``/python``: built by ``tools/build_payload.py`` as the Dockerfile builds it,
+   its size (target: at most 40 MiB, OCI Functions pulls the image on a cold start), and
+   the cold start of the function running from it alone (``site_less_fdk``) next to the
+   same function from the dev venv, interleaved like 1. (``--no-payload`` skips it.)
 
 Both sides talk to one emulator process (:mod:`benchmarks.stack`), which is reset
 between phases; the emulator's request log is checked to prove the function made
@@ -47,7 +51,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from localoci.fdkrunner import ROOT, FunctionProcess
+from localoci.fdkrunner import ROOT, FunctionProcess, site_less_fdk
+from tools import build_payload
 
 from . import importprofile
 from .stack import RUN_BODY, BenchError, Stack, check_run, status_kib
@@ -57,6 +62,7 @@ TARGET_COLD = 1.30
 TARGET_WARM = 1.20
 TARGET_RSS_MIB = 80.0
 TARGET_GROWTH_MIB = 1.0
+TARGET_PAYLOAD_MIB = 40.0
 LOCAL = "emulator at once"
 
 
@@ -86,8 +92,11 @@ def _p99(values: list[float]) -> float:
 # -- 1. cold start ------------------------------------------------------------------------
 
 
-def _cold_function(stack: Stack, listen: list[float]) -> float:
-    function = FunctionProcess(stack.function_env())
+def _cold_function(stack: Stack, listen: list[float],
+                   image: tuple[dict[str, str], str] | None = None) -> float:
+    """One cold start; ``image`` = (extra env, fdk): the function from the payload."""
+    env, fdk = image if image else ({}, None)
+    function = FunctionProcess({**stack.function_env(), **env}, fdk=fdk)
     try:
         # poll for the socket every 0.5 ms: the baseline is timed by a blocking read
         function.start(poll_interval=0.0005)
@@ -126,6 +135,24 @@ def cold_start(stack: Stack, runs: int) -> dict:
             # spawn -> the fdk's socket appears; the rest is the first call (handler load,
             # SDK imports, signer, the two calls)
             "function_listen_median_s": statistics.median(listen)}
+
+
+def payload_cold_start(stack: Stack, runs: int) -> dict:
+    """Build the payload; cold starts from it alone vs from the dev venv (ABBA order)."""
+    tree = build_payload.build(stack.workdir / "python")
+    fdk = site_less_fdk(tree, stack.workdir)
+    image = ({"PYTHONPATH": f"{ROOT}:{tree}", "PYTHONDONTWRITEBYTECODE": "1"}, fdk)
+    _cold_function(stack, [], image), _cold_function(stack, [])  # untimed
+    from_payload, from_venv = [], []
+    for index in range(runs):
+        order = ((from_payload, lambda: _cold_function(stack, [], image)),
+                 (from_venv, lambda: _cold_function(stack, [])))
+        for samples, measure in (order if index % 2 == 0 else order[::-1]):
+            samples.append(measure())
+    stack.reset()
+    return {"size_bytes": build_payload.size_bytes(tree), "payload_s": from_payload,
+            "venv_s": from_venv, "payload_median_s": statistics.median(from_payload),
+            "venv_median_s": statistics.median(from_venv)}
 
 
 # -- 2 + 3. warm calls and memory -----------------------------------------------------------
@@ -304,7 +331,7 @@ def import_profiles(stack: Stack) -> tuple[importprofile.Profile, importprofile.
 def build_rows(cold: dict, warm: dict, latent: dict, latency_ms: float,
                capped_s: dict[str, list[float]], verdict: importprofile.Verdict,
                ours_imports: importprofile.Profile, base_imports: importprofile.Profile,
-               calls: int) -> list[Row]:
+               calls: int, payload: dict | None = None) -> list[Row]:
     rows = []
     c_ours, c_base = cold["function_median_s"], cold["baseline_median_s"]
     rows.append(Row(f"cold start, median of {len(cold['function_s'])}", _ms(c_ours),
@@ -351,6 +378,14 @@ def build_rows(cold: dict, warm: dict, latent: dict, latency_ms: float,
                     f"{len(base_imports.modules)}, {base_imports.total_ms:.0f} ms",
                     f"{len(ours_imports.modules) / len(base_imports.modules):.2f}x",
                     "rule", verdict.ok))
+    if payload is not None:
+        size_mib = payload["size_bytes"] / 2**20
+        rows.append(Row("image /python (payload) size", f"{size_mib:.1f} MiB", "-", "-",
+                        f"<= {TARGET_PAYLOAD_MIB:.0f} MiB", size_mib <= TARGET_PAYLOAD_MIB))
+        p_ours, p_venv = payload["payload_median_s"], payload["venv_median_s"]
+        rows.append(Row(f"cold start from the payload vs the dev venv, median of "
+                        f"{len(payload['payload_s'])}", _ms(p_ours), _ms(p_venv),
+                        f"{p_ours / p_venv:.2f}x", "-", None))
     return rows
 
 
@@ -401,6 +436,8 @@ def main(argv: list[str] | None = None) -> int:
                              "phase (default %(default)s; OCI in-region calls take more)")
     parser.add_argument("--json", type=Path, default=RESULTS / "latest.json",
                         help="where to write the results (default benchmarks/results/latest.json)")
+    parser.add_argument("--no-payload", action="store_true",
+                        help="skip building the image's /python tree and its figures")
     parser.add_argument("--snapshot", action="store_true",
                         help="also write benchmarks/results/<date>.json (commit it with the "
                              "README table)")
@@ -432,13 +469,19 @@ def main(argv: list[str] | None = None) -> int:
             }
             print("import profiles ...", flush=True)
             ours_imports, base_imports = import_profiles(stack)
-    except (BenchError, OSError, subprocess.SubprocessError, ValueError) as exc:
+            payload = None
+            if not args.no_payload:
+                print(f"the image's /python (pip install from the lock), cold starts "
+                      f"x{args.cold_runs} from it ...", flush=True)
+                payload = payload_cold_start(stack, args.cold_runs)
+    except (BenchError, build_payload.PayloadError, OSError, subprocess.SubprocessError,
+            ValueError) as exc:
         print(f"bench: set-up failed: {exc}", file=sys.stderr)
         return 2
 
     verdict = importprofile.check(ours_imports, base_imports)
     rows = build_rows(cold, warm, latent, args.service_latency_ms, capped, verdict,
-                      ours_imports, base_imports, args.calls)
+                      ours_imports, base_imports, args.calls, payload)
     failed = [row for row in rows if row.passed is False]
     now = dt.datetime.now(dt.UTC)
     info = machine()
@@ -451,12 +494,16 @@ def main(argv: list[str] | None = None) -> int:
     print()
     by_figure = {row.figure.split(",")[0]: row for row in rows}
     rss_row, growth_row = by_figure[f"RSS after call {args.calls}"], by_figure["RSS growth"]
+    payload_row = by_figure.get("cold start from the payload vs the dev venv")
     half = args.calls // 2
     missed = "; ".join(f"{row.figure}: {row.ratio if row.ratio != '-' else row.ours} "
                        f"(target {row.target})" for row in failed)
     summary = (
         f"bench: {'PASS' if not failed else 'FAIL'}: "
-        f"cold {rows[0].ratio}, warm median {rows[1].ratio} with "
+        f"cold {rows[0].ratio}"
+        + (f" (image /python {by_figure['image /python (payload) size'].ours}, cold start "
+           f"from it {payload_row.ratio} of the venv's)" if payload_row else "")
+        + f", warm median {rows[1].ratio} with "
         f"+{args.service_latency_ms:g} ms/call (p99 {rows[2].ratio}; at emulator speed "
         f"{rows[3].ratio}, {rows[5].ratio} of the fdk floor), RSS {rss_row.ours} "
         f"({growth_row.ours} from call "
@@ -477,6 +524,7 @@ def main(argv: list[str] | None = None) -> int:
                     for r in rows],
         "summary": summary,
         "cold": cold,
+        "payload": payload,
         "warm_s": warm["seconds"],
         "warm_with_latency_s": latent["seconds"],
         "warm_max_active_runs_on_s": capped,

@@ -49,6 +49,19 @@ def entrypoint(root: Path = ROOT, fdk: str | None = None) -> list[str]:
     return mapped
 
 
+def site_less_fdk(python_tree: Path, directory: Path) -> str:
+    """An executable standing for the image's ``/python/bin/fdk`` when ``python_tree`` is a
+    copy of ``/python`` (``tools/build_payload.py``): its fdk script run by this machine's
+    base interpreter with ``-S``, so only the standard library and ``PYTHONPATH`` are on
+    the path (no venv, no site-packages), and a module missing from the tree fails here as
+    it would in the image. Pass it as ``FunctionProcess(fdk=…)``."""
+    python = getattr(sys, "_base_executable", sys.executable)
+    wrapper = directory / "fdk"
+    wrapper.write_text(f'#!/bin/sh\nexec "{python}" -S "{python_tree / "bin" / "fdk"}" "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
 class _UnixConnection(http.client.HTTPConnection):
     def __init__(self, path: str, timeout: float):
         super().__init__("localhost", timeout=timeout)
@@ -99,8 +112,10 @@ def deadline_header(seconds: float) -> str:
 class FunctionProcess:
     """One function container: start, invoke over the unix socket, stop."""
 
-    def __init__(self, env: dict[str, str], root: Path = ROOT, stderr_path: Path | None = None):
+    def __init__(self, env: dict[str, str], root: Path = ROOT, stderr_path: Path | None = None,
+                 fdk: str | None = None):
         self.root = root
+        self.fdk = fdk  # what /python/bin/fdk maps to; None: the fdk installed with this Python
         self.env = env
         self._dir = Path(tempfile.mkdtemp(prefix="fn-", dir="/tmp"))
         self.socket_path = str(self._dir / "lsnr.sock")
@@ -129,8 +144,9 @@ class FunctionProcess:
                 os.unlink(stale)
         self._stderr = open(self.stderr_path, "ab")  # closed in stop()
         self.spawned_at = time.perf_counter()
-        self.process = subprocess.Popen(entrypoint(self.root), env=env, cwd=str(self.root),
-                                        stdout=self._stderr, stderr=self._stderr)
+        self.process = subprocess.Popen(entrypoint(self.root, self.fdk), env=env,
+                                        cwd=str(self.root), stdout=self._stderr,
+                                        stderr=self._stderr)
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.process.poll() is not None:

@@ -1,5 +1,5 @@
-"""job/Dockerfile without a Docker engine: what it copies exists, it installs the pinned
-job requirements, runs as non-root and starts the runner."""
+"""job/Dockerfile without a Docker engine: what it copies exists, it installs the hashed
+lock of the job requirements, runs as non-root and starts the runner."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def test_every_copied_path_exists_in_the_build_context():
     sources = [source for *all_sources, _ in copies for source in all_sources]
     for source in sources:
         assert (ROOT / source).exists(), source
-    assert {"jobspec/", "job/", "job/requirements.txt"} <= set(sources)
+    assert {"jobspec/", "job/", "job/requirements.lock.txt"} <= set(sources)
     assert "func/" not in sources, "the job image does not ship the function"
 
 
@@ -54,8 +54,8 @@ def test_the_pinned_job_requirements_are_installed_before_the_code_is_copied():
     steps = instructions()
     install = next(i for i, (keyword, args) in enumerate(steps)
                    if keyword == "RUN" and "pip install" in args)
-    assert "-r job/requirements.txt" in steps[install][1]
-    copy_requirements = steps.index(("COPY", "job/requirements.txt job/requirements.txt"))
+    assert "--require-hashes -r job/requirements.lock.txt" in steps[install][1]
+    copy_requirements = steps.index(("COPY", "job/requirements.lock.txt job/requirements.lock.txt"))
     copy_code = steps.index(("COPY", "job/ job/"))
     assert copy_requirements < install < copy_code
 

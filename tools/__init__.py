@@ -1,0 +1,1 @@
+"""Repository tools: the lock files and the function image's payload."""
