@@ -9,10 +9,12 @@ never the document's text.
 
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode
+from yaml.nodes import MappingNode, Node
 from yaml.parser import Parser
 from yaml.reader import Reader
 from yaml.resolver import Resolver
@@ -100,17 +102,28 @@ _StrictLoader = strict_loader(yaml._yaml.CParser if yaml.__with_libyaml__
                               else PythonEventParser)
 
 
-def load(text: str, loader_class: type | None = None):
+def load(text: str, loader_class: type | None = None) -> Any:
     """Parse one YAML document strictly; raise :class:`YamlProblem`."""
+    return load_with_nodes(text, loader_class)[0]
+
+
+def load_with_nodes(text: str, loader_class: type | None = None) -> tuple[Any, Node | None]:
+    """Parse one YAML document strictly: the data and the node tree it was built from (marks,
+    scalar styles), from a single parse. Raise :class:`YamlProblem`."""
     loader = None
     try:
         loader = (loader_class or _StrictLoader)(text)
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+        return data, node
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        if mark is not None and _is_tab(text, mark.index):
+            raise YamlProblem("a tab character in the indentation: YAML indents with spaces "
+                              "only", line, column) from None
         message = ": ".join(part for part in (exc.context, exc.problem) if part)
         raise YamlProblem(message or "invalid YAML", line, column) from None
     except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
@@ -121,3 +134,9 @@ def load(text: str, loader_class: type | None = None):
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _is_tab(text: str, index: int) -> bool:
+    """Whether the scanner stopped on a tab (PyYAML says "found character that cannot start
+    any token" for a tab it meets where indentation is read)."""
+    return 0 <= index < len(text) and text[index] == "\t"

@@ -133,17 +133,17 @@ def test_yaml_1_1_only_scalars_are_refused(value, kind):
     with pytest.raises(SpecInvalid) as caught:
         read_container_spec(data)
     assert caught.value.message.startswith(
-        f"spec.parameters.p[0]: is read as a YAML 1.1 {kind} but is "
+        f"parameters.p[0]: is read as a YAML 1.1 {kind} but is "
         "ambiguous")
     assert value not in caught.value.message
 
 
 @pytest.mark.parametrize(("parameters", "message"), [
-    ("[1, 2]", "spec.parameters: expected a mapping, got list"),
-    ("{1x: 1}", "spec.parameters.1x: parameter names must be Python identifiers"),
-    ("{import: 1}", "spec.parameters.import: parameter names must be Python identifiers"),
-    ("{a-b: 1}", "spec.parameters.a-b: parameter names must be Python identifiers"),
-    ("{x: .inf}", "spec.parameters.x: infinite and NaN numbers can't be parameters"),
+    ("[1, 2]", "parameters: expected a mapping, got list"),
+    ("{1x: 1}", "parameters.1x: parameter names must be Python identifiers"),
+    ("{import: 1}", "parameters.import: parameter names must be Python identifiers"),
+    ("{a-b: 1}", "parameters.a-b: parameter names must be Python identifiers"),
+    ("{x: .inf}", "parameters.x: infinite and NaN numbers can't be parameters"),
 ])
 def test_bad_parameters(parameters, message):
     with pytest.raises(SpecInvalid) as caught:
@@ -153,9 +153,10 @@ def test_bad_parameters(parameters, message):
 
 
 @pytest.mark.parametrize(("extra", "message"), [
-    ("excludeTags: skip", "spec.excludeTags: expected a list, got string"),
-    ("excludeTags: [1]", "spec.excludeTags[0]: expected a string, got integer"),
-    ("notebookEncoding: klingon", "spec.notebookEncoding: is not a known text encoding"),
+    ("excludeTags: skip", "excludeTags: expected a list, got string; write [a, b] or one tag "
+                          "per line as - a"),
+    ("excludeTags: [1]", "excludeTags[0]: expected a string, got integer; quote it"),
+    ("notebookEncoding: klingon", "notebookEncoding: is not a known text encoding"),
 ])
 def test_bad_container_keys(extra, message):
     with pytest.raises(SpecInvalid) as caught:
@@ -184,8 +185,9 @@ def test_the_size_limit_is_the_functions_too():
 def test_the_spec_env_var_is_reserved_like_in_the_function():
     spec = f"""kind: job
 spec:
-  infrastructure: {{spec: {{projectId: {PROJECT}}}}}
+  infrastructure: {{type: dataScienceJob, spec: {{projectId: {PROJECT}}}}}
   runtime:
+    type: notebook
     spec:
       notebookPathURI: oci://b@ns/n.ipynb
       env: [{{name: MY_SPEC, value: x}}]
