@@ -67,3 +67,13 @@ def test_the_function_means_what_ads_means(path: Path, ads_auth: Path):
                 expect.ads_sends, expect.about
         fields = [problem.field for problem in refusal(path).problems]
         assert expect.field in fields, f"{expect.about}: {refusal(path).problems}"
+
+
+def test_ads_is_a_pinned_test_only_dependency(ads_auth: Path):
+    from importlib.metadata import version
+
+    root = Path(__file__).resolve().parents[2]
+    assert "oracle-ads==2.16.1" in (root / "requirements-dev.txt").read_text().splitlines()
+    assert version("oracle-ads") == "2.16.1"
+    for image_requirements in ("requirements.txt", "job/requirements.txt"):
+        assert "oracle-ads" not in (root / image_requirements).read_text()
