@@ -243,13 +243,13 @@ def section_schema(name: str) -> dict[str, Any]:
     required = REQUIRED.get(name, [])
     spellings = {key.name: [key.name, *(a for a in key.aliases if a != key.name)]
                  for key in section.keys}
-    simple = [key for key in required if len(spellings[key]) == 1]
+    simple = [setting for setting in required if len(spellings[setting]) == 1]
     if simple:
         schema["required"] = simple
-    for key in required:
-        if len(spellings[key]) > 1:  # any of its names will do
+    for setting in required:
+        if len(spellings[setting]) > 1:  # any of its names will do
             schema.setdefault("allOf", []).append(
-                {"anyOf": [{"required": [spelling]} for spelling in spellings[key]]})
+                {"anyOf": [{"required": [spelling]} for spelling in spellings[setting]]})
     return schema
 
 

@@ -8,7 +8,7 @@ an attempt raises inside ADS and, even if ADS swallows the error, fails the test
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ class NetworkAttempted(OSError):
 
 @contextmanager
 def no_network(attempts: list[str]) -> Iterator[None]:
-    def refuse(name: str):
+    def refuse(name: str) -> Callable[..., Any]:
         def refused(*args: Any, **kwargs: Any) -> Any:
             attempts.append(f"{name}{args[1:] if name == 'connect' else args[:2]}")
             raise NetworkAttempted(f"network access attempted: {name}")
@@ -39,8 +39,8 @@ def no_network(attempts: list[str]) -> Iterator[None]:
     try:
         yield
     finally:
-        (socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo,
-         socket.create_connection) = saved
+        socket.socket.connect, socket.socket.connect_ex = saved[0], saved[1]  # type: ignore[method-assign]
+        socket.getaddrinfo, socket.create_connection = saved[2], saved[3]
 
 
 def write_api_key_config(folder: Path) -> Path:

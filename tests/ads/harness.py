@@ -219,6 +219,7 @@ def ads_launch(ads: AdsJob) -> Launch:
     container, which reads them from the spec itself, so they are not compared.
     """
     details, runtime = ads.details, ads.job.runtime
+    assert details is not None, "ADS parsed only: nothing was sent"
     config = details.job_configuration_details
     sent_env = config.environment_variables or {}
     env = {name: sent_env[name] for name in runtime.envs}

@@ -31,7 +31,7 @@ def refusal(path: Path) -> SpecInvalid:
     return refused.value
 
 
-def test_the_corpus_covers_every_verdict():
+def test_the_corpus_covers_every_verdict() -> None:
     verdicts = [harness.expectation(path.read_text()).verdict for path in CASES]
     assert len(CASES) >= 30
     assert {"same", "both refuse", "function refuses"} <= set(verdicts)
@@ -39,7 +39,7 @@ def test_the_corpus_covers_every_verdict():
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda path: path.stem)
-def test_the_function_means_what_ads_means(path: Path, ads_auth: Path):
+def test_the_function_means_what_ads_means(path: Path, ads_auth: Path) -> None:
     text = path.read_text()
     expect = harness.expectation(text)
     where = harness.location(path)
@@ -69,7 +69,7 @@ def test_the_function_means_what_ads_means(path: Path, ads_auth: Path):
         assert expect.field in fields, f"{expect.about}: {refusal(path).problems}"
 
 
-def test_ads_is_a_pinned_test_only_dependency(ads_auth: Path):
+def test_ads_is_a_pinned_test_only_dependency(ads_auth: Path) -> None:
     from importlib.metadata import version
 
     root = Path(__file__).resolve().parents[2]

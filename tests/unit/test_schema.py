@@ -210,7 +210,7 @@ DOCUMENTS = documents()
 
 
 @pytest.mark.parametrize("document", [d for _, d in DOCUMENTS], ids=[n for n, _ in DOCUMENTS])
-def test_the_schema_agrees_with_the_library(document: bytes):
+def test_the_schema_agrees_with_the_library(document: bytes) -> None:
     problems = library_verdict(document)
     if problems is None:
         pytest.skip("refused before there is data to validate (YAML level or size)")
@@ -223,7 +223,7 @@ def test_the_schema_agrees_with_the_library(document: bytes):
                            f"the schema refuses: {errors}"
 
 
-def test_the_comparison_covers_both_verdicts_and_both_dialects():
+def test_the_comparison_covers_both_verdicts_and_both_dialects() -> None:
     verdicts = [library_verdict(document) for _, document in DOCUMENTS]
     compared = [v for v in verdicts if v is not None]
     assert len(compared) >= 100
@@ -232,7 +232,7 @@ def test_the_comparison_covers_both_verdicts_and_both_dialects():
     assert sum(1 for v in compared if v and all(category(p) != "expressed" for p in v)) >= 10
 
 
-def test_the_schema_file_is_generated_from_the_key_tables():
+def test_the_schema_file_is_generated_from_the_key_tables() -> None:
     # Regenerate with: python -m jobspec.schema
     assert SCHEMA_PATH.read_text(encoding="utf-8") == render()
 
@@ -246,7 +246,7 @@ SECTIONS: dict[str, Section] = {
 
 
 @pytest.mark.parametrize("name", SECTIONS)
-def test_each_level_allows_exactly_the_names_the_library_accepts(name: str):
+def test_each_level_allows_exactly_the_names_the_library_accepts(name: str) -> None:
     section, schema = SECTIONS[name], SCHEMA["$defs"][name]
     accepted = {spelling for key in section.keys if key.name not in section.refused
                 for spelling in (key.name, *key.aliases)}
@@ -259,7 +259,7 @@ def test_each_level_allows_exactly_the_names_the_library_accepts(name: str):
         assert key not in schema["properties"]
 
 
-def test_every_key_has_hover_text():
+def test_every_key_has_hover_text() -> None:
     def walk(node: object, path: str) -> None:
         if isinstance(node, dict):
             for key, value in node.get("properties", {}).items():
@@ -275,7 +275,7 @@ def test_every_key_has_hover_text():
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
 
 
-def test_case_folded_names_match_as_ads_matches_them():
+def test_case_folded_names_match_as_ads_matches_them() -> None:
     pattern = re.compile(any_case("block_storage_size_in_gbs"))
     assert pattern.match("BLOCK_STORAGE_SIZE_IN_GBS") and pattern.match("Block_Storage_Size_In_GBs")
     assert not pattern.match("blockStorageSizeInGBs")
