@@ -87,7 +87,9 @@ class Launcher:
         data, etag = self._read_spec(request, info)
         try:
             spec = parse_spec(data, max_bytes=self.settings.max_spec_bytes,
-                              spec_env_var=self.settings.spec_env_var)
+                              spec_env_var=self.settings.spec_env_var,
+                              launcher_env={self.settings.spec_env_var: location.uri,
+                                            ETAG_ENV_VAR: etag})
         except spec_errors.SpecInvalid as exc:
             raise InvalidSpec.from_spec_error(exc) from None
         except spec_errors.SpecTooLarge as exc:

@@ -35,7 +35,10 @@ _WITH_SHAPE_ONLY = ("subnetId", "jobInfrastructureType", "blockStorageSize",
                     "shapeConfigDetails")
 
 
-def read_ads(doc: dict[str, Any], check: Checker, reserved: frozenset[str]) -> JobSpec:
+def read_ads(doc: dict[str, Any], check: Checker, reserved: frozenset[str],
+             env_room: int = MAX_ENV_TOTAL) -> JobSpec:
+    """``reserved``: variables the launcher sets; ``env_room``: characters the spec's
+    variables may total, once the launcher's own are counted."""
     top = ADS_TOP.read(doc, (), check)
     if top.get("kind") != "job":
         check.problem(top.at("kind"), "expected 'job'")
@@ -53,7 +56,7 @@ def read_ads(doc: dict[str, Any], check: Checker, reserved: frozenset[str]) -> J
     if runtime_block.get("type") == "notebook":
         runtime = _section(runtime_block, "spec", ADS_NOTEBOOK_RUNTIME, check)
 
-    environment = _environment(runtime, check, reserved)
+    environment = _environment(runtime, check, reserved, env_room)
     return JobSpec(
         dialect="ads",
         display_name=_name(job, environment or {}, check),
@@ -104,7 +107,7 @@ def _block(job: Fields, key: str, known: tuple[str, ...], supported: str,
     return block
 
 
-def _environment(runtime: Fields, check: Checker, reserved: frozenset[str]
+def _environment(runtime: Fields, check: Checker, reserved: frozenset[str], room: int
                  ) -> dict[str, str] | None:
     """The runtime's variables, ``${VAR}`` substituted as ADS does; None if invalid."""
     written = read_env(runtime.get("env"), runtime.at("env"), check, reserved)
@@ -115,9 +118,10 @@ def _environment(runtime: Fields, check: Checker, reserved: frozenset[str]
     except SubstitutionError as exc:
         check.problem(written[exc.name][0] if exc.name else runtime.at("env"), exc.message)
         return None
-    if env_size(env.items()) > MAX_ENV_TOTAL:
-        check.problem(runtime.at("env"),
-                      f"environment variables total more than {MAX_ENV_TOTAL} characters")
+    if env_size(env.items()) > room:
+        launcher = "" if room == MAX_ENV_TOTAL else " with the launcher's own"
+        check.problem(runtime.at("env"), f"environment variables total more than "
+                                         f"{MAX_ENV_TOTAL} characters{launcher}")
         return None
     return env
 

@@ -5,6 +5,7 @@ with the same messages. The keys themselves are described in :mod:`jobspec.conta
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,12 +29,14 @@ class ContainerSpec:
 
 
 def read_container_spec(data: bytes, *, max_bytes: int = DEFAULT_MAX_SPEC_BYTES,
-                        spec_env_var: str = DEFAULT_SPEC_ENV_VAR) -> ContainerSpec:
+                        spec_env_var: str = DEFAULT_SPEC_ENV_VAR,
+                        launcher_env: Mapping[str, str] | None = None) -> ContainerSpec:
     """Validate ``data`` as the function does and return the container's keys.
 
     Raises :class:`~jobspec.errors.SpecInvalid` (every problem found) or ``SpecTooLarge``.
     """
-    spec = parse_spec(data, max_bytes=max_bytes, spec_env_var=spec_env_var)
+    spec = parse_spec(data, max_bytes=max_bytes, spec_env_var=spec_env_var,
+                      launcher_env=launcher_env)
     keys = spec.container
     if keys is None:  # parse_spec raises before returning a spec without them
         raise AssertionError("a valid spec always has the container's keys")

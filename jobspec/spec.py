@@ -15,6 +15,8 @@ listing every problem found, in file order. The function, the lint command
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .ads import INFRASTRUCTURE_TYPES, MAX_ARGUMENTS, MIN_BLOCK_STORAGE_GB, read_ads
 from .document import Document
 from .env import MAX_ENV_TOTAL, RESERVED_ENV, env_problem, env_size
@@ -54,13 +56,20 @@ def load_document(data: bytes, *, max_bytes: int = DEFAULT_MAX_SPEC_BYTES) -> Do
 
 
 def parse_spec(data: bytes, *, max_bytes: int = DEFAULT_MAX_SPEC_BYTES,
-               spec_env_var: str = DEFAULT_SPEC_ENV_VAR) -> JobSpec:
-    """Validate a spec; raise SpecTooLarge or SpecInvalid (with every problem)."""
+               spec_env_var: str = DEFAULT_SPEC_ENV_VAR,
+               launcher_env: Mapping[str, str] | None = None) -> JobSpec:
+    """Validate a spec; raise SpecTooLarge or SpecInvalid (with every problem).
+
+    ``launcher_env`` is what the launcher adds to the run's environment (the spec's location
+    and eTag) when the caller knows it: the function and the job container do, so they agree
+    on the environment's size limit; the lint command does not.
+    """
     document = load_document(data, max_bytes=max_bytes)
     doc = document.data
     check = Checker(document)
     if "kind" in doc or "spec" in doc:
-        spec = read_ads(doc, check, frozenset({spec_env_var, ETAG_ENV_VAR}))
+        room = MAX_ENV_TOTAL - env_size((launcher_env or {}).items())
+        spec = read_ads(doc, check, frozenset({spec_env_var, ETAG_ENV_VAR}), room)
     elif any(FLAT.resembles(key) for key in doc):
         spec = read_flat(doc, check)
     else:
