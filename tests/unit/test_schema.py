@@ -233,8 +233,8 @@ def test_the_comparison_covers_both_verdicts_and_both_dialects() -> None:
 
 
 def test_the_schema_file_is_generated_from_the_key_tables() -> None:
-    # Regenerate with: python -m jobspec.schema
-    assert SCHEMA_PATH.read_text(encoding="utf-8") == render()
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == render(), \
+        "the key tables changed: regenerate with python -m jobspec.schema"
 
 
 SECTIONS: dict[str, Section] = {
