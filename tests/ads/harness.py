@@ -201,7 +201,7 @@ def ads_job(text: str, *, parse_only: bool = False) -> AdsJob:
         job = Job.from_yaml(text)
         named = bool(job.name)
         infra = job.infrastructure
-        block_storage_given = infra is not None and infra.block_storage_size is not None
+        block_storage_given = getattr(infra, "block_storage_size", None) is not None
         if parse_only:
             return AdsJob(job, None, named, block_storage_given)
         try:
