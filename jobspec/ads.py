@@ -19,6 +19,7 @@ from .keys import (
     ADS_NOTEBOOK_RUNTIME,
     ADS_RUNTIME_TYPES,
     ADS_SHAPE_CONFIG,
+    ADS_SHAPE_CONFIG_FOLDED,
     ADS_TOP,
     Fields,
     Section,
@@ -29,6 +30,7 @@ from .substitution import SubstitutionError, substitute_env, substitute_name
 
 MAX_ARGUMENTS = 4000
 MIN_BLOCK_STORAGE_GB = 50
+MAX_TAG_KEY, MAX_TAG_VALUE = 100, 256  # Data Science's limits on freeform tags
 INFRASTRUCTURE_TYPES = ("STANDALONE", "ME_STANDALONE")
 # Settings of the job's infrastructure a run can only override together with a shape.
 _WITH_SHAPE_ONLY = ("subnetId", "jobInfrastructureType", "blockStorageSize",
@@ -69,6 +71,8 @@ def read_ads(doc: dict[str, Any], check: Checker, reserved: frozenset[str],
         environment=tuple((environment or {}).items()),
         arguments=_arguments(runtime, check),
         infrastructure=_infrastructure(infra, check),
+        maximum_runtime_in_minutes=_minutes(runtime, check),
+        freeform_tags=_tags(runtime, check),
         container=read_container_keys(runtime, ADS_NAMES, check)
         if runtime_block.get("type") == "notebook" else None,
     )
@@ -169,6 +173,34 @@ def _arguments(runtime: Fields, check: Checker) -> tuple[str, ...] | None:
     return arguments or None
 
 
+def _minutes(runtime: Fields, check: Checker) -> int | None:
+    minutes = check.number(runtime.get("maximumRuntimeInMinutes"),
+                           runtime.at("maximumRuntimeInMinutes"), integer=True)
+    if minutes is not None and minutes < 1:
+        check.problem(runtime.at("maximumRuntimeInMinutes"), "must be at least 1")
+        return None
+    return minutes
+
+
+def _tags(runtime: Fields, check: Checker) -> tuple[tuple[str, str], ...]:
+    tags, path = runtime.get("freeformTags"), runtime.at("freeformTags")
+    if tags is None:
+        return ()
+    if not isinstance(tags, dict):
+        check.problem(path, f"expected a mapping, got {type_name(tags)}")
+        return ()
+    good = []
+    for key, value in tags.items():
+        if not 1 <= len(key) <= MAX_TAG_KEY:
+            check.problem((*path, key), f"tag names are 1 to {MAX_TAG_KEY} characters")
+        elif check.typed(value, (*path, key), str, "string") is not None:
+            if len(value) > MAX_TAG_VALUE:
+                check.problem((*path, key), f"is longer than {MAX_TAG_VALUE} characters")
+            else:
+                good.append((key, value))
+    return tuple(good)
+
+
 def _infrastructure(infra: Fields, check: Checker) -> Infrastructure | None:
     shape = check.text(infra.get("shapeName"), infra.at("shapeName"),
                        max_length=MAX_DISPLAY_NAME)
@@ -208,7 +240,9 @@ def _infrastructure(infra: Fields, check: Checker) -> Infrastructure | None:
 def _shape_config(infra: Fields, shape: str | None, check: Checker
                   ) -> tuple[float | None, float | None]:
     path: Path = infra.at("shapeConfigDetails")
-    config = _section(infra, "shapeConfigDetails", ADS_SHAPE_CONFIG, check)
+    folded = path[-1] != "shapeConfigDetails"  # written as a snake_case alias
+    config = _section(infra, "shapeConfigDetails",
+                      ADS_SHAPE_CONFIG_FOLDED if folded else ADS_SHAPE_CONFIG, check)
     values = []
     for name in ("ocpus", "memoryInGBs"):
         value = check.number(config.get(name), config.at(name))

@@ -149,11 +149,16 @@ ADS_INFRASTRUCTURE = Section(
     refused={"ocpus": "belongs inside shapeConfigDetails (ADS ignores it here)",
              "memoryInGBs": "belongs inside shapeConfigDetails (ADS ignores it here)"},
 )
+# Inside shapeConfigDetails. ADS folds the case of the inner names only when the outer key was
+# itself a snake_case alias it renamed (DataScienceJob.standardize_spec recurses then); under
+# camelCase ``shapeConfigDetails`` the inner names go to the API as written.
+_SHAPE_CONFIG_SYNONYMS = {"memory": "memoryInGBs", "cpus": "ocpus"}
 ADS_SHAPE_CONFIG = Section(
+    (Key("ocpus"), Key("memoryInGBs", ("memory_in_gbs",))), synonyms=_SHAPE_CONFIG_SYNONYMS)
+ADS_SHAPE_CONFIG_FOLDED = Section(
     (Key("ocpus", ("ocpus",), fold_case=True),
      Key("memoryInGBs", ("memory_in_gbs",), fold_case=True)),
-    synonyms={"memory": "memoryInGBs", "memoryingbs": "memoryInGBs", "cpus": "ocpus"},
-)
+    synonyms=_SHAPE_CONFIG_SYNONYMS)
 # NotebookRuntime.attribute_map (and CondaRuntime's, Runtime's); ``outputURI`` is its
 # alternative spelling of ``outputUri``. ``parameters`` is the job container's own key.
 ADS_NOTEBOOK_RUNTIME = Section(

@@ -34,6 +34,9 @@ class JobSpec:
     environment: tuple[tuple[str, str], ...] = ()
     arguments: tuple[str, ...] | None = None
     infrastructure: Infrastructure | None = None
+    # From the ADS runtime: ADS puts them on the job and on each of its runs.
+    maximum_runtime_in_minutes: int | None = None
+    freeform_tags: tuple[tuple[str, str], ...] = ()
     # The job container's keys; always set on a spec parse_spec returns.
     container: ContainerKeys | None = None
 

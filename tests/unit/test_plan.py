@@ -167,3 +167,15 @@ def test_needs_job_info_only_when_something_is_missing():
     assert not needs_job_info(parse_spec(full))
     infra = ads(infra=f"      compartmentId: {COMPARTMENT}\n      shapeName: S\n")
     assert needs_job_info(parse_spec(infra))
+
+
+def test_the_spec_runtime_limit_and_tags_go_on_the_run_under_the_request():
+    document = ads(runtime="      maximumRuntimeInMinutes: 90\n"
+                           "      freeformTags: {team: bi, trigger: spec}\n")
+    config = plan(document)
+    assert config["jobConfigurationOverrideDetails"]["maximumRuntimeInMinutes"] == 90
+    assert config["freeformTags"] == {"trigger": "spec", "team": "bi"}
+    overridden = plan(document, run(maximum_runtime_in_minutes=15,
+                                    freeform_tags=(("team", "ops"),)))
+    assert overridden["jobConfigurationOverrideDetails"]["maximumRuntimeInMinutes"] == 15
+    assert overridden["freeformTags"] == {"trigger": "spec", "team": "ops"}

@@ -123,9 +123,45 @@ def test_keys_ads_knows_but_nothing_uses_are_accepted_and_ignored():
                                 "      freeform_tags: {a: b}\n      definedTags: {}\n"
                                 "      storageMount: []\n",
                           runtime="      conda: {type: service, slug: x}\n"
-                                  "      freeformTags: {a: b}\n      definedTags: {}\n"
-                                  "      maximumRuntimeInMinutes: 30\n"))
+                                  "      definedTags: {}\n"))
     assert spec == parse_spec(ads())
+
+
+def test_the_runtime_limit_and_tags_are_read_as_ads_puts_them_on_runs():
+    spec = parse_spec(ads(runtime="      maximumRuntimeInMinutes: 90\n"
+                                  "      freeform_tags: {team: bi, cost-centre: '1234'}\n"))
+    assert spec.maximum_runtime_in_minutes == 90
+    assert spec.freeform_tags == (("team", "bi"), ("cost-centre", "1234"))
+
+
+@pytest.mark.parametrize("runtime, field, message", [
+    ("maximumRuntimeInMinutes: 0", "maximumRuntimeInMinutes", "must be at least 1"),
+    ("maximumRuntimeInMinutes: '90'", "maximumRuntimeInMinutes",
+     "expected an integer, got string"),
+    ("freeformTags: {team: 12}", "freeformTags.team", "expected a string, got integer"),
+    ("freeformTags: [team]", "freeformTags", "expected a mapping, got list"),
+])
+def test_the_runtime_limit_and_tags_are_checked(runtime, field, message):
+    with pytest.raises(InvalidSpec) as error:
+        parse_spec(ads(runtime=f"      {runtime}\n"))
+    assert error.value.message.startswith(f"spec.runtime.spec.{field}: {message}")
+
+
+@pytest.mark.parametrize("outer, inner, accepted", [
+    ("shapeConfigDetails", "OCPUS", False), ("shapeConfigDetails", "memory_in_gbs", True),
+    ("shape_config_details", "OCPUS", True), ("SHAPE_CONFIG_DETAILS", "Memory_In_GBs", True),
+])
+def test_shape_config_names_fold_case_only_under_a_snake_case_outer_key(outer, inner,
+                                                                          accepted):
+    document = ads(infra=f"      shapeName: {FLEX}\n      {outer}: {{{inner}: 8}}\n")
+    if accepted:
+        infrastructure = parse_spec(document).infrastructure
+        assert 8 in (infrastructure.ocpus, infrastructure.memory_in_gbs)
+        return
+    with pytest.raises(InvalidSpec) as error:
+        parse_spec(document)
+    assert error.value.field == f"spec.infrastructure.spec.{outer}.{inner}"
+    assert "did you mean ocpus?" in error.value.message
 
 
 def test_author_keys_are_ignored_at_every_level():
