@@ -2,7 +2,7 @@
 
 Given the same logical request, spec and eTag, :func:`plan_job_run` builds the
 same body (no timestamps, no call ids), so a replay under the same retry token
-is recognised by Data Science as the same request (CONTRACT.md §5).
+is recognised by Data Science as the same request (README, "Idempotency").
 """
 
 from __future__ import annotations

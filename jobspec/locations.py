@@ -1,6 +1,6 @@
 """Spec locations: parsing, normalising to ``oci://bucket@namespace/object``, allow-list.
 
-Accepted forms (CONTRACT.md §3.1):
+Accepted forms (README, "Direct invocation"):
 
 - ``oci://bucket@namespace/object`` (object name taken literally)
 - ``https://objectstorage.<region>.oraclecloud.com/n/<ns>/b/<bucket>/o/<object>``

@@ -313,3 +313,24 @@ def test_a_misspelt_required_key_is_reported_once():
     with pytest.raises(InvalidSpec) as error:
         parse_spec(ads().replace(b"notebookPathURI", b"notebookPathUri"))
     assert [p.field for p in error.value.problems] == ["spec.runtime.spec.notebookPathUri"]
+
+
+# -- the README's examples are specs that launch --------------------------------------------------
+
+def readme_examples() -> list[bytes]:
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## The spec\n"):text.index("### Editor completion")]
+    examples = section[section.index("### Examples"):]
+    return [block.split("```", 1)[0].encode() for block in examples.split("```yaml\n")[1:]]
+
+
+def test_the_readme_has_three_complete_examples_that_validate():
+    examples = readme_examples()
+    assert len(examples) == 3
+    flat_example, ads_example, docs_example = (parse_spec(example) for example in examples)
+    assert flat_example.container.parameters == {"country": "NO", "top": 10}
+    assert ads_example.display_name == "report-NO"
+    assert dict(ads_example.environment)["DATA_URL"] == "oci://data@mytenancy/NO/latest.csv"
+    assert ads_example.command_line_arguments == "--date 2026-11-24"
+    assert docs_example == parse_spec((ROOT / "examples/specs/ads-notebook-job.yaml")
+                                      .read_bytes())
