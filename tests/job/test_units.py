@@ -21,6 +21,7 @@ from jobspec.container import read_container_spec
 from jobspec.errors import SpecInvalid, SpecTooLarge
 from jobspec.locations import parse_allow_entry
 from jobspec.spec import parse_spec
+from tests.spec_cases import INVALID
 
 from .conftest import ROOT, RUN_OCID
 
@@ -174,6 +175,26 @@ def test_spec_validation_is_the_functions_own():
         read_container_spec(data)
     assert caught.value.problems == expected.value.problems
     assert len(caught.value.problems) == 5
+
+
+@pytest.mark.parametrize("case", INVALID, ids=lambda c: c.name)
+def test_the_container_refuses_every_spec_the_function_refuses_with_the_same_problems(case):
+    with pytest.raises(SpecInvalid) as function:
+        parse_spec(case.document)
+    with pytest.raises(SpecInvalid) as container:
+        read_container_spec(case.document)
+    assert container.value.problems == function.value.problems
+    assert container.value.message == function.value.message
+
+
+@pytest.mark.parametrize("name", ["ads-without-notebook", "parameters-country-no",
+                                  "unknown-notebook-encoding", "exclude-tags-string"])
+def test_what_used_to_fail_only_in_the_container_is_the_functions_refusal_too(name):
+    """Each of these passed the function's validation once and failed in the job (exit 5)."""
+    case = next(case for case in INVALID if case.name == name)
+    with pytest.raises(SpecInvalid) as function:
+        parse_spec(case.document)
+    assert function.value.field == case.field and case.fragment in function.value.message
 
 
 def test_the_size_limit_is_the_functions_too():
