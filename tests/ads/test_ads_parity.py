@@ -14,13 +14,14 @@ Each file in ``corpus/`` says in its first comment line what to expect:
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 
 from jobspec.errors import SpecInvalid
 from tests.ads import harness
-from tests.ads.conftest import NetworkAttempted
+from tests.ads.conftest import NetworkAttempted, no_network
 
 CASES = harness.corpus()
 
@@ -77,3 +78,14 @@ def test_ads_is_a_pinned_test_only_dependency(ads_auth: Path) -> None:
     assert version("oracle-ads") == "2.16.1"
     for image_requirements in ("requirements.txt", "job/requirements.txt"):
         assert "oracle-ads" not in (root / image_requirements).read_text()
+
+
+def test_the_network_guard_refuses_and_records_an_attempt() -> None:
+    attempts: list[str] = []
+    with no_network(attempts):
+        with pytest.raises(NetworkAttempted):
+            socket.getaddrinfo("objectstorage.us-phoenix-1.oraclecloud.com", 443)
+        with socket.socket() as raw, pytest.raises(NetworkAttempted):
+            raw.connect(("127.0.0.1", 9))
+    assert attempts == ["getaddrinfo('objectstorage.us-phoenix-1.oraclecloud.com', 443)",
+                        "connect(('127.0.0.1', 9),)"]
