@@ -174,8 +174,8 @@ def _arguments(runtime: Fields, check: Checker) -> tuple[str, ...] | None:
 
 
 def _minutes(runtime: Fields, check: Checker) -> int | None:
-    minutes = check.number(runtime.get("maximumRuntimeInMinutes"),
-                           runtime.at("maximumRuntimeInMinutes"), integer=True)
+    minutes = check.integer(runtime.get("maximumRuntimeInMinutes"),
+                            runtime.at("maximumRuntimeInMinutes"))
     if minutes is not None and minutes < 1:
         check.problem(runtime.at("maximumRuntimeInMinutes"), "must be at least 1")
         return None
@@ -211,8 +211,7 @@ def _infrastructure(infra: Fields, check: Checker) -> Infrastructure | None:
         check.problem(infra.at("jobInfrastructureType"),
                       "expected one of " + ", ".join(INFRASTRUCTURE_TYPES))
         infra_type = None
-    block = check.number(infra.get("blockStorageSize"), infra.at("blockStorageSize"),
-                         integer=True)
+    block = check.integer(infra.get("blockStorageSize"), infra.at("blockStorageSize"))
     if block is not None and block < MIN_BLOCK_STORAGE_GB:
         check.problem(infra.at("blockStorageSize"),
                       f"must be at least {MIN_BLOCK_STORAGE_GB} (GB)")

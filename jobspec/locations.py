@@ -114,7 +114,8 @@ def _parse_https(rest: str) -> SpecLocation:
         )
     classic = _CLASSIC_HOST.match(host)
     dedicated = _DEDICATED_HOST.match(host)
-    if not (classic or dedicated):
+    endpoint = classic or dedicated
+    if endpoint is None:
         raise LocationError("the URL host is not an Object Storage endpoint")
     match = _PATH.match(path)
     if not match:
@@ -127,7 +128,7 @@ def _parse_https(rest: str) -> SpecLocation:
         raise LocationError("the URL path is not valid percent-encoded UTF-8") from None
     if dedicated and dedicated["ns"] != namespace:
         raise LocationError("the URL host and path name different namespaces")
-    region = (classic or dedicated)["region"]
+    region = endpoint["region"]
     return _checked(namespace, bucket, obj, region, False)
 
 

@@ -27,4 +27,4 @@ def is_ocid(value: object, kind: str) -> bool:
     if not isinstance(value, str) or len(value) > MAX_OCID_LENGTH:
         return False
     match = _OCID.match(value)
-    return bool(match) and match.group("type") in KINDS[kind]
+    return match is not None and match.group("type") in KINDS[kind]

@@ -68,7 +68,7 @@ class Checker:
     def text(self, value: Any, path: Path, *, max_length: int | None = None) -> str | None:
         if value is None:
             return None
-        text = self.typed(value, path, str, "string")
+        text: str | None = self.typed(value, path, str, "string")
         if text is None:
             return None
         if not text.strip():
@@ -82,24 +82,33 @@ class Checker:
     def ocid(self, value: Any, path: Path, kind: str) -> str | None:
         if value is None:
             return None
-        text = self.typed(value, path, str, "string")
+        text: str | None = self.typed(value, path, str, "string")
         if text is not None and not is_ocid(text, kind):
             self.problem(path, f"expected a {kind} OCID")
             return None
         return text
 
-    def number(self, value: Any, path: Path, *, integer: bool = False) -> int | float | None:
-        """A plain number; YAML 1.1-only spellings (``012``, ``1_000``, ``1:30``) refused."""
+    def number(self, value: Any, path: Path) -> float | None:
+        """A plain number (an integer is one too)."""
+        number: float | None = self._plain(value, path, (int, float), "number")
+        return number
+
+    def integer(self, value: Any, path: Path) -> int | None:
+        integer: int | None = self._plain(value, path, int, "integer")
+        return integer
+
+    def _plain(self, value: Any, path: Path, kind: type | tuple[type, ...], name: str) -> Any:
+        """``value`` of ``kind``; YAML 1.1-only spellings (``012``, ``1_000``, ``1:30``)
+        refused; an absent (None) value is no problem."""
         if value is None:
             return None
-        number = self.typed(value, path, int if integer else (int, float),
-                            "integer" if integer else "number")
+        number = self.typed(value, path, kind, name)
         if number is None:
             return None
-        kind = self.document.ambiguous.get(path)
-        if kind is not None:  # 012 (octal), 1_000, 1:30 (sexagesimal)
-            self.problem(path, f"is read as a YAML 1.1 {kind} but is ambiguous; write a plain "
-                               "decimal number")
+        ambiguity = self.document.ambiguous.get(path)
+        if ambiguity is not None:  # 012 (octal), 1_000, 1:30 (sexagesimal)
+            self.problem(path, f"is read as a YAML 1.1 {ambiguity} but is ambiguous; write a "
+                               "plain decimal number")
             return None
         return number
 

@@ -8,6 +8,8 @@ streaming propagate for the caller to map.
 
 from __future__ import annotations
 
+from typing import Any
+
 READ_CHUNK = 64 * 1024
 
 
@@ -16,7 +18,7 @@ def range_header(limit: int) -> str:
     return f"bytes=0-{limit}"
 
 
-def read_bounded(response, limit: int) -> tuple[bytes, bool]:
+def read_bounded(response: Any, limit: int) -> tuple[bytes, bool]:
     """``(data, larger_than_limit)`` of an SDK GetObject response; always closes the stream."""
     data = bytearray()
     try:

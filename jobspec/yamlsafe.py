@@ -33,7 +33,7 @@ class YamlProblem(ValueError):
         self.line, self.column = line, column
 
 
-def _mark(node_or_event) -> tuple[int | None, int | None]:
+def _mark(node_or_event: Any) -> tuple[int | None, int | None]:
     mark = getattr(node_or_event, "start_mark", None)
     return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
 
@@ -41,7 +41,7 @@ def _mark(node_or_event) -> tuple[int | None, int | None]:
 class PythonEventParser(Reader, Scanner, Parser):
     """PyYAML's pure-Python event parser (used when libyaml is missing)."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: str) -> None:
         Reader.__init__(self, stream)
         Scanner.__init__(self)
         Parser.__init__(self)
@@ -51,15 +51,15 @@ def strict_loader(event_parser: type) -> type:
     """A loader class: events from ``event_parser``, composed and constructed in Python
     so that every node passes the checks below (libyaml's composer has no hooks)."""
 
-    class StrictLoader(Composer, SafeConstructor, Resolver, event_parser):
-        def __init__(self, stream):
-            event_parser.__init__(self, stream)
+    class StrictLoader(Composer, SafeConstructor, Resolver, event_parser):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            event_parser.__init__(self, stream)  # type: ignore[misc]
             Composer.__init__(self)
             SafeConstructor.__init__(self)
             Resolver.__init__(self)
             self._depth = 0
 
-        def compose_node(self, parent, index):
+        def compose_node(self, parent: Node | None, index: Any) -> Node | None:
             event = self.peek_event()
             if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
                 raise YamlProblem("anchors and aliases are not allowed", *_mark(event))
@@ -77,9 +77,9 @@ def strict_loader(event_parser: type) -> type:
             finally:
                 self._depth -= 1
 
-        def construct_mapping(self, node, deep=False):
-            if not isinstance(node, MappingNode):
-                return super().construct_mapping(node, deep=deep)
+        def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
+            if not isinstance(node, MappingNode):  # PyYAML raises its own error for this
+                return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
             mapping = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
