@@ -28,6 +28,7 @@ from jobspec.keys import (
     ADS_JOB,
     ADS_NOTEBOOK_RUNTIME,
     ADS_SHAPE_CONFIG,
+    ADS_SHAPE_CONFIG_FOLDED,
     ADS_TOP,
     AUTHOR_PREFIX,
     ENV_ITEM,
@@ -93,6 +94,7 @@ VALUES: dict[str, dict[str, dict[str, Any]]] = {
         "shapeConfigDetails": {"$ref": "#/$defs/adsShapeConfig"},
     },
     "adsShapeConfig": {"ocpus": POSITIVE_NUMBER, "memoryInGBs": POSITIVE_NUMBER},
+    "adsShapeConfigFolded": {"ocpus": POSITIVE_NUMBER, "memoryInGBs": POSITIVE_NUMBER},
     "adsNotebookRuntimeSpec": {
         "notebookPathURI": NOTEBOOK_URL,
         "notebookEncoding": OPTIONAL_STRING,
@@ -107,6 +109,12 @@ VALUES: dict[str, dict[str, dict[str, Any]]] = {
         "name": {"type": "string", "pattern": "^" + ENV_NAME.pattern.removesuffix(r"\Z") + "$"},
         "value": {"type": "string"},
     },
+}
+
+# Where a key's other names lead to another section: ADS folds the case of the shape config's
+# inner names only when the shape config itself is written under a snake_case name.
+ALIAS_VALUES: dict[tuple[str, str], dict[str, Any]] = {
+    ("adsInfrastructureSpec", "shapeConfigDetails"): {"$ref": "#/$defs/adsShapeConfigFolded"},
 }
 
 DESCRIPTIONS: dict[str, dict[str, str]] = {
@@ -169,6 +177,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "ocpus": "OCPUs of the Flex shape.",
         "memoryInGBs": "Memory of the Flex shape, in GB.",
     },
+    "adsShapeConfigFolded": {
+        "ocpus": "OCPUs of the Flex shape.",
+        "memoryInGBs": "Memory of the Flex shape, in GB.",
+    },
     "adsNotebookRuntimeSpec": {
         "notebookPathURI": "The notebook to run: an https:// or oci://bucket@namespace/object "
                            "URL.",
@@ -196,8 +208,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
 SECTIONS: dict[str, Section] = {
     "flat": FLAT, "adsTop": ADS_TOP, "adsJob": ADS_JOB, "adsInfrastructure": ADS_BLOCK,
     "adsRuntime": ADS_BLOCK, "adsInfrastructureSpec": ADS_INFRASTRUCTURE,
-    "adsShapeConfig": ADS_SHAPE_CONFIG, "adsNotebookRuntimeSpec": ADS_NOTEBOOK_RUNTIME,
-    "envItem": ENV_ITEM,
+    "adsShapeConfig": ADS_SHAPE_CONFIG, "adsShapeConfigFolded": ADS_SHAPE_CONFIG_FOLDED,
+    "adsNotebookRuntimeSpec": ADS_NOTEBOOK_RUNTIME, "envItem": ENV_ITEM,
 }
 REQUIRED: dict[str, list[str]] = {
     "flat": ["noteBook"], "adsTop": ["kind", "spec"], "adsJob": ["infrastructure", "runtime"],
@@ -205,7 +217,7 @@ REQUIRED: dict[str, list[str]] = {
     "adsNotebookRuntimeSpec": ["notebookPathURI"], "envItem": ["name", "value"],
 }
 # A section that may be given as null (read as absent).
-NULLABLE = {"adsInfrastructureSpec", "adsShapeConfig"}
+NULLABLE = {"adsInfrastructureSpec", "adsShapeConfig", "adsShapeConfigFolded"}
 
 
 def any_case(name: str) -> str:
@@ -225,15 +237,16 @@ def section_schema(name: str) -> dict[str, Any]:
             raise KeyError(f"{name}.{key.name}: give it a value schema and a description "
                            "in jobspec/schema")
         properties[key.name] = {"description": descriptions[key.name], **values[key.name]}
+        alias_value = ALIAS_VALUES.get((name, key.name), values[key.name])
         for alias in key.aliases:
             if alias == key.name:
                 continue
             properties[alias] = {"description": f"Same as {key.name}. "
-                                                f"{descriptions[key.name]}", **values[key.name]}
+                                                f"{descriptions[key.name]}", **alias_value}
         if key.fold_case:
             for alias in key.aliases:
                 patterns[any_case(alias)] = {"description": f"Same as {key.name} (ADS reads "
-                                             "this name in any letter case).", **values[key.name]}
+                                             "this name in any letter case).", **alias_value}
     schema: dict[str, Any] = {
         "type": ["object", "null"] if name in NULLABLE else "object",
         "properties": properties,

@@ -37,6 +37,7 @@ from jobspec.keys import (
     ADS_JOB,
     ADS_NOTEBOOK_RUNTIME,
     ADS_SHAPE_CONFIG,
+    ADS_SHAPE_CONFIG_FOLDED,
     ADS_TOP,
     ENV_ITEM,
     FLAT,
@@ -144,6 +145,10 @@ OWN_CASES: dict[str, bytes] = {
     "ads-snake-infrastructure": ads(infra="      shape_name: VM.Standard.E4.Flex\n"
                                           "      job_shape_config_details: {OCPUS: 2}\n"
                                           "      BLOCK_STORAGE_SIZE_IN_GBS: 60\n"),
+    "ads-folded-inner-under-camel": ads(infra="      shapeName: VM.Standard.E4.Flex\n"
+                                              "      shapeConfigDetails: {Memory_In_GBs: 2}\n"),
+    "ads-snake-inner-under-camel": ads(infra="      shapeName: VM.Standard.E4.Flex\n"
+                                             "      shapeConfigDetails: {memory_in_gbs: 2}\n"),
     "ads-case-folded-camel": ads(infra="      SHAPENAME: VM.Standard2.1\n"),
     "ads-null-sections": ads(infra="      shapeConfigDetails:\n"),
     "ads-null-infrastructure-spec": (
@@ -240,8 +245,8 @@ def test_the_schema_file_is_generated_from_the_key_tables() -> None:
 SECTIONS: dict[str, Section] = {
     "flat": FLAT, "adsJobYaml": ADS_TOP, "adsJob": ADS_JOB, "adsInfrastructure": ADS_BLOCK,
     "adsRuntime": ADS_BLOCK, "adsInfrastructureSpec": ADS_INFRASTRUCTURE,
-    "adsShapeConfig": ADS_SHAPE_CONFIG, "adsNotebookRuntimeSpec": ADS_NOTEBOOK_RUNTIME,
-    "envItem": ENV_ITEM,
+    "adsShapeConfig": ADS_SHAPE_CONFIG, "adsShapeConfigFolded": ADS_SHAPE_CONFIG_FOLDED,
+    "adsNotebookRuntimeSpec": ADS_NOTEBOOK_RUNTIME, "envItem": ENV_ITEM,
 }
 
 
