@@ -284,3 +284,16 @@ def test_case_folded_names_match_as_ads_matches_them() -> None:
     pattern = re.compile(any_case("block_storage_size_in_gbs"))
     assert pattern.match("BLOCK_STORAGE_SIZE_IN_GBS") and pattern.match("Block_Storage_Size_In_GBs")
     assert not pattern.match("blockStorageSizeInGBs")
+
+
+def test_draft_07_validators_give_the_same_verdicts() -> None:
+    # The VS Code YAML extension validates with draft-07 semantics (README).
+    draft_07 = jsonschema.Draft7Validator(SCHEMA)
+    verdicts = set()
+    for name, document in DOCUMENTS:
+        if library_verdict(document) is None:
+            continue
+        data = yaml.safe_load(document)
+        verdicts.add(draft_07.is_valid(data))
+        assert draft_07.is_valid(data) == VALIDATOR.is_valid(data), name
+    assert verdicts == {True, False}
