@@ -10,7 +10,6 @@ finds them in the file: ``spec.runtime.spec.env[2].value``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -45,44 +44,63 @@ def show(path: Path) -> str:
     return text
 
 
-@dataclass
 class Document:
-    data: Any
-    # (line, column), 1-based, of every key and list item, to report problems in file order.
-    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    # Plain scalars YAML 1.1 and YAML 1.2 read differently → the YAML 1.1 reading's kind.
-    ambiguous: dict[Path, str] = field(default_factory=dict)
+    """A parsed spec. Positions and ambiguities are worked out from the node tree on first
+    use: a valid spec without numbers or parameters never needs them."""
+
+    def __init__(self, data: Any, root: Node | None = None) -> None:
+        self.data = data
+        self._root = root
+        self._positions: dict[Path, tuple[int, int]] = {}
+        self._ambiguous: dict[Path, str] = {}
+        self._walked = root is None
 
     @classmethod
     def from_nodes(cls, data: Any, root: Node | None) -> Document:
-        document = cls(data)
-        if root is not None:
-            document._walk(root, ())
-        return document
+        return cls(data, root)
+
+    @property
+    def positions(self) -> dict[Path, tuple[int, int]]:
+        """(line, column), 1-based, of every key and list item."""
+        self._walk_once()
+        return self._positions
+
+    @property
+    def ambiguous(self) -> dict[Path, str]:
+        """Plain scalars YAML 1.1 and YAML 1.2 read differently → the YAML 1.1 kind."""
+        self._walk_once()
+        return self._ambiguous
 
     def position(self, path: Path) -> tuple[int, int]:
         """Where ``path`` (or, when it is missing, its nearest written parent) was written."""
+        positions = self.positions
         while path:
-            if path in self.positions:
-                return self.positions[path]
+            if path in positions:
+                return positions[path]
             path = path[:-1]
         return (0, 0)
+
+    def _walk_once(self) -> None:
+        if not self._walked:
+            self._walked = True
+            if self._root is not None:
+                self._walk(self._root, ())
 
     def _walk(self, node: Node, path: Path) -> None:
         if isinstance(node, MappingNode):
             for key_node, value_node in node.value:
                 child = (*path, str(key_node.value))
-                self.positions[child] = _mark(key_node)
+                self._positions[child] = _mark(key_node)
                 self._walk(value_node, child)
         elif isinstance(node, SequenceNode):
             for i, item in enumerate(node.value):
                 child = (*path, i)
-                self.positions[child] = _mark(item)
+                self._positions[child] = _mark(item)
                 self._walk(item, child)
         elif isinstance(node, ScalarNode) and not node.style:  # plain: None, or '' from libyaml
             kind = _ambiguous_kind(node)
             if kind is not None:
-                self.ambiguous[path] = kind
+                self._ambiguous[path] = kind
 
 
 def _mark(node: Node) -> tuple[int, int]:

@@ -24,13 +24,6 @@ class Key:
     # ADS matches the snake_case names of infrastructure settings in any case (key.lower()).
     fold_case: bool = False
 
-    def matches(self, written: str) -> bool:
-        if written == self.name:
-            return True
-        if self.fold_case:
-            return written.lower() in self.aliases
-        return written in self.aliases
-
 
 @dataclass
 class Fields:
@@ -69,12 +62,26 @@ class Section:
     # Known key → why it is refused although the key is known (e.g. not supported).
     refused: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Written name → key: exact names and aliases, then case-folded aliases.
+        exact = {alias: key for key in self.keys for alias in (key.name, *key.aliases)
+                 if not key.fold_case or alias == key.name}
+        folded = {alias: key for key in self.keys if key.fold_case for alias in key.aliases}
+        object.__setattr__(self, "_exact", exact)
+        object.__setattr__(self, "_folded", folded)
+
+    def key(self, written: str) -> Key | None:
+        """The key ``written`` names, as ADS matches it, or None."""
+        exact: dict[str, Key] = self.__dict__["_exact"]
+        folded: dict[str, Key] = self.__dict__["_folded"]
+        return exact.get(written) or folded.get(written.lower())
+
     def names(self) -> list[str]:
         return [key.name for key in self.keys]
 
     def resembles(self, written: str) -> bool:
         """Whether ``written`` is one of this section's keys or close to one."""
-        return (any(key.matches(written) for key in self.keys)
+        return (self.key(written) is not None
                 or suggest(written, self.names(), self.synonyms) is not None)
 
     def read(self, mapping: dict[str, Any], path: Path, check: Checker) -> Fields:
@@ -83,7 +90,7 @@ class Section:
             if written.startswith(AUTHOR_PREFIX):
                 continue
             at = (*path, written)
-            key = next((key for key in self.keys if key.matches(written)), None)
+            key = self.key(written)
             if key is None:
                 hint = suggest(written, self.names(), self.synonyms)
                 check.problem(at, "unknown key" + (f"; did you mean {hint}?" if hint else ""))
