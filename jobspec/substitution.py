@@ -17,7 +17,6 @@ when NAME is defined, ``$$`` is ``$``, anything else is left as written.
 from __future__ import annotations
 
 import re
-from string import Template
 
 # configparser.MAX_INTERPOLATION_DEPTH
 MAX_DEPTH = 10
@@ -48,6 +47,10 @@ def substitute_env(env: dict[str, str]) -> dict[str, str]:
 
 
 def substitute_name(name: str, env: dict[str, str]) -> str:
+    if "$" not in name:
+        return name
+    from string import Template  # only a name with a reference pays for it
+
     return Template(name).safe_substitute(env)
 
 

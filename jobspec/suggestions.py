@@ -3,7 +3,6 @@ misspelling, or a name authors often reach for (``environment`` for ``env``)."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 
 # Close enough to be a typo of the known key, far enough not to suggest unrelated keys.
@@ -24,6 +23,8 @@ def suggest(key: str, known: Iterable[str], synonyms: Mapping[str, str] | None =
         return by_lower[lowered]
     if lowered in synonyms:
         return synonyms[lowered]
+    import difflib  # only a spec with an unknown key pays for it
+
     candidates = {**by_lower, **synonyms}
     close = difflib.get_close_matches(lowered, list(candidates), n=1, cutoff=_CUTOFF)
     return candidates[close[0]] if close else None
