@@ -350,3 +350,11 @@ def test_logs_hold_one_line_per_call_and_no_secrets(functions, oci_local, rp_env
     for secret in (secret_value, token, rpst, private_key.splitlines()[1], key,
                    "/n/localns/b/specs/o/", "noteBook"):
         assert secret not in stderr, secret
+
+
+def test_invalid_spec_answers_at_most_50_problems_the_first_ones_in_file_order(fn, oci_local):
+    keys = "".join(f"unknown{i:02d}: x\n" for i in range(60))
+    oci_local.put_spec(SPEC, f"noteBook: https://x/a.ipynb\n{keys}".encode())
+    err = error(fn.invoke({"specLocation": oci_local.location(SPEC)}), "InvalidSpec")
+    assert [p["field"] for p in err["problems"]] == [f"unknown{i:02d}" for i in range(50)]
+    assert err["message"] == "unknown00: unknown key (and 59 more)"
