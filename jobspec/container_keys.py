@@ -21,6 +21,7 @@ import codecs
 import datetime
 import keyword
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,8 @@ from .keys import Fields
 from .locations import LocationError, SpecLocation, parse_allow_entry, parse_location
 from .problems import Checker, ambiguous, type_name
 
+_VARIABLE = re.compile(r"\$(\{)?[A-Za-z_]")
+_RUN_FOLDER = re.compile(r"/\$(\{JOB_RUN_OCID\}|JOB_RUN_OCID)/?\Z")
 MAX_PARAMETERS = 1000
 MAX_PARAMETER_NAME = 255
 DEFAULT_ENCODING = "utf-8"
@@ -108,6 +111,15 @@ def _output(fields: Fields, name: str, check: Checker) -> SpecLocation | None:
     path = fields.at(name)
     text = check.typed(fields.get(name), path, str, "string")
     if text is None:
+        return None
+    # ADS's notebook driver expands $VAR / ${VAR} here at run time (os.path.expandvars). The
+    # container writes to <folder>/<JOB_RUN_OCID>/ anyway, so a last segment naming the run
+    # means just that; any other variable would be taken literally, so it is refused.
+    text = _RUN_FOLDER.sub("/", text)
+    if _VARIABLE.search(text):
+        check.problem(path, "variables ($NAME, ${NAME}) are not expanded in the output folder, "
+                            "except a last /${JOB_RUN_OCID}: each run writes to "
+                            "<folder>/<JOB_RUN_OCID>/")
         return None
     try:
         return parse_allow_entry(text)

@@ -173,6 +173,9 @@ INVALID: list[Case] = [
          "expected a list, got string"),
     Case("ads-output-not-oci", ads(runtime="      outputUri: /tmp/out\n"), "InvalidSpec",
          "spec.runtime.spec.outputUri", "oci://bucket@namespace/folder"),
+    Case("ads-output-with-variable",
+         ads(runtime="      outputUri: oci://out@ns/${TEAM}/reports\n"), "InvalidSpec",
+         "spec.runtime.spec.outputUri", "are not expanded in the output folder"),
     # Where ADS itself refuses.
     Case("ads-infrastructure-type-missing", ads().replace(b"    type: dataScienceJob\n", b""),
          "InvalidSpec", "spec.infrastructure.type", "is required"),

@@ -334,3 +334,10 @@ def test_the_readme_has_three_complete_examples_that_validate():
     assert ads_example.command_line_arguments == "--date 2026-11-24"
     assert docs_example == parse_spec((ROOT / "examples/specs/ads-notebook-job.yaml")
                                       .read_bytes())
+
+
+@pytest.mark.parametrize("written", ["oci://out@ns/reports/${JOB_RUN_OCID}",
+                                     "oci://out@ns/reports/$JOB_RUN_OCID/"])
+def test_an_output_folder_ending_in_the_run_ocid_means_the_runs_folder_as_in_ads(written):
+    spec = parse_spec(ads(runtime=f"      outputUri: {written}\n"))
+    assert spec.container.output.uri == "oci://out@ns/reports/"
