@@ -86,6 +86,7 @@ NOT_EXPRESSED = [
     r"arguments are longer than",
     r"once \$\{…\} references are substituted$",
     r"'\$\{' must be followed|more than one ':'|references nest more than",
+    r"are not expanded in the output folder",
     r"parameter names must be Python identifiers",
     r"more than \d+ parameters$",
     r"infinite and NaN numbers",
