@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .document import Path
+from .document import Path, show
 from .keys import ENV_ITEM
 from .limits import ENV_NAME
 from .problems import Checker, type_name
@@ -26,7 +26,7 @@ def env_problem(name: Any, reserved: frozenset[str]) -> str | None:
     if not isinstance(name, str) or not ENV_NAME.match(name):
         return "environment variable names must match [A-Za-z_][A-Za-z0-9_]*"
     if name in RESERVED_ENV or name.startswith(RESERVED_ENV_PREFIXES):
-        return f"{name} is set by Data Science and can't be overridden"
+        return f"{show((name,))} is set by Data Science and can't be overridden"
     if name in reserved:
         return f"{name} is set by the launcher and can't be overridden"
     return None
@@ -77,7 +77,7 @@ def read_env(value: Any, path: Path, check: Checker, reserved: frozenset[str]
         if check.typed(item, value_path, str, "string") is None:
             continue
         if name in env:
-            check.problem(name_path, f"{name} is set twice")
+            check.problem(name_path, f"{show((name,))} is set twice")
             continue
         env[name] = (value_path, item)
     return None if check.count > before else env

@@ -341,3 +341,11 @@ def test_the_readme_has_three_complete_examples_that_validate():
 def test_an_output_folder_ending_in_the_run_ocid_means_the_runs_folder_as_in_ads(written):
     spec = parse_spec(ads(runtime=f"      outputUri: {written}\n"))
     assert spec.container.output.uri == "oci://out@ns/reports/"
+
+
+def test_long_env_names_are_cut_in_messages_as_in_paths():
+    name = "A" * 300
+    with pytest.raises(InvalidSpec) as error:
+        parse_spec(ads(runtime=f"      env: [{{name: {name}, value: x}}, "
+                               f"{{name: {name}, value: y}}]\n"))
+    assert error.value.message == f"spec.runtime.spec.env[1].name: {'A' * 64}… is set twice"
