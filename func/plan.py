@@ -112,9 +112,11 @@ def plan_job_run(settings: Settings, request: RunRequest | ValidateRequest, spec
         job_configuration_override_details=models.DefaultJobConfigurationDetails(
             environment_variables=env,
             command_line_arguments=arguments,
-            maximum_runtime_in_minutes=overrides.maximum_runtime_in_minutes,
+            maximum_runtime_in_minutes=overrides.maximum_runtime_in_minutes
+            or spec.maximum_runtime_in_minutes,
         ),
-        freeform_tags={"trigger": request.trigger, **dict(overrides.freeform_tags)},
+        freeform_tags={"trigger": request.trigger, **dict(spec.freeform_tags),
+                       **dict(overrides.freeform_tags)},
     )
     if spec.log_group_id is not None:
         details.job_log_configuration_override_details = models.JobLogConfigurationDetails(

@@ -148,7 +148,7 @@ class Launcher:
         # Only an event's run pins the version that fired it.
         pinned = request.spec_etag if isinstance(request, RunRequest) else None
         data, etag = self._read_spec(request, pinned, invocation.deadline)
-        spec = self._parse(data)
+        spec = self._parse(data, location.uri, etag)
         job = self._job(invocation.deadline) if needs_job_info(spec) else None
         details = plan_job_run(self.settings, request, spec, etag, job)
         common = {"specLocation": location.uri, "specETag": etag}
@@ -179,10 +179,12 @@ class Launcher:
                                field="specLocation")
         return read.data, read.etag
 
-    def _parse(self, data: bytes) -> JobSpec:
+    def _parse(self, data: bytes, location: str, etag: str) -> JobSpec:
         try:
             return parse_spec(data, max_bytes=self.settings.max_spec_bytes,
-                              spec_env_var=self.settings.spec_env_var)
+                              spec_env_var=self.settings.spec_env_var,
+                              launcher_env={self.settings.spec_env_var: location,
+                                            ETAG_ENV_VAR: etag})
         except spec_errors.SpecInvalid as exc:
             raise InvalidSpec.from_spec_error(exc) from None
         except spec_errors.SpecTooLarge as exc:

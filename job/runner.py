@@ -35,6 +35,7 @@ from typing import Any, TextIO
 
 from jobspec.container import ContainerSpec, read_container_spec
 from jobspec.errors import SpecInvalid, SpecTooLarge
+from jobspec.limits import ETAG_ENV_VAR
 from jobspec.locations import SpecLocation
 
 from .errors import (
@@ -110,7 +111,8 @@ def _run(env: Mapping[str, str], out: TextIO, err: TextIO, store_factory: StoreF
                                if_match=settings.spec_etag)
     try:
         spec = read_container_spec(data, max_bytes=settings.max_spec_bytes,
-                                   spec_env_var=settings.spec_env_var)
+                                   spec_env_var=settings.spec_env_var,
+                                   launcher_env=launcher_env(settings))
     except SpecInvalid as exc:
         raise SpecProblem(f"the spec is invalid: {exc.message}", details=tuple(
             f"{PREFIX}invalid spec: {problem}" for problem in exc.problems)) from None
@@ -160,6 +162,14 @@ def _run(env: Mapping[str, str], out: TextIO, err: TextIO, store_factory: StoreF
         shutil.rmtree(workspace, ignore_errors=True)
     say(out, f"succeeded in {time.monotonic() - started:.1f} s")
     return ExitCode.OK
+
+
+def launcher_env(settings: RunnerSettings) -> dict[str, str]:
+    """The variables the launcher gave this run: they count toward the spec's env limit."""
+    env = {settings.spec_env_var: settings.spec_location.uri}
+    if settings.spec_etag:
+        env[ETAG_ENV_VAR] = settings.spec_etag
+    return env
 
 
 def _describe(spec: ContainerSpec, out: TextIO) -> None:

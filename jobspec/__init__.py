@@ -2,6 +2,16 @@
 
 The launcher function (``run``, ``validate``), the lint command (``python -m jobspec``) and
 the job container all read specs through this package, so a spec one accepts, the others
-accept. It does no I/O beyond what callers hand it, and imports neither the function nor
-the container.
+accept, with the same problems. It does no I/O beyond what callers hand it, and imports
+neither the function nor the container.
+
+- ``spec``: :func:`~jobspec.spec.parse_spec`, bytes → :class:`~jobspec.model.JobSpec`;
+- ``flat``, ``ads``: the two dialects; ``keys``: every key of every level and its aliases;
+- ``container_keys``: the job container's keys (notebook, output, parameters, …);
+  ``container``: the container's view of a parsed spec;
+- ``env``: run environment variables; ``substitution``: ``${VAR}`` as oracle-ads does it;
+- ``document``, ``problems``, ``suggestions``: paths as written, problems in file order,
+  "did you mean …?";
+- ``yamlsafe``: the strict YAML loader; ``limits``, ``locations``, ``ocids``, ``reading``:
+  what the function and the container share beyond the spec itself.
 """

@@ -1,4 +1,8 @@
-"""Lint spec files on disk with the library's own rules: ``python -m jobspec FILE…``."""
+"""Lint spec files on disk with the library's own rules: ``python -m jobspec FILE…``.
+
+Prints ``file: field: message`` for every problem, then ``N files OK, M with problems``;
+exits 1 when any file has a problem.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from .spec import parse_spec
 
 def lint(paths: list[str], *, max_bytes: int, spec_env_var: str,
          out: TextIO = sys.stdout) -> int:
-    """Print ``file: field: message`` per problem; return the number of bad files."""
+    """Print ``file: field: message`` per problem and the summary; return the bad files."""
     bad = 0
     for path in paths:
         try:
@@ -29,6 +33,7 @@ def lint(paths: list[str], *, max_bytes: int, spec_env_var: str,
         except SpecTooLarge as exc:
             print(f"{path}: -: {exc.message}", file=out)
             bad += 1
+    print(f"{len(paths) - bad} files OK, {bad} with problems", file=out)
     return bad
 
 
@@ -46,8 +51,6 @@ def main(argv: list[str] | None = None) -> int:
                         default=os.environ.get("SPEC_ENV_VAR") or DEFAULT_SPEC_ENV_VAR)
     args = parser.parse_args(argv)
     bad = lint(args.files, max_bytes=args.max_spec_bytes, spec_env_var=args.spec_env_var)
-    if bad:
-        print(f"{bad} of {len(args.files)} spec file(s) have problems", file=sys.stderr)
     return 1 if bad else 0
 
 

@@ -14,7 +14,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"spec.{self.field}: {self.message}" if self.field else f"spec: {self.message}"
+        return f"{self.field}: {self.message}" if self.field else self.message
 
 
 class SpecError(ValueError):

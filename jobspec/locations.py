@@ -1,6 +1,6 @@
 """Spec locations: parsing, normalising to ``oci://bucket@namespace/object``, allow-list.
 
-Accepted forms (CONTRACT.md §3.1):
+Accepted forms (README, "Direct invocation"):
 
 - ``oci://bucket@namespace/object`` (object name taken literally)
 - ``https://objectstorage.<region>.oraclecloud.com/n/<ns>/b/<bucket>/o/<object>``
@@ -114,8 +114,8 @@ def _parse_https(rest: str) -> SpecLocation:
         )
     classic = _CLASSIC_HOST.match(host)
     dedicated = _DEDICATED_HOST.match(host)
-    host_match = classic or dedicated
-    if host_match is None:
+    endpoint = classic or dedicated
+    if endpoint is None:
         raise LocationError("the URL host is not an Object Storage endpoint")
     match = _PATH.match(path)
     if not match:
@@ -128,7 +128,7 @@ def _parse_https(rest: str) -> SpecLocation:
         raise LocationError("the URL path is not valid percent-encoded UTF-8") from None
     if dedicated and dedicated["ns"] != namespace:
         raise LocationError("the URL host and path name different namespaces")
-    region = host_match["region"]
+    region = endpoint["region"]
     return _checked(namespace, bucket, obj, region, False)
 
 

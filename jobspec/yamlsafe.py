@@ -51,8 +51,6 @@ def strict_loader(event_parser: type) -> type:
     """A loader class: events from ``event_parser``, composed and constructed in Python
     so that every node passes the checks below (libyaml's composer has no hooks)."""
 
-    # The event parser is chosen at run time (C or Python), so the checker sees an
-    # arbitrary base class here.
     class StrictLoader(Composer, SafeConstructor, Resolver, event_parser):  # type: ignore[misc]
         def __init__(self, stream: str) -> None:
             event_parser.__init__(self, stream)  # type: ignore[misc]
@@ -80,9 +78,9 @@ def strict_loader(event_parser: type) -> type:
                 self._depth -= 1
 
         def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
-            if not isinstance(node, MappingNode):  # PyYAML's own check raises its error
+            if not isinstance(node, MappingNode):  # PyYAML raises its own error for this
                 return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
-            mapping: dict[Any, Any] = {}
+            mapping = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     raise YamlProblem("merge keys (<<) are not allowed", *_mark(key_node))
@@ -106,15 +104,26 @@ _StrictLoader = strict_loader(yaml._yaml.CParser if yaml.__with_libyaml__
 
 def load(text: str, loader_class: type | None = None) -> Any:
     """Parse one YAML document strictly; raise :class:`YamlProblem`."""
+    return load_with_nodes(text, loader_class)[0]
+
+
+def load_with_nodes(text: str, loader_class: type | None = None) -> tuple[Any, Node | None]:
+    """Parse one YAML document strictly: the data and the node tree it was built from (marks,
+    scalar styles), from a single parse. Raise :class:`YamlProblem`."""
     loader = None
     try:
         loader = (loader_class or _StrictLoader)(text)
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+        return data, node
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        if mark is not None and _is_tab(text, mark.index):
+            raise YamlProblem("a tab character in the indentation: YAML indents with spaces "
+                              "only", line, column) from None
         message = ": ".join(part for part in (exc.context, exc.problem) if part)
         raise YamlProblem(message or "invalid YAML", line, column) from None
     except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
@@ -125,3 +134,9 @@ def load(text: str, loader_class: type | None = None) -> Any:
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _is_tab(text: str, index: int) -> bool:
+    """Whether the scanner stopped on a tab (PyYAML says "found character that cannot start
+    any token" for a tab it meets where indentation is read)."""
+    return 0 <= index < len(text) and text[index] == "\t"

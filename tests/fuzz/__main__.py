@@ -15,11 +15,12 @@ import sys
 
 import atheris
 
-with atheris.instrument_imports(include=["func"]):
+with atheris.instrument_imports(include=["func", "jobspec"]):
     from func.errors import LauncherError
     from func.triggers import Headers, RawCall, normalise, trigger_of
+    from jobspec.container import read_container_spec
+    from jobspec.errors import SpecError
     from jobspec.locations import LocationError, parse_location
-    from jobspec.spec import parse_spec
 
 
 def _text(data: bytes) -> str:
@@ -34,9 +35,10 @@ def location_target(data: bytes) -> None:
 
 
 def spec_target(data: bytes) -> None:
+    """The whole spec library: parse_spec and the container's view of its result."""
     try:
-        parse_spec(data)
-    except LauncherError:
+        read_container_spec(data)
+    except SpecError:
         pass
 
 

@@ -241,9 +241,28 @@ def test_spec_too_large_is_read_with_a_bounded_range(functions, oci_local):
 def test_invalid_spec_is_refused_with_its_field(fn, oci_local):
     oci_local.put_spec(SPEC, b"noteBook: no\n")
     err = error(fn.invoke({"specLocation": oci_local.location(SPEC)}), "InvalidSpec")
+    message = ("expected a string, got boolean (YAML 1.1 reads yes/no/on/off/true/false as "
+               "booleans); quote it")
     assert err == {"code": "InvalidSpec", "status": 422,
-                   "message": "spec.noteBook: expected a string, got boolean",
-                   "field": "noteBook"}
+                   "message": f"noteBook: {message}", "field": "noteBook",
+                   "problems": [{"field": "noteBook", "message": message}]}
+    assert oci_local.job_runs() == []
+
+
+def test_invalid_spec_answers_every_problem_in_file_order(fn, oci_local):
+    oci_local.put_spec(SPEC, b"jobname: report\nnoteBook: https://x/a.ipynb\n"
+                             b"parameters: {country: NO}\noutputFoldr: oci://out@ns/r/\n")
+    for operation in ("run", "validate"):
+        err = error(fn.invoke({"specLocation": oci_local.location(SPEC),
+                               "operation": operation}), "InvalidSpec")
+        assert err["problems"] == [
+            {"field": "jobname", "message": "unknown key; did you mean jobName?"},
+            {"field": "parameters.country", "message": "is read as a YAML 1.1 bool but is "
+             "ambiguous; quote it for a string, or write it plainly (true/false, 10, 1.5)"},
+            {"field": "outputFoldr", "message": "unknown key; did you mean outputFolder?"},
+        ]
+        assert err["field"] == "jobname"
+        assert err["message"] == "jobname: unknown key; did you mean jobName? (and 2 more)"
     assert oci_local.job_runs() == []
 
 
@@ -261,7 +280,7 @@ def test_responses_are_always_json_never_a_repr(fn, oci_local):
 def test_logs_hold_one_line_per_call_and_no_secrets(functions, oci_local, rp_env):
     function = functions(FN_LOG_PROBE="1")  # its own container, so its own stderr
     secret_value = "TOP-SECRET-SPEC-VALUE"
-    oci_local.put_spec(SPEC, flat(f"notes: {secret_value}\n"))
+    oci_local.put_spec(SPEC, flat(f"x-notes: {secret_value}\n"))
     key = "caller-key-7"
     result = ok(function.invoke({"specLocation": oci_local.location(SPEC),
                                  "idempotencyKey": key}, call_id="LOGCALL1"))
@@ -376,3 +395,11 @@ def test_list_page_that_data_science_does_not_know_is_invalid_request(fn, oci_lo
     err = error(fn.invoke({"operation": "list", "page": "not-a-page-token"}), "InvalidRequest")
     assert err["field"] == "page"
     assert oci_local.operations()[-1] == "ListJobRuns"
+
+
+def test_invalid_spec_answers_at_most_50_problems_the_first_ones_in_file_order(fn, oci_local):
+    keys = "".join(f"unknown{i:02d}: x\n" for i in range(60))
+    oci_local.put_spec(SPEC, f"noteBook: https://x/a.ipynb\n{keys}".encode())
+    err = error(fn.invoke({"specLocation": oci_local.location(SPEC)}), "InvalidSpec")
+    assert [p["field"] for p in err["problems"]] == [f"unknown{i:02d}" for i in range(50)]
+    assert err["message"] == "unknown00: unknown key (and 59 more)"

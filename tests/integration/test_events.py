@@ -63,7 +63,7 @@ def test_reupload_creates_a_new_run(fn, oci_local):
 
 def test_event_for_an_overwritten_version_is_spec_changed(fn, oci_local):
     stale = upload_event(oci_local, "notebooks/daily.yaml", flat())
-    oci_local.put_spec("notebooks/daily.yaml", flat("changed: true\n"))
+    oci_local.put_spec("notebooks/daily.yaml", flat("x-changed: true\n"))
     err = error(fn.invoke(stale), "SpecChanged")
     assert err["status"] == 409
     assert oci_local.job_runs() == []

@@ -153,23 +153,28 @@ def test_an_invalid_spec_lists_every_problem_like_the_function_does(env, job_oci
     result = invoke(env)
 
     assert result.code == ExitCode.SPEC_INVALID == 5
+    bad_notebook = ("noteBook: expected a string, got boolean (YAML 1.1 reads "
+                    "yes/no/on/off/true/false as booleans); quote it")
     assert result.err.splitlines() == [
-        "job-runner: invalid spec: spec.noteBook: expected a string, got boolean",
-        "job-runner: invalid spec: spec.logId: needs logGroupId as well",
-        "job-runner: the spec is invalid: spec.noteBook: expected a string, got boolean "
-        "(and 1 more)",
+        f"job-runner: invalid spec: {bad_notebook}",
+        "job-runner: invalid spec: logId: needs logGroupId as well",
+        "job-runner: invalid spec: parameters.country: is read as a YAML 1.1 bool but is "
+        "ambiguous; quote it for a string, or write it plainly (true/false, 10, 1.5)",
+        f"job-runner: the spec is invalid: {bad_notebook} (and 2 more)",
     ]
     assert SECRET not in result.err + result.out
 
 
-def test_container_keys_are_checked_after_the_function_rules(env, job_oci):
+def test_container_keys_are_checked_with_the_function_rules(env, job_oci):
     spec = f"""kind: job
 spec:
   infrastructure:
+    type: dataScienceJob
     spec:
       projectId: {JOB_PROJECT}
       compartmentId: {JOB_COMPARTMENT}
   runtime:
+    type: notebook
     spec:
       outputUri: s3://elsewhere
       parameters:
@@ -182,15 +187,15 @@ spec:
 
     assert result.code == ExitCode.SPEC_INVALID
     assert result.err.splitlines()[:-1] == [
-        "job-runner: invalid spec: spec.spec.runtime.spec.notebookPathURI: is required by the "
-        "job container",
-        "job-runner: invalid spec: spec.spec.runtime.spec.outputUri: expected "
+        "job-runner: invalid spec: spec.runtime.spec.notebookPathURI: is required: the "
+        "https:// or oci:// URL of the notebook to run",
+        "job-runner: invalid spec: spec.runtime.spec.outputUri: expected "
         "oci://bucket@namespace/folder (expected oci://bucket@namespace/prefix)",
-        "job-runner: invalid spec: spec.spec.runtime.spec.parameters.class: parameter names "
-        "must be Python identifiers (letters, digits, _; not a keyword)",
-        "job-runner: invalid spec: spec.spec.runtime.spec.parameters.enabled: is read as a "
+        "job-runner: invalid spec: spec.runtime.spec.parameters.enabled: is read as a "
         "YAML 1.1 bool but is ambiguous; quote it for a string, or write it plainly "
         "(true/false, 10, 1.5)",
+        "job-runner: invalid spec: spec.runtime.spec.parameters.class: parameter names "
+        "must be Python identifiers (letters, digits, _; not a keyword)",
     ]
 
 

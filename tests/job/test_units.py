@@ -25,6 +25,7 @@ from jobspec.container import read_container_spec
 from jobspec.errors import SpecInvalid, SpecTooLarge
 from jobspec.locations import parse_allow_entry
 from jobspec.spec import parse_spec
+from tests.spec_cases import INVALID
 
 from .conftest import ROOT, RUN_OCID
 
@@ -137,17 +138,17 @@ def test_yaml_1_1_only_scalars_are_refused(value, kind):
     with pytest.raises(SpecInvalid) as caught:
         read_container_spec(data)
     assert caught.value.message.startswith(
-        f"spec.parameters.p[0]: is read as a YAML 1.1 {kind} but is "
+        f"parameters.p[0]: is read as a YAML 1.1 {kind} but is "
         "ambiguous")
     assert value not in caught.value.message
 
 
 @pytest.mark.parametrize(("parameters", "message"), [
-    ("[1, 2]", "spec.parameters: expected a mapping, got list"),
-    ("{1x: 1}", "spec.parameters.1x: parameter names must be Python identifiers"),
-    ("{import: 1}", "spec.parameters.import: parameter names must be Python identifiers"),
-    ("{a-b: 1}", "spec.parameters.a-b: parameter names must be Python identifiers"),
-    ("{x: .inf}", "spec.parameters.x: infinite and NaN numbers can't be parameters"),
+    ("[1, 2]", "parameters: expected a mapping, got list"),
+    ("{1x: 1}", "parameters.1x: parameter names must be Python identifiers"),
+    ("{import: 1}", "parameters.import: parameter names must be Python identifiers"),
+    ("{a-b: 1}", "parameters.a-b: parameter names must be Python identifiers"),
+    ("{x: .inf}", "parameters.x: infinite and NaN numbers can't be parameters"),
 ])
 def test_bad_parameters(parameters, message):
     with pytest.raises(SpecInvalid) as caught:
@@ -157,9 +158,10 @@ def test_bad_parameters(parameters, message):
 
 
 @pytest.mark.parametrize(("extra", "message"), [
-    ("excludeTags: skip", "spec.excludeTags: expected a list, got string"),
-    ("excludeTags: [1]", "spec.excludeTags[0]: expected a string, got integer"),
-    ("notebookEncoding: klingon", "spec.notebookEncoding: is not a known text encoding"),
+    ("excludeTags: skip", "excludeTags: expected a list, got string; write [a, b] or one tag "
+                          "per line as - a"),
+    ("excludeTags: [1]", "excludeTags[0]: expected a string, got integer; quote it"),
+    ("notebookEncoding: klingon", "notebookEncoding: is not a known text encoding"),
 ])
 def test_bad_container_keys(extra, message):
     with pytest.raises(SpecInvalid) as caught:
@@ -179,6 +181,26 @@ def test_spec_validation_is_the_functions_own():
     assert len(caught.value.problems) == 5
 
 
+@pytest.mark.parametrize("case", INVALID, ids=lambda c: c.name)
+def test_the_container_refuses_every_spec_the_function_refuses_with_the_same_problems(case):
+    with pytest.raises(SpecInvalid) as function:
+        parse_spec(case.document)
+    with pytest.raises(SpecInvalid) as container:
+        read_container_spec(case.document)
+    assert container.value.problems == function.value.problems
+    assert container.value.message == function.value.message
+
+
+@pytest.mark.parametrize("name", ["ads-without-notebook", "parameters-country-no",
+                                  "unknown-notebook-encoding", "exclude-tags-string"])
+def test_what_used_to_fail_only_in_the_container_is_the_functions_refusal_too(name):
+    """Each of these passed the function's validation once and failed in the job (exit 5)."""
+    case = next(case for case in INVALID if case.name == name)
+    with pytest.raises(SpecInvalid) as function:
+        parse_spec(case.document)
+    assert function.value.field == case.field and case.fragment in function.value.message
+
+
 def test_the_size_limit_is_the_functions_too():
     with pytest.raises(SpecTooLarge) as caught:
         read_container_spec(b"noteBook: https://e.com/a.ipynb\n" + b"#" * 100, max_bytes=64)
@@ -188,8 +210,9 @@ def test_the_size_limit_is_the_functions_too():
 def test_the_spec_env_var_is_reserved_like_in_the_function():
     spec = f"""kind: job
 spec:
-  infrastructure: {{spec: {{projectId: {PROJECT}}}}}
+  infrastructure: {{type: dataScienceJob, spec: {{projectId: {PROJECT}}}}}
   runtime:
+    type: notebook
     spec:
       notebookPathURI: oci://b@ns/n.ipynb
       env: [{{name: MY_SPEC, value: x}}]

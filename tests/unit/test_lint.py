@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.spec_cases import INVALID, TOO_LARGE
+from tests.spec_cases import INVALID, TOO_LARGE, flat
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,9 +15,10 @@ def lint(*paths, env=None):
 
 
 def test_lint_passes_the_shipped_examples():
-    result = lint(*sorted((ROOT / "examples/specs").glob("*.yaml")))
+    examples = sorted((ROOT / "examples/specs").glob("*.yaml"))
+    result = lint(*examples)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout == ""
+    assert result.stdout == f"{len(examples)} files OK, 0 with problems\n"
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def linted(tmp_path_factory):
 def test_lint_fails_when_any_file_is_bad(linted):
     paths, result = linted
     assert result.returncode == 1
-    assert f"{len(paths)} of {len(paths)} spec file(s) have problems" in result.stderr
+    assert result.stdout.splitlines()[-1] == f"0 files OK, {len(paths)} with problems"
 
 
 @pytest.mark.parametrize("case", [*INVALID, TOO_LARGE], ids=lambda c: c.name)
@@ -52,3 +53,19 @@ def test_lint_reports_unreadable_files(tmp_path):
     result = lint(tmp_path / "missing.yaml")
     assert result.returncode == 1
     assert "missing.yaml: -: cannot read" in result.stdout
+
+
+def test_lint_prints_every_problem_of_a_file_and_counts_files(tmp_path):
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_bytes(flat())
+    bad.write_bytes(b"noteBook: no\njobname: report\nparameters: {country: NO}\n")
+    result = lint(good, bad)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{bad}: noteBook: expected a string, got boolean (YAML 1.1 reads "
+        "yes/no/on/off/true/false as booleans); quote it",
+        f"{bad}: jobname: unknown key; did you mean jobName?",
+        f"{bad}: parameters.country: is read as a YAML 1.1 bool but is ambiguous; quote it "
+        "for a string, or write it plainly (true/false, 10, 1.5)",
+        "1 files OK, 1 with problems",
+    ]

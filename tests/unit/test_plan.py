@@ -184,3 +184,15 @@ def test_the_launchers_variables_win_even_without_check_overrides():
     assert env["NOTEPAD_YAML_URL"] == "oci://specs@localns/notebooks/daily.yaml"
     assert env["JOB_SPEC_ETAG"] == ETAG
     assert list(env)[:2] == ["NOTEPAD_YAML_URL", "JOB_SPEC_ETAG"]
+
+
+def test_the_spec_runtime_limit_and_tags_go_on_the_run_under_the_request():
+    document = ads(runtime="      maximumRuntimeInMinutes: 90\n"
+                           "      freeformTags: {team: bi, trigger: spec}\n")
+    config = plan(document)
+    assert config["jobConfigurationOverrideDetails"]["maximumRuntimeInMinutes"] == 90
+    assert config["freeformTags"] == {"trigger": "spec", "team": "bi"}
+    overridden = plan(document, run(maximum_runtime_in_minutes=15,
+                                    freeform_tags=(("team", "ops"),)))
+    assert overridden["jobConfigurationOverrideDetails"]["maximumRuntimeInMinutes"] == 15
+    assert overridden["freeformTags"] == {"trigger": "spec", "team": "ops"}

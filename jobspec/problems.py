@@ -1,0 +1,118 @@
+"""Collecting problems while reading a spec: typed reads that never raise, messages that say
+what to write instead, and the final list in the order the fields appear in the file."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from .document import Document, Path, show
+from .errors import Problem
+from .ocids import is_ocid
+
+_TYPE_NAMES: dict[type, str] = {
+    bool: "boolean", int: "integer", float: "number", str: "string", list: "list",
+    dict: "mapping", type(None): "null", datetime.date: "date", datetime.datetime: "date-time",
+}
+# Plain scalars YAML reads as something other than a string: quoting them makes them strings.
+_UNQUOTED = (bool, int, float, datetime.date)
+
+
+def type_name(value: Any) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def expected(kind: str, value: Any) -> str:
+    """``expected a string, got boolean; …`` with the fix when quoting is the fix."""
+    article = "an" if kind[0] in "aeiou" else "a"
+    message = f"expected {article} {kind}, got {type_name(value)}"
+    if kind == "string" and isinstance(value, bool):
+        return message + " (YAML 1.1 reads yes/no/on/off/true/false as booleans); quote it"
+    if kind == "string" and isinstance(value, _UNQUOTED):
+        return message + "; quote it"
+    return message
+
+
+class Checker:
+    """Reads typed values out of a document, collecting every problem instead of raising."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self._found: list[tuple[Path | None, str]] = []
+
+    def problem(self, path: Path | None, message: str) -> None:
+        self._found.append((path, message))
+
+    @property
+    def count(self) -> int:
+        return len(self._found)
+
+    def problems(self) -> list[Problem]:
+        """Every problem, in the order its field appears in the file (stable otherwise)."""
+        def where(item: tuple[Path | None, str]) -> tuple[int, int]:
+            return self.document.position(item[0]) if item[0] else (0, 0)
+        return [Problem(show(path) if path else None, message)
+                for path, message in sorted(self._found, key=where)]
+
+    def typed(self, value: Any, path: Path, kind: type | tuple[type, ...], name: str) -> Any:
+        """``value`` if it is of ``kind`` (booleans are never numbers), else a problem."""
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if value is None or (isinstance(value, bool) and bool not in kinds) \
+                or not isinstance(value, kinds):
+            self.problem(path, expected(name, value))
+            return None
+        return value
+
+    # text, ocid and number read optional settings: an absent (None) value is no problem.
+
+    def text(self, value: Any, path: Path, *, max_length: int | None = None) -> str | None:
+        if value is None:
+            return None
+        text: str | None = self.typed(value, path, str, "string")
+        if text is None:
+            return None
+        if not text.strip():
+            self.problem(path, "must not be empty")
+            return None
+        if max_length and len(text) > max_length:
+            self.problem(path, f"is longer than {max_length} characters")
+            return None
+        return text
+
+    def ocid(self, value: Any, path: Path, kind: str) -> str | None:
+        if value is None:
+            return None
+        text: str | None = self.typed(value, path, str, "string")
+        if text is not None and not is_ocid(text, kind):
+            self.problem(path, f"expected a {kind} OCID")
+            return None
+        return text
+
+    def number(self, value: Any, path: Path) -> float | None:
+        """A plain number (an integer is one too)."""
+        number: float | None = self._plain(value, path, (int, float), "number")
+        return number
+
+    def integer(self, value: Any, path: Path) -> int | None:
+        integer: int | None = self._plain(value, path, int, "integer")
+        return integer
+
+    def _plain(self, value: Any, path: Path, kind: type | tuple[type, ...], name: str) -> Any:
+        """``value`` of ``kind``; YAML 1.1-only spellings (``012``, ``1_000``, ``1:30``)
+        refused; an absent (None) value is no problem."""
+        if value is None:
+            return None
+        number = self.typed(value, path, kind, name)
+        if number is None:
+            return None
+        ambiguity = self.document.ambiguous.get(path)
+        if ambiguity is not None:  # 012 (octal), 1_000, 1:30 (sexagesimal)
+            self.problem(path, f"is read as a YAML 1.1 {ambiguity} but is ambiguous; write a "
+                               "plain decimal number")
+            return None
+        return number
+
+
+def ambiguous(kind: str) -> str:
+    return (f"is read as a YAML 1.1 {kind} but is ambiguous; quote it for a string, or write "
+            "it plainly (true/false, 10, 1.5)")
