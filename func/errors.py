@@ -1,4 +1,4 @@
-"""One error hierarchy with stable codes (CONTRACT.md §6).
+"""One error hierarchy with stable codes (README: "Answers"; docs/reference.md).
 
 Every failure the function can report is a :class:`LauncherError`. The code and
 status of each class are part of the public contract: callers match on ``code``.

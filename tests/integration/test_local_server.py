@@ -173,8 +173,6 @@ def test_a_missing_spec_is_404_spec_not_found(session):
 
 
 @pytest.mark.slow
-@pytest.mark.skip(reason="GET …/runs arrives with the list operation: remove this mark once "
-                         "that is merged")
 def test_the_list_route_shows_the_run(session):
     body = body_of(session.answer('"$GW/runs?limit=5"'))
     assert body["ok"] is True

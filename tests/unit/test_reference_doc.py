@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "docs/reference.md"
 # Where the repository's own text lives; func/ and jobspec/ are checked the same way by
 # widening this list (a test may name the sibling checker folder: see tests/iac).
-SWEPT = ["README.md", "docs", "demo", "localoci", "job", "benchmarks", "tests", "examples"]
+SWEPT = ["README.md", "docs", "demo", "localoci", "job", "benchmarks", "tests", "examples",
+         "func", "jobspec", "ociplatform", "terraform", "policies", "api", "tools", "Makefile",
+         "Dockerfile"]
 ALLOWED = {"tests/iac/test_iac_tfcheck.py", "tests/unit/test_reference_doc.py"}
 
 
