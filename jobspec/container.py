@@ -6,26 +6,18 @@ with the same messages. The keys themselves are described in :mod:`jobspec.conta
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, fields
 
+from .container_keys import ContainerKeys
 from .limits import DEFAULT_MAX_SPEC_BYTES, DEFAULT_SPEC_ENV_VAR
-from .locations import SpecLocation
 from .spec import parse_spec
 
 
-@dataclass(frozen=True)
-class ContainerSpec:
-    """The container's part of a valid spec."""
+@dataclass(frozen=True, kw_only=True)
+class ContainerSpec(ContainerKeys):
+    """The container's keys of a valid spec, and which dialect it was written in."""
 
     dialect: str
-    notebook: str
-    notebook_field: str
-    output: SpecLocation | None = None
-    output_field: str | None = None
-    parameters: dict[str, Any] = field(default_factory=dict)
-    exclude_tags: tuple[str, ...] = ()
-    encoding: str = "utf-8"
 
 
 def read_container_spec(data: bytes, *, max_bytes: int = DEFAULT_MAX_SPEC_BYTES,
@@ -40,7 +32,5 @@ def read_container_spec(data: bytes, *, max_bytes: int = DEFAULT_MAX_SPEC_BYTES,
     keys = spec.container
     if keys is None:  # parse_spec raises before returning a spec without them
         raise AssertionError("a valid spec always has the container's keys")
-    return ContainerSpec(
-        dialect=spec.dialect, notebook=keys.notebook, notebook_field=keys.notebook_field,
-        output=keys.output, output_field=keys.output_field, parameters=keys.parameters,
-        exclude_tags=keys.exclude_tags, encoding=keys.encoding)
+    return ContainerSpec(dialect=spec.dialect,
+                         **{f.name: getattr(keys, f.name) for f in fields(keys)})
