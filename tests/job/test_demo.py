@@ -88,6 +88,19 @@ def test_the_demo_executes_the_notebook_and_sums_it_up(outcome, expected, tmp_pa
 
 
 @pytest.mark.slow
+def test_the_demo_runs_the_ads_dialect_example_too(tmp_path):
+    result = demo(tmp_path, "--execute", "--spec", str(ROOT / "examples/specs/hello-ads.yaml"))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert '"displayName": "hello-ads"' in result.stdout  # spec.name's ${VAR}, substituted
+    assert "      > Hello, ADS!" in result.stdout
+    assert ("   outputs:      oci://notebook-output@localns/hello-ads/$JOB_RUN_ID/"
+            in result.stdout)
+    assert_clean_ending(result)
+    assert left_behind(tmp_path) == []
+
+
+@pytest.mark.slow
 def test_the_run_ocid_is_printed_in_full_once(tmp_path):
     result = demo(tmp_path, "--execute")
 
