@@ -25,7 +25,7 @@ from typing import Any
 
 from func.config import Settings
 from func.plan import JobInfo, plan_job_run
-from func.request import LaunchRequest
+from func.request import RunRequest
 from jobspec.locations import SpecLocation
 from jobspec.spec import parse_spec
 
@@ -115,7 +115,7 @@ def location(path: Path) -> SpecLocation:
 
 def function_launch(document: bytes, where: SpecLocation) -> Launch:
     """What the function sends for ``document``; raises the library's SpecInvalid."""
-    request = LaunchRequest(operation="run", trigger="direct", spec_location=where)
+    request = RunRequest(trigger="direct", spec_location=where)
     details = plan_job_run(SETTINGS, request, parse_spec(document), ETAG, JOB)
     config = details.job_configuration_override_details
     env = {k: v for k, v in (config.environment_variables or {}).items()

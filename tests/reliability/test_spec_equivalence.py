@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from func.config import Settings
 from func.errors import InvalidSpec
 from func.plan import JobInfo, plan_job_run
-from func.request import LaunchRequest, Overrides
+from func.request import Overrides, ValidateRequest
 from jobspec.container import read_container_spec
 from jobspec.errors import SpecInvalid
 from jobspec.limits import DEFAULT_SPEC_ENV_VAR, ETAG_ENV_VAR
@@ -27,8 +27,8 @@ JOB_INFO = JobInfo(project_id="ocid1.datascienceproject.oc1.phx.amaaaaaajobproje
                    compartment_id="ocid1.compartment.oc1..aaaaaaaajobcompartment",
                    block_storage_size_in_gbs=100)
 ETAG = "etag-1"
-REQUEST = LaunchRequest(operation="validate", trigger="direct", spec_location=DAILY,
-                        overrides=Overrides())
+REQUEST = ValidateRequest(trigger="direct", spec_location=DAILY,
+                          overrides=Overrides())
 # What the launcher adds to the run's environment; the container finds it in its own.
 LAUNCHER_ENV = {DEFAULT_SPEC_ENV_VAR: DAILY.uri, ETAG_ENV_VAR: ETAG}
 ABSENT = None
