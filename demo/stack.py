@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from localoci.credentials import Issuer, write_resource_principal
 from localoci.fdkrunner import ROOT, FunctionProcess
@@ -50,6 +51,20 @@ class Interrupted(BaseException):
         return 128 + self.signum
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def _signal_handler(handler: Any) -> Iterator[None]:
+    """``handler`` for SIGINT and SIGTERM while inside; the previous handlers after."""
+    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
 @contextmanager
 def stop_on_signals() -> Iterator[None]:
     """SIGINT and SIGTERM raise :class:`Interrupted` in the main thread while inside."""
@@ -57,13 +72,8 @@ def stop_on_signals() -> Iterator[None]:
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise Interrupted(signum)
 
-    previous = {signum: signal.signal(signum, interrupt)
-                for signum in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with _signal_handler(interrupt):
         yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 @contextmanager
@@ -72,13 +82,8 @@ def signals_ignored() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():  # only it gets signals
         yield
         return
-    previous = {signum: signal.signal(signum, signal.SIG_IGN)
-                for signum in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with _signal_handler(signal.SIG_IGN):
         yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 class LocalStack:

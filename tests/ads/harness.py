@@ -125,8 +125,15 @@ def function_launch(document: bytes, where: SpecLocation) -> Launch:
                     config.command_line_arguments,
                     maximum_runtime_in_minutes=config.maximum_runtime_in_minutes,
                     freeform_tags=tags or None)
-    infra = details.job_infrastructure_configuration_override_details
-    if infra is not None:
+    return with_infrastructure_and_logging(
+        launch, details.job_infrastructure_configuration_override_details,
+        details.job_log_configuration_override_details)
+
+
+def with_infrastructure_and_logging(launch: Launch, infra: Any, logs: Any) -> Launch:
+    """``launch`` with the infrastructure (when it names a shape) and logging settings of a
+    job's (ADS) or a run's (the function) SDK models, which share these fields."""
+    if infra is not None and infra.shape_name:
         shape = infra.job_shape_config_details
         launch = replace(
             launch, infrastructure_type=infra.job_infrastructure_type,
@@ -134,7 +141,6 @@ def function_launch(document: bytes, where: SpecLocation) -> Launch:
             ocpus=shape.ocpus if shape else None,
             memory_in_gbs=shape.memory_in_gbs if shape else None,
             block_storage_size_in_gbs=infra.block_storage_size_in_gbs)
-    logs = details.job_log_configuration_override_details
     if logs is not None:
         launch = replace(launch, logging=(logs.enable_logging, logs.enable_auto_log_creation,
                                           logs.log_group_id, logs.log_id))
@@ -228,20 +234,8 @@ def ads_launch(ads: AdsJob) -> Launch:
                     config.command_line_arguments,
                     maximum_runtime_in_minutes=config.maximum_runtime_in_minutes,
                     freeform_tags=details.freeform_tags or None)
-    infra = details.job_infrastructure_configuration_details
-    if infra is not None and infra.shape_name:
-        shape = infra.job_shape_config_details
-        launch = replace(
-            launch, infrastructure_type=infra.job_infrastructure_type,
-            shape_name=infra.shape_name, subnet_id=getattr(infra, "subnet_id", None),
-            ocpus=shape.ocpus if shape else None,
-            memory_in_gbs=shape.memory_in_gbs if shape else None,
-            block_storage_size_in_gbs=infra.block_storage_size_in_gbs)
-    logs = details.job_log_configuration_details
-    if logs is not None:
-        launch = replace(launch, logging=(logs.enable_logging, logs.enable_auto_log_creation,
-                                          logs.log_group_id, logs.log_id))
-    return launch
+    return with_infrastructure_and_logging(launch, details.job_infrastructure_configuration_details,
+                                           details.job_log_configuration_details)
 
 
 def as_job_run(ads: AdsJob, ads_sent: Launch, where: SpecLocation) -> Launch:
