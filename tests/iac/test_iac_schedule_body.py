@@ -10,18 +10,10 @@ tag, and every firing must start a run of its own.
 from __future__ import annotations
 
 from tests.conftest import JOB_COMPARTMENT, JOB_OCID, JOB_PROJECT
+from tests.iac.test_iac_schedules import NIGHTLY as ENTRY
 from tests.spec_cases import flat
 
 SPEC = "notebooks/daily.yaml"
-ENTRY = {
-    "spec_location": "oci://specs@localns/notebooks/daily.yaml",
-    "recurrence": "0 2 * * *",
-    "display_name": "nightly-report",
-    "environment_variables": {"RUN_MODE": "nightly"},
-    "command_line_arguments": "--fast",
-    "maximum_runtime_in_minutes": 120,
-    "freeform_tags": {"team": "bi"},
-}
 
 
 def answer(invocation) -> dict:

@@ -17,7 +17,9 @@ REFERENCE = ROOT / "docs/reference.md"
 SWEPT = ["README.md", "docs", "demo", "localoci", "job", "benchmarks", "tests", "examples",
          "func", "jobspec", "ociplatform", "terraform", "policies", "api", "tools", "Makefile",
          "Dockerfile"]
-ALLOWED = {"tests/iac/test_iac_tfcheck.py", "tests/unit/test_reference_doc.py"}
+# Written split, so that this file does not match itself.
+OUTSIDE = ("CONTRACT" + ".md", "../" + "shared")
+ALLOWED = {"tests/iac/test_iac_tfcheck.py"}
 
 
 def table(text: str, first_column: str) -> dict[str, str]:
@@ -61,6 +63,6 @@ def test_no_file_points_outside_the_repository(top):
         if not path.is_file() or relative in ALLOWED or "__pycache__" in path.parts:
             continue
         text = path.read_text(errors="replace")
-        if "CONTRACT.md" in text or "../shared" in text:
+        if any(pointer in text for pointer in OUTSIDE):
             offenders.append(relative)
     assert offenders == []
