@@ -23,6 +23,7 @@ from jobspec.spec import (
     env_size,
     type_name,
 )
+from jobspec.suggestions import suggest
 
 from .errors import InvalidRequest
 
@@ -177,7 +178,10 @@ def request_from_body(value: Any, *, trigger: Trigger, operation: str | None = N
     unknown = [key for key in value if key not in FIELDS]
     if unknown:
         shown = unknown[0][:64]
-        raise InvalidRequest(f"unknown field {shown!r}", field=shown)
+        # The same "did you mean" as an unknown key in a spec gets.
+        close = suggest(unknown[0], FIELDS)
+        hint = f"; did you mean {close}?" if close else ""
+        raise InvalidRequest(f"unknown field {shown!r}{hint}", field=shown)
 
     if operation is not None and "operation" in value:
         raise InvalidRequest("operation is given by the route, not the body", field="operation")

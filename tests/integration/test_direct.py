@@ -211,7 +211,8 @@ def test_invalid_request(fn, oci_local):
     err = error(fn.invoke({"specLocation": oci_local.location(SPEC), "specLocaton": "x"}),
                 "InvalidRequest")
     assert err == {"code": "InvalidRequest", "status": 400,
-                   "message": "unknown field 'specLocaton'", "field": "specLocaton"}
+                   "message": "unknown field 'specLocaton'; did you mean specLocation?",
+                   "field": "specLocaton"}
     assert oci_local.operations() == []
 
 

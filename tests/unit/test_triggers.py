@@ -126,6 +126,20 @@ def test_bad_direct_bodies(body, field, fragment):
     assert fragment in error.value.message
 
 
+@pytest.mark.parametrize(("field", "message"), [
+    ("specLocaton", "unknown field 'specLocaton'; did you mean specLocation?"),
+    ("idempotencykey", "unknown field 'idempotencykey'; did you mean idempotencyKey?"),
+    ("environment_variables", "unknown field 'environment_variables'; did you mean "
+                              "environmentVariables?"),
+    ("colour", "unknown field 'colour'"),
+])
+def test_an_unknown_field_is_named_with_the_field_it_was_likely_meant_to_be(field, message):
+    body = {"specLocation": "oci://s@n/a.yaml", field: "x"}
+    with pytest.raises(InvalidRequest) as error:
+        parse(direct(json.dumps(body).encode()))
+    assert (error.value.field, error.value.message) == (field, message)
+
+
 def test_oversized_and_deeply_nested_bodies_are_refused_quickly():
     with pytest.raises(InvalidRequest, match="larger than"):
         parse(direct(b"{" + b" " * (6 * 1024 * 1024) + b"}"))
