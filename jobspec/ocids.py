@@ -28,3 +28,8 @@ def is_ocid(value: object, kind: str) -> bool:
         return False
     match = _OCID.match(value)
     return match is not None and match.group("type") in KINDS[kind]
+
+
+def expected_form(kind: str) -> str:
+    """How an OCID of ``kind`` starts, for messages: ``ocid1.compartment.… or ocid1.tenancy.…``."""
+    return " or ".join(f"ocid1.{type_}.…" for type_ in KINDS[kind])

@@ -8,7 +8,7 @@ from typing import Any
 
 from .document import Document, Path, show
 from .errors import Problem
-from .ocids import is_ocid
+from .ocids import expected_form, is_ocid
 
 _TYPE_NAMES: dict[type, str] = {
     bool: "boolean", int: "integer", float: "number", str: "string", list: "list",
@@ -84,7 +84,7 @@ class Checker:
             return None
         text: str | None = self.typed(value, path, str, "string")
         if text is not None and not is_ocid(text, kind):
-            self.problem(path, f"expected a {kind} OCID")
+            self.problem(path, f"expected a {kind} OCID ({expected_form(kind)})")
             return None
         return text
 

@@ -71,7 +71,7 @@ EXPRESSED = [
     r"^unrecognised spec",
 ]
 NOT_EXPRESSED = [
-    r"expected an? \w+ OCID$",
+    r"expected an? \w+ OCID \(ocid1\.[^)]*\)$",
     r"expected oci://bucket@namespace/",
     r"is not a known text encoding$",
     r"needs logGroupId as well$",
