@@ -10,8 +10,8 @@ tag, and every firing must start a run of its own.
 from __future__ import annotations
 
 from tests.conftest import JOB_COMPARTMENT, JOB_OCID, JOB_PROJECT
-from tests.iac.test_iac_schedules import NIGHTLY as ENTRY
 from tests.spec_cases import flat
+from tests.support.events import NIGHTLY_SCHEDULE as ENTRY
 
 SPEC = "notebooks/daily.yaml"
 

@@ -17,18 +17,8 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.support.events import NIGHTLY_SCHEDULE as NIGHTLY
 from tests.support.events import load_event
-
-# The entry behind tests/events/direct-scheduled-run.json (also the README's example).
-NIGHTLY = {
-    "spec_location": "oci://specs@localns/notebooks/daily.yaml",
-    "recurrence": "0 2 * * *",
-    "display_name": "nightly-report",
-    "environment_variables": {"RUN_MODE": "nightly"},
-    "command_line_arguments": "--fast",
-    "maximum_runtime_in_minutes": 120,
-    "freeform_tags": {"team": "bi"},
-}
 
 
 def first(blocks):

@@ -17,3 +17,15 @@ def load_event(name: str) -> Any:
 
 def event_bytes(name: str) -> bytes:
     return (EVENTS / name).read_bytes()
+
+
+# The entry behind tests/events/direct-scheduled-run.json (also the README's example).
+NIGHTLY_SCHEDULE = {
+    "spec_location": "oci://specs@localns/notebooks/daily.yaml",
+    "recurrence": "0 2 * * *",
+    "display_name": "nightly-report",
+    "environment_variables": {"RUN_MODE": "nightly"},
+    "command_line_arguments": "--fast",
+    "maximum_runtime_in_minutes": 120,
+    "freeform_tags": {"team": "bi"},
+}
