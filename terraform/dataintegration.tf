@@ -199,6 +199,11 @@ resource "oci_dataintegration_workspace_task" "run_job" {
 
   lifecycle {
     precondition {
+      condition     = var.di_default_spec_location == "" || startswith(var.di_default_spec_location, local.spec_allowlist)
+      error_message = "di_default_spec_location must lie under the spec folder ${local.spec_allowlist} (SPEC_ALLOWLIST); the function refuses any other spec."
+    }
+
+    precondition {
       condition     = var.di_project_key != ""
       error_message = "di_project_key (the Data Integration project or folder key) is required with di_workspace_id."
     }

@@ -185,6 +185,14 @@ def test_execute_invokes_the_function(tf, iac, task):
     assert {"SPEC_LOCATION", "IDEMPOTENCY_KEY"} <= declared
 
 
+def test_the_default_spec_location_lies_in_the_spec_folder(tf, task):
+    checks = [c["condition"] for c in task["lifecycle"][0]["precondition"]]
+    assert ('${var.di_default_spec_location == "" || '
+            "startswith(var.di_default_spec_location, local.spec_allowlist)}") in checks
+    assert tf.locals["di_default_spec_location"].endswith('"oci://${var.spec_bucket_name}@'
+                                                          '${local.namespace}/${var.spec_prefix}job.yaml"}')
+
+
 def test_job_run_id_comes_from_the_function_answer(task):
     expr = first(task["typed_expressions"])
     assert expr["name"] == "JOB_RUN_ID"

@@ -201,3 +201,13 @@ def test_each_schedule_gets_oracles_documented_grant_for_itself_only(tf, iac):
         encoding="utf-8"), "the policy file cites Oracle's page"
     assert policy["provider"] == "${oci.home}"
     assert policy["name"] == "${var.name_prefix}-schedule-${each.key}"
+
+
+def test_a_schedule_outside_the_spec_folder_fails_plan(tf):
+    # A refused scheduled spec shows only in the function log: plan refuses it instead.
+    (check,) = tf.resource("oci_resource_scheduler_schedule", "launch")["lifecycle"][0][
+        "precondition"]
+    assert check["condition"] == (
+        '${!startswith(each.value.spec_location, "oci://") || '
+        "startswith(each.value.spec_location, local.spec_allowlist)}")
+    assert "SPEC_ALLOWLIST" in check["error_message"]
