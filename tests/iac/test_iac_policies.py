@@ -356,10 +356,22 @@ def test_log_grants_exist_whenever_the_runs_log(tf):
         tf.locals["job_logging"])
 
 
-def test_job_runs_of_this_job_only(tf):
+def test_job_runs_of_this_job_only(tf, iac):
     # A job-run dynamic group can only name a compartment: plan fails unless the job's
     # compartment holds this job alone.
     group = tf.resource("oci_identity_dynamic_group", "job_run")
+    assert iac.to_placeholders(group["matching_rule"]) == (
+        "ALL {resource.type = 'datasciencejobrun', resource.compartment.id = "
+        "'<job_compartment_id>'}")
+    assert tf.locals["job_compartment_id"] == (
+        '${var.job_compartment_id == "" ? data.oci_datascience_job.this.compartment_id '
+        ': var.job_compartment_id}'), "by default the job's own compartment"
+    jobs = tf.files["main.tf"]["data"]
+    listed = [body for block in jobs for name, body in block.items()
+              if name == "oci_datascience_jobs"]
+    (in_compartment,) = [body["in_job_compartment"] for body in listed]
+    assert in_compartment["compartment_id"] == "${local.job_compartment_id}"
+    assert in_compartment["state"] == "ACTIVE"
     (precondition,) = group["lifecycle"][0]["precondition"]
     assert precondition["condition"] == (
         "${alltrue([for job in data.oci_datascience_jobs.in_job_compartment.jobs : "
