@@ -5,9 +5,11 @@
 #            -> 200 {"ok": true, "jobRunId": …, "id": …} or {"ok": false, "error": {…}}
 #   extract  JOB_RUN_ID = json_path(SYS.RESPONSE_PAYLOAD_JSON, '$.jobRunId')
 #   poll     GET  https://datascience.<region>.oci.oraclecloud.com/20190101/jobRuns/#{JOB_RUN_ID}
-#            while the state is not terminal (or Data Science answered 429/5xx)
+#            until the state is terminal as `status` defines it: SUCCEEDED, FAILED,
+#            CANCELED, DELETED (NEEDS_ATTENTION keeps polling; a 429/5xx polls again)
 #   success  lifecycleState == 'SUCCEEDED'
-#   cancel   POST …/jobRuns/#{JOB_RUN_ID}/actions/cancelJobRun   (not DELETE = DeleteJobRun)
+#   cancel   POST …/jobRuns/#{JOB_RUN_ID}/actions/cancelJobRun   (not DELETE = DeleteJobRun);
+#            Data Science cancels runs in ACCEPTED, IN_PROGRESS and NEEDS_ATTENTION
 #
 # All calls are signed with the workspace's resource principal (policy in iam.tf).
 # In Terraform strings "$${X}" is the literal text "${X}" (a DI task parameter) and
@@ -15,7 +17,7 @@
 
 locals {
   function_invoke_url = "${oci_functions_function.launcher.invoke_endpoint}/20181201/functions/${oci_functions_function.launcher.id}/actions/invoke"
-  data_science_url    = "https://datascience.${var.region}.oci.oraclecloud.com/20190101"
+  data_science_url    = "${var.data_science_endpoint != "" ? var.data_science_endpoint : "https://datascience.${var.region}.oci.oraclecloud.com"}/20190101"
   job_run_url         = "${local.data_science_url}/jobRuns/#{JOB_RUN_ID}"
 
   di_default_spec_location = var.di_default_spec_location != "" ? var.di_default_spec_location : "oci://${var.spec_bucket_name}@${local.namespace}/${var.spec_prefix}job.yaml"
@@ -25,18 +27,22 @@ locals {
     idempotencyKey = "$${IDEMPOTENCY_KEY}"
   })
 
-  # Keep polling while the run is in a non-terminal state (ACCEPTED, IN_PROGRESS,
-  # CANCELING). Every terminal state ends the poll, NEEDS_ATTENTION and DELETED included
-  # (the published sample stopped only on SUCCEEDED/FAILED and polled CANCELED runs until
-  # pollMaxDuration). A missing state (function answered ok:false, so no JOB_RUN_ID) ends
-  # it too; a throttled or failing poll (429/5xx) is retried at the next interval.
+  # Keep polling until the run is terminal in the function's own sense (`status` answers
+  # terminal: true for SUCCEEDED, FAILED, CANCELED and DELETED). NEEDS_ATTENTION is not
+  # terminal: the run still counts against MAX_ACTIVE_RUNS and can still be cancelled
+  # ("Only job runs that are in ACCEPTED, IN_PROGRESS, or NEEDS_ATTENTION states can be
+  # canceled", Data Science documentation, managing job runs), so the task keeps waiting
+  # and, when it is terminated or reaches pollMaxDuration, its cancel step cancels the run
+  # instead of leaving it holding a slot. A missing state (function answered ok:false, so
+  # no JOB_RUN_ID) ends the poll; a throttled or failing poll (429/5xx) is retried at the
+  # next interval. (The published sample stopped only on SUCCEEDED/FAILED and polled
+  # CANCELED runs until pollMaxDuration.)
   di_poll_while_running = [
     "CAST(json_path(SYS.RESPONSE_PAYLOAD, '$.lifecycleState') AS String) IS NOT NULL",
     "CAST(json_path(SYS.RESPONSE_PAYLOAD, '$.lifecycleState') AS String) != 'SUCCEEDED'",
     "CAST(json_path(SYS.RESPONSE_PAYLOAD, '$.lifecycleState') AS String) != 'FAILED'",
     "CAST(json_path(SYS.RESPONSE_PAYLOAD, '$.lifecycleState') AS String) != 'CANCELED'",
     "CAST(json_path(SYS.RESPONSE_PAYLOAD, '$.lifecycleState') AS String) != 'DELETED'",
-    "CAST(json_path(SYS.RESPONSE_PAYLOAD, '$.lifecycleState') AS String) != 'NEEDS_ATTENTION'",
   ]
   di_poll_retry_statuses = "SYS.RESPONSE_STATUS == 429 OR SYS.RESPONSE_STATUS >= 500"
   di_poll_condition      = "${local.di_poll_retry_statuses} OR (${join(" AND ", local.di_poll_while_running)})"
@@ -192,6 +198,11 @@ resource "oci_dataintegration_workspace_task" "run_job" {
   }
 
   lifecycle {
+    precondition {
+      condition     = var.di_default_spec_location == "" || startswith(var.di_default_spec_location, local.spec_allowlist)
+      error_message = "di_default_spec_location must lie under the spec folder ${local.spec_allowlist} (SPEC_ALLOWLIST); the function refuses any other spec."
+    }
+
     precondition {
       condition     = var.di_project_key != ""
       error_message = "di_project_key (the Data Integration project or folder key) is required with di_workspace_id."

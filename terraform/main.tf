@@ -6,10 +6,23 @@ data "oci_objectstorage_namespace" "this" {
   compartment_id = var.tenancy_ocid
 }
 
-# Compartment of the job-run log group, looked up only when one is given.
+# The job itself: its compartment, its log configuration and its image are the defaults
+# of the grants below (the stack follows the job instead of repeating it in variables).
+data "oci_datascience_job" "this" {
+  job_id = var.job_ocid
+}
+
+# Every active job of the job's compartment: the job runs' dynamic group can only name a
+# compartment, so it must hold this job alone (precondition in iam.tf).
+data "oci_datascience_jobs" "in_job_compartment" {
+  compartment_id = local.job_compartment_id
+  state          = "ACTIVE"
+}
+
+# Compartment of the job-run log group, looked up only when the runs log.
 data "oci_logging_log_group" "job" {
-  count        = var.job_log_group_id == "" ? 0 : 1
-  log_group_id = var.job_log_group_id
+  count        = local.job_logs_enabled ? 1 : 0
+  log_group_id = local.job_log_group_id
 }
 
 locals {
@@ -17,16 +30,31 @@ locals {
 
   # Resolved "empty means default" inputs.
   policy_compartment_ocid      = var.policy_compartment_ocid == "" ? var.compartment_ocid : var.policy_compartment_ocid
-  job_compartment_id           = var.job_compartment_id == "" ? var.compartment_ocid : var.job_compartment_id
+  job_compartment_id           = var.job_compartment_id == "" ? data.oci_datascience_job.this.compartment_id : var.job_compartment_id
   repository_compartment_id    = var.repository_compartment_id == "" ? var.compartment_ocid : var.repository_compartment_id
   output_bucket_compartment_id = var.output_bucket_compartment_id == "" ? var.compartment_ocid : var.output_bucket_compartment_id
-  job_log_compartment_id       = var.job_log_group_id == "" ? local.job_compartment_id : data.oci_logging_log_group.job[0].compartment_id
-  container_repository_name    = var.container_repository_name == "" ? "${var.name_prefix}/launcher" : var.container_repository_name
+
+  # The runs' log group: the variable, else the job's own when its logging is on. The
+  # log-group grants (iam.tf) exist exactly when there is one.
+  job_logging            = try(data.oci_datascience_job.this.job_log_configuration_details[0], null)
+  job_own_log_group_id   = try(local.job_logging.enable_logging, false) ? try(coalesce(local.job_logging.log_group_id, ""), "") : ""
+  job_log_group_id       = var.job_log_group_id != "" ? var.job_log_group_id : local.job_own_log_group_id
+  job_logs_enabled       = local.job_log_group_id != ""
+  job_log_compartment_id = local.job_logs_enabled ? data.oci_logging_log_group.job[0].compartment_id : local.job_compartment_id
+
+  # The repositories of both images (<registry>/<namespace>/<repository>:<tag>), for the
+  # checks that they live in repository_compartment_id (iam.tf, function.tf).
+  job_image = try(data.oci_datascience_job.this.job_environment_configuration_details[0].image, "")
+  image_repositories = {
+    function = try(regex("^[^/]+/[^/]+/([^:@]+)", var.function_image)[0], "")
+    job      = try(regex("^[^/]+/[^/]+/([^:@]+)", local.job_image)[0], "")
+  }
 
   namespace = data.oci_objectstorage_namespace.this.namespace
 
-  # SPEC_ALLOWLIST: only specs from this stack's bucket (and prefix) unless overridden.
-  spec_allowlist = var.spec_allowlist != "" ? var.spec_allowlist : "oci://${var.spec_bucket_name}@${local.namespace}/${var.spec_prefix}"
+  # SPEC_ALLOWLIST: the spec folder, always a folder (spec_prefix ends with '/'); the read
+  # grants of the function and the job runs name the same folder.
+  spec_allowlist = "oci://${var.spec_bucket_name}@${local.namespace}/${var.spec_prefix}"
 
   # Identity names used inside policy statements.
   fn_dynamic_group_name      = "${var.name_prefix}-fn"

@@ -3,6 +3,16 @@ output "function_id" {
   value       = oci_functions_function.launcher.id
 }
 
+output "application_id" {
+  description = "OCID of the Functions application (fn/oci fn commands that take an application)."
+  value       = oci_functions_application.launcher.id
+}
+
+output "namespace" {
+  description = "The tenancy's Object Storage namespace (oci://<bucket>@<namespace>/…, <region-key>.ocir.io/<namespace>/…)."
+  value       = local.namespace
+}
+
 output "function_invoke_endpoint" {
   description = "Base invoke endpoint of the function (for SDKs and `oci fn function invoke`)."
   value       = oci_functions_function.launcher.invoke_endpoint
@@ -14,8 +24,18 @@ output "function_invoke_url" {
 }
 
 output "api_runs_url" {
-  description = "POST here to start a run (API Gateway), GET to list runs; GET/DELETE <url>/{jobRunId} for status/cancel, POST <url>/validate to validate. null without a gateway."
+  description = "POST here to start a run (API Gateway), GET to list runs; GET/DELETE <url>/{jobRunId} for status/cancel, GET <url>/{jobRunId}/logs for the run's log, POST <url>/validate to validate. null without a gateway."
   value       = local.api_gateway_enabled ? "${oci_apigateway_deployment.launcher[0].endpoint}/runs" : null
+}
+
+output "api_gateway_hostname" {
+  description = "Hostname of the API gateway (a PRIVATE gateway's name resolves inside its VCN only). null without a gateway."
+  value       = local.api_gateway_enabled ? oci_apigateway_gateway.launcher[0].hostname : null
+}
+
+output "api_gateway_ip_addresses" {
+  description = "IP addresses of the API gateway (a PRIVATE gateway's private IP in its subnet: reach it over VPN, FastConnect, a peered VCN or a Bastion session). null without a gateway."
+  value       = local.api_gateway_enabled ? [for address in oci_apigateway_gateway.launcher[0].ip_addresses : address.ip_address] : null
 }
 
 output "api_authentication" {
@@ -38,8 +58,18 @@ output "di_conditions" {
 }
 
 output "spec_bucket" {
-  description = "Upload specs here (*.yaml / *.yml under spec_prefix) to start runs through the Events rule."
+  description = "Upload specs (*.yaml / *.yml) and oci:// notebooks under this folder; an uploaded spec starts a run through the Events rule."
   value       = "oci://${oci_objectstorage_bucket.specs.name}@${local.namespace}/${var.spec_prefix}"
+}
+
+output "job_log_group_id" {
+  description = "Log group of the job runs' logs (the job's own unless job_log_group_id is set); empty when the runs don't log (then the logs operation answers LogsNotConfigured)."
+  value       = local.job_log_group_id
+}
+
+output "output_location" {
+  description = "Where the job runs may write: every spec's outputFolder / outputUri must lie under it."
+  value       = "oci://${var.output_bucket_name}@${local.namespace}/${var.output_prefix}"
 }
 
 output "spec_allowlist" {

@@ -50,4 +50,13 @@ resource "oci_resource_scheduler_schedule" "launch" {
       value          = [jsonencode(local.schedule_bodies[each.key])]
     }
   }
+
+  lifecycle {
+    # The function refuses specs outside SPEC_ALLOWLIST, and a schedule's refusal is seen
+    # only in the function log: catch it at plan time.
+    precondition {
+      condition     = !startswith(each.value.spec_location, "oci://") || startswith(each.value.spec_location, local.spec_allowlist)
+      error_message = "schedules: spec_location must lie under the spec folder ${local.spec_allowlist} (SPEC_ALLOWLIST); the function refuses any other spec."
+    }
+  }
 }

@@ -18,9 +18,11 @@ variable "region" {
   description = "Region to deploy into, e.g. eu-frankfurt-1. Authentication is taken from the environment, never from variables."
   type        = string
 
+  # Commercial (eu-frankfurt-1), government (us-gov-ashburn-1, uk-gov-london-1) and
+  # dedicated or sovereign (eu-dcc-milan-1) region identifiers.
   validation {
-    condition     = can(regex("^[a-z]{2,}-[a-z]+-[0-9]+$", var.region))
-    error_message = "region must be a region identifier such as eu-frankfurt-1."
+    condition     = can(regex("^[a-z]{2,3}(-[a-z]+)+-[0-9]+$", var.region))
+    error_message = "region must be a region identifier such as eu-frankfurt-1, us-gov-ashburn-1 or eu-dcc-milan-1."
   }
 }
 
@@ -30,8 +32,8 @@ variable "home_region" {
   default     = ""
 
   validation {
-    condition     = var.home_region == "" || can(regex("^[a-z]{2,}-[a-z]+-[0-9]+$", var.home_region))
-    error_message = "home_region must be empty or a region identifier such as us-ashburn-1."
+    condition     = var.home_region == "" || can(regex("^[a-z]{2,3}(-[a-z]+)+-[0-9]+$", var.home_region))
+    error_message = "home_region must be empty or a region identifier such as us-ashburn-1 or us-gov-ashburn-1."
   }
 }
 
@@ -76,7 +78,7 @@ variable "freeform_tags" {
 # ---------------------------------------------------------------------------- function
 
 variable "function_subnet_id" {
-  description = "Existing subnet (regional, private recommended) for the Functions application. It needs a route to Object Storage and Data Science: a service gateway (All <region> Services) or a NAT gateway."
+  description = "Existing subnet (regional, private recommended) for the Functions application. Its route table needs a rule to a service gateway for All <region> Services in Oracle Services Network (or a NAT gateway): plan fails otherwise, see verify_subnet_routes."
   type        = string
 
   validation {
@@ -96,6 +98,12 @@ variable "function_nsg_ids" {
   }
 }
 
+variable "verify_subnet_routes" {
+  description = "Read the route tables of function_subnet_id (and of a PRIVATE gateway's subnet) at plan time and fail with a clear message when no rule reaches the Oracle Services Network (service gateway; NAT for the function subnet). Turn off only when routing is managed where the stack can't read it (route table in another compartment, transit routing)."
+  type        = bool
+  default     = true
+}
+
 variable "function_shape" {
   description = "Processor architecture of the Functions application; it must match the image (fn build on Apple silicon makes ARM images)."
   type        = string
@@ -108,7 +116,7 @@ variable "function_shape" {
 }
 
 variable "function_image" {
-  description = "Function image in OCIR, e.g. fra.ocir.io/<namespace>/jobrun-launcher/launcher:0.1.0 (push it before apply: the function can't be created without it)."
+  description = "Function image in OCIR as pushed by the README's deploy path, e.g. fra.ocir.io/<namespace>/jobrun-launcher:0.1.0; its repository lives in repository_compartment_id (push it before apply: the function can't be created without it)."
   type        = string
 
   validation {
@@ -139,23 +147,6 @@ variable "function_timeout_in_seconds" {
   }
 }
 
-variable "create_container_repository" {
-  description = "Create a private OCIR repository for the function image. Off by default: `fn deploy` / `docker push` creates one on first push."
-  type        = bool
-  default     = false
-}
-
-variable "container_repository_name" {
-  description = "Name of the OCIR repository to create (with create_container_repository). Empty: <name_prefix>/launcher."
-  type        = string
-  default     = ""
-
-  validation {
-    condition     = var.container_repository_name == "" || can(regex("^[a-z0-9][a-z0-9._/-]{0,254}$", var.container_repository_name))
-    error_message = "container_repository_name must be lower-case letters, digits, '.', '_', '-' and '/'."
-  }
-}
-
 # ---------------------------------------------------------------------------- the job
 
 variable "job_ocid" {
@@ -169,7 +160,7 @@ variable "job_ocid" {
 }
 
 variable "job_compartment_id" {
-  description = "Compartment of the job, its project and the job runs it creates. Empty: compartment_ocid."
+  description = "Compartment of the job, its project and the job runs it creates; it must hold no other Data Science job (the job runs' grants can only name a compartment). Empty: the job's own compartment, read from the job."
   type        = string
   default     = ""
 
@@ -180,7 +171,7 @@ variable "job_compartment_id" {
 }
 
 variable "job_log_group_id" {
-  description = "Log group the specs name (logGroupId) for job-run logs. When given, the function may auto-create logs in it (manage log-groups + use log-content in its compartment). Empty: no log auto-creation grant."
+  description = "Log group of the job runs' logs. Empty: the job's own log group (its log configuration), if it has one. The function may create logs in it (runs with enableAutoLogCreation) and search it (the logs operation); the runs may write to it. Specs that name a logGroupId must name this one."
   type        = string
   default     = ""
 
@@ -191,7 +182,7 @@ variable "job_log_group_id" {
 }
 
 variable "repository_compartment_id" {
-  description = "Compartment of the OCIR repository holding the BYOC job image (job runs need read repos there). Empty: compartment_ocid. Never widened to the tenancy."
+  description = "Compartment of the OCIR repositories of both images (create them there before the first push: a push that creates a repository puts it in the root compartment). Job runs get read repos here only. Empty: compartment_ocid. Never widened to the tenancy."
   type        = string
   default     = ""
 
@@ -208,6 +199,16 @@ variable "output_bucket_name" {
   validation {
     condition     = can(regex("^[A-Za-z0-9._-]{1,256}$", var.output_bucket_name))
     error_message = "output_bucket_name must be a bucket name (letters, digits, '.', '_', '-')."
+  }
+}
+
+variable "output_prefix" {
+  description = "Folder (object-name prefix ending in '/') of the output bucket the job runs may write under, e.g. \"runs/\": every spec's outputFolder / outputUri must lie under oci://<output_bucket_name>@<namespace>/<output_prefix>. The runs may only create objects there (OBJECT_CREATE, OBJECT_INSPECT), never read, overwrite or delete."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[^*\\s][^*]*/$", var.output_prefix))
+    error_message = "output_prefix must be a folder: not empty, ending with '/', no '*'."
   }
 }
 
@@ -235,13 +236,13 @@ variable "spec_bucket_name" {
 }
 
 variable "spec_prefix" {
-  description = "Object-name prefix specs live under, e.g. \"specs/\" (empty: the whole bucket). Used in SPEC_ALLOWLIST and the Events rule."
+  description = "Folder (object-name prefix ending in '/') of the spec bucket that specs and oci:// notebooks live under. It is the function's SPEC_ALLOWLIST, the Events rule's filter, and the only part of the bucket the function and the job runs may read."
   type        = string
-  default     = ""
+  default     = "specs/"
 
   validation {
-    condition     = var.spec_prefix == "" || can(regex("^[^*\\s][^*]*/$", var.spec_prefix))
-    error_message = "spec_prefix must be empty or end with '/', and contain no '*'."
+    condition     = can(regex("^[^*\\s][^*]*/$", var.spec_prefix))
+    error_message = "spec_prefix must be a folder: not empty, ending with '/', no '*' (an entry without '/' would also match its neighbours: specs/team-a matches specs/team-admin/)."
   }
 }
 
@@ -259,17 +260,6 @@ variable "spec_bucket_kms_key_id" {
   validation {
     condition     = var.spec_bucket_kms_key_id == "" || can(regex("^ocid1\\.key\\.oc[0-9]+\\.[a-z0-9-]*\\.[a-z0-9-]+$", var.spec_bucket_kms_key_id))
     error_message = "spec_bucket_kms_key_id must be empty or a Vault key OCID (ocid1.key.…)."
-  }
-}
-
-variable "spec_allowlist" {
-  description = "Function config SPEC_ALLOWLIST: comma-separated oci://bucket@namespace/prefix entries. Empty: derived from the spec bucket, oci://<spec_bucket_name>@<namespace>/<spec_prefix>."
-  type        = string
-  default     = ""
-
-  validation {
-    condition     = var.spec_allowlist == "" || alltrue([for e in split(",", var.spec_allowlist) : can(regex("^oci://[A-Za-z0-9._-]+@[a-z0-9-]+(/.*)?$", trimspace(e)))])
-    error_message = "spec_allowlist entries must look like oci://bucket@namespace/prefix."
   }
 }
 
@@ -296,9 +286,9 @@ variable "max_spec_bytes" {
 }
 
 variable "max_active_runs" {
-  description = "Function config MAX_ACTIVE_RUNS: cap on the job's ACCEPTED/IN_PROGRESS/NEEDS_ATTENTION runs (1 - 10000). null: not set, no cap."
+  description = "Function config MAX_ACTIVE_RUNS: cap on the job's ACCEPTED/IN_PROGRESS/NEEDS_ATTENTION runs (1 - 10000), a cost guard on by default. null: not set, no cap."
   type        = number
-  default     = null
+  default     = 10
 
   validation {
     condition = (
@@ -307,6 +297,39 @@ variable "max_active_runs" {
       floor(coalesce(var.max_active_runs, 1)) == coalesce(var.max_active_runs, 1)
     )
     error_message = "max_active_runs must be null or a whole number between 1 and 10000."
+  }
+}
+
+variable "allowed_shapes" {
+  description = "Function config ALLOWED_SHAPES: the shapes a spec may ask for (a spec naming another shape is refused). Empty (default): no spec may override the job's shape."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for shape in var.allowed_shapes : can(regex("^[A-Za-z0-9][A-Za-z0-9._-]*$", shape))])
+    error_message = "allowed_shapes must hold shape names such as VM.Standard.E4.Flex."
+  }
+}
+
+variable "max_block_storage_gbs" {
+  description = "Function config MAX_BLOCK_STORAGE_GBS: the largest block storage (GB) a spec may ask for."
+  type        = number
+  default     = 1024
+
+  validation {
+    condition     = var.max_block_storage_gbs >= 50 && var.max_block_storage_gbs <= 10240 && floor(var.max_block_storage_gbs) == var.max_block_storage_gbs
+    error_message = "max_block_storage_gbs must be a whole number of GB between 50 and 10240."
+  }
+}
+
+variable "max_runtime_minutes" {
+  description = "Function config MAX_RUNTIME_MINUTES: the longest maximumRuntimeInMinutes a spec or request may ask for (default 1440, a day)."
+  type        = number
+  default     = 1440
+
+  validation {
+    condition     = var.max_runtime_minutes >= 1 && var.max_runtime_minutes <= 43200 && floor(var.max_runtime_minutes) == var.max_runtime_minutes
+    error_message = "max_runtime_minutes must be a whole number of minutes between 1 and 43200 (30 days)."
   }
 }
 
@@ -354,7 +377,7 @@ variable "function_log_retention_days" {
 # ---------------------------------------------------------------------------- API Gateway
 
 variable "api_gateway_subnet_id" {
-  description = "Existing subnet for the API gateway. Empty: no gateway, deployment or gateway policy is created."
+  description = "Existing subnet for the API gateway. Empty: no gateway, deployment or gateway policy is created. For a PRIVATE gateway its route table needs a service gateway rule (All <region> Services in Oracle Services Network) so the gateway reaches the function; plan checks it (verify_subnet_routes)."
   type        = string
   default     = ""
 
@@ -387,7 +410,7 @@ variable "api_gateway_nsg_ids" {
 }
 
 variable "api_path_prefix" {
-  description = "Path prefix of the deployment; routes are <prefix>/runs, <prefix>/runs/validate and <prefix>/runs/{jobRunId}."
+  description = "Path prefix of the deployment; routes are <prefix>/runs, <prefix>/runs/validate, <prefix>/runs/{jobRunId} and <prefix>/runs/{jobRunId}/logs."
   type        = string
   default     = "/v1"
 
@@ -431,7 +454,7 @@ variable "api_auth_issuer" {
 }
 
 variable "api_auth_audience" {
-  description = "JWT audience (aud) the deployment requires."
+  description = "JWT audience (aud) the deployment requires. With JWT on, each route also requires a scope: runs:launch (POST /runs, POST /runs/validate), runs:read (GET status, list, logs), runs:cancel (DELETE)."
   type        = string
   default     = ""
 }
@@ -502,6 +525,17 @@ variable "di_idempotency_key_default" {
   validation {
     condition     = length(var.di_idempotency_key_default) > 0 && length(var.di_idempotency_key_default) <= 255
     error_message = "di_idempotency_key_default must be 1-255 characters."
+  }
+}
+
+variable "data_science_endpoint" {
+  description = "Data Science endpoint the REST task polls and cancels runs at. Empty: https://datascience.<region>.oci.oraclecloud.com (the commercial realm); set it for regions of other realms (government, dedicated), e.g. from `oci data-science job-run get --debug`."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.data_science_endpoint == "" || can(regex("^https://[a-z0-9.-]+$", var.data_science_endpoint))
+    error_message = "data_science_endpoint must be empty or https://<host> without a path."
   }
 }
 

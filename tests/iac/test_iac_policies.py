@@ -16,6 +16,7 @@ import pytest
 POLICY_FILES = {
     "function": "function.policy",
     "function_job_logs": "function.policy",
+    "job_run_logs": "job-run.policy",
     "job_run": "job-run.policy",
     "events": "events.policy",
     "api_gateway": "api-gateway.policy",
@@ -242,3 +243,150 @@ def test_events_grant_is_oracles_documented_statement(tf, iac):
     assert iac.to_placeholders(statement) == expected
     assert [e.text for e in text_entries(iac, "events.policy")] == [expected]
     assert parse(iac, expected)["subject"]["type"] == "service"
+
+
+# Each grant as the work needs it (README "Security" / policies/*.policy give the reasons
+# and the Oracle pages). A change to any of them must change this table too.
+PINNED = {
+    "function": [
+        "Allow dynamic-group <fn_dynamic_group_name> to read objects in compartment id "
+        "<compartment_ocid> where all {target.bucket.name = '<spec_bucket_name>', "
+        "target.object.name = '<spec_prefix>*'}",
+        "Allow dynamic-group <fn_dynamic_group_name> to read data-science-jobs in compartment "
+        "id <job_compartment_id>",
+        "Allow dynamic-group <fn_dynamic_group_name> to read data-science-projects in "
+        "compartment id <job_compartment_id>",
+        "Allow dynamic-group <fn_dynamic_group_name> to manage data-science-job-runs in "
+        "compartment id <job_compartment_id> where any {request.permission = "
+        "'DATA_SCIENCE_JOB_RUN_CREATE', request.permission = 'DATA_SCIENCE_JOB_RUN_INSPECT', "
+        "request.permission = 'DATA_SCIENCE_JOB_RUN_READ', request.permission = "
+        "'DATA_SCIENCE_JOB_RUN_UPDATE'}",
+    ],
+    "function_job_logs": [
+        "Allow dynamic-group <fn_dynamic_group_name> to manage log-groups in compartment id "
+        "<job_log_compartment_id> where target.loggroup.id = '<job_log_group_id>'",
+        "Allow dynamic-group <fn_dynamic_group_name> to use log-content in compartment id "
+        "<job_log_compartment_id> where target.loggroup.id = '<job_log_group_id>'",
+    ],
+    "job_run": [
+        "Allow dynamic-group <job_run_dynamic_group_name> to read repos in compartment id "
+        "<repository_compartment_id>",
+        "Allow dynamic-group <job_run_dynamic_group_name> to read objects in compartment id "
+        "<compartment_ocid> where all {target.bucket.name = '<spec_bucket_name>', "
+        "target.object.name = '<spec_prefix>*'}",
+        "Allow dynamic-group <job_run_dynamic_group_name> to manage objects in compartment id "
+        "<output_bucket_compartment_id> where all {target.bucket.name = '<output_bucket_name>', "
+        "target.object.name = '<output_prefix>*', any {request.permission = 'OBJECT_CREATE', "
+        "request.permission = 'OBJECT_INSPECT'}}",
+    ],
+    "job_run_logs": [
+        "Allow dynamic-group <job_run_dynamic_group_name> to use log-content in compartment id "
+        "<job_log_compartment_id> where target.loggroup.id = '<job_log_group_id>'",
+    ],
+    "data_integration": [
+        "Allow any-user to use fn-invocation in compartment id <compartment_ocid> where ALL "
+        "{request.principal.type = 'disworkspace', request.principal.id = '<di_workspace_id>'}",
+        "Allow any-user to use data-science-job-runs in compartment id <job_compartment_id> "
+        "where ALL {request.principal.type = 'disworkspace', request.principal.id = "
+        "'<di_workspace_id>', any {request.permission = 'DATA_SCIENCE_JOB_RUN_READ', "
+        "request.permission = 'DATA_SCIENCE_JOB_RUN_UPDATE'}}",
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(PINNED))
+def test_pinned_grants(tf, iac, name):
+    statements = tf.resource("oci_identity_policy", name)["statements"]
+    assert [iac.to_placeholders(s) for s in statements] == PINNED[name]
+
+
+def conditions(iac, statement: str) -> str:
+    return str(parse(iac, statement).get("conditions"))
+
+
+def test_job_run_rights_are_the_permissions_the_work_uses(tf, iac):
+    # The function creates, lists, reads and cancels; Data Integration reads and cancels.
+    # Neither may delete or move a run (manage without a permission condition would).
+    for name in ("function", "data_integration"):
+        for statement in tf.resource("oci_identity_policy", name)["statements"]:
+            text = iac.to_placeholders(statement)
+            if "data-science-job-runs" not in text:
+                continue
+            granted = set(re.findall(r"request\.permission = '([A-Z_]+)'", text))
+            assert granted, f"{name}: job-run grant without request.permission: {text}"
+            assert granted <= {"DATA_SCIENCE_JOB_RUN_CREATE", "DATA_SCIENCE_JOB_RUN_INSPECT",
+                               "DATA_SCIENCE_JOB_RUN_READ", "DATA_SCIENCE_JOB_RUN_UPDATE"}
+            assert "request.permission" in conditions(iac, text), "the parser sees the condition"
+    di = [iac.to_placeholders(s) for s in
+          tf.resource("oci_identity_policy", "data_integration")["statements"]]
+    assert "DATA_SCIENCE_JOB_RUN_CREATE" not in " ".join(di), "the workspace never creates runs"
+
+
+def test_object_grants_name_a_folder(tf, iac):
+    for name in ("function", "job_run"):
+        for statement in tf.resource("oci_identity_policy", name)["statements"]:
+            text = iac.to_placeholders(statement)
+            if " objects " in text:
+                assert re.search(r"target\.object\.name = '<(spec|output)_prefix>\*'", text), text
+
+
+def test_outputs_are_write_only(tf, iac):
+    (output,) = [iac.to_placeholders(s)
+                 for s in tf.resource("oci_identity_policy", "job_run")["statements"]
+                 if "<output_bucket_name>" in s or "output_bucket_name" in s]
+    assert set(re.findall(r"request\.permission = '([A-Z_]+)'", output)) == {
+        "OBJECT_CREATE", "OBJECT_INSPECT"}
+    for forbidden in ("OBJECT_READ", "OBJECT_OVERWRITE", "OBJECT_DELETE"):
+        assert forbidden not in output
+
+
+def test_log_grants_exist_whenever_the_runs_log(tf):
+    # Runs that log need the function (log creation, the logs operation) and the runs
+    # (writing) to have rights on the log group, whether the group comes from the job or
+    # from job_log_group_id.
+    for name in ("function_job_logs", "job_run_logs"):
+        policy = tf.resource("oci_identity_policy", name)
+        assert policy["count"] == "${local.job_logs_enabled ? 1 : 0}"
+    assert tf.locals["job_logs_enabled"] == '${local.job_log_group_id != ""}'
+    assert tf.locals["job_log_group_id"] == (
+        '${var.job_log_group_id != "" ? var.job_log_group_id : local.job_own_log_group_id}')
+    own = tf.locals["job_own_log_group_id"]
+    assert "local.job_logging.enable_logging" in own and "local.job_logging.log_group_id" in own
+    assert "data.oci_datascience_job.this.job_log_configuration_details[0]" in (
+        tf.locals["job_logging"])
+
+
+def test_job_runs_of_this_job_only(tf, iac):
+    # A job-run dynamic group can only name a compartment: plan fails unless the job's
+    # compartment holds this job alone.
+    group = tf.resource("oci_identity_dynamic_group", "job_run")
+    assert iac.to_placeholders(group["matching_rule"]) == (
+        "ALL {resource.type = 'datasciencejobrun', resource.compartment.id = "
+        "'<job_compartment_id>'}")
+    assert tf.locals["job_compartment_id"] == (
+        '${var.job_compartment_id == "" ? data.oci_datascience_job.this.compartment_id '
+        ': var.job_compartment_id}'), "by default the job's own compartment"
+    jobs = tf.files["main.tf"]["data"]
+    listed = [body for block in jobs for name, body in block.items()
+              if name == "oci_datascience_jobs"]
+    (in_compartment,) = [body["in_job_compartment"] for body in listed]
+    assert in_compartment["compartment_id"] == "${local.job_compartment_id}"
+    assert in_compartment["state"] == "ACTIVE"
+    (precondition,) = group["lifecycle"][0]["precondition"]
+    assert precondition["condition"] == (
+        "${alltrue([for job in data.oci_datascience_jobs.in_job_compartment.jobs : "
+        "job.id == var.job_ocid])}")
+    assert "compartment of its own" in precondition["error_message"]
+
+
+def test_images_live_where_the_grants_point(tf):
+    # Job runs read repos in repository_compartment_id only; plan fails when an image's
+    # repository is elsewhere (e.g. created in the root compartment by a first push).
+    assert set(tf.locals["image_repositories"]) == {"function", "job"}
+    (job_check,) = tf.resource("oci_identity_policy", "job_run")["lifecycle"][0]["precondition"]
+    assert 'image["job"]' in job_check["condition"]
+    function = tf.resource("oci_functions_function", "launcher")
+    (fn_check,) = function["lifecycle"][0]["precondition"]
+    assert 'image["function"]' in fn_check["condition"]
+    for check in (job_check, fn_check):
+        assert "oci artifacts container repository create" in check["error_message"]

@@ -185,13 +185,29 @@ def test_other_recurrence_types_are_refused(tf):
 # ------------------------------------------------------------------------------ policy
 
 
-def test_each_schedule_may_invoke_and_nothing_else(tf, iac):
+def test_each_schedule_gets_oracles_documented_grant_for_itself_only(tf, iac):
+    # Oracle's Resource Scheduler example policies: "Allow any-user to manage
+    # <resource_type> in compartment id <compartment_ocid> where
+    # all{request.principal.type='resourceschedule', request.principal.id='<schedule ocid>'}".
+    # No Oracle source shows a narrower verb working, and a short grant fails silently.
     policy = tf.resource("oci_identity_policy", "schedule")
     (statement,) = policy["statements"]
     text = iac.to_placeholders(statement)
     assert text == (
-        "Allow any-user to use functions-family in compartment id <compartment_ocid> where ALL "
+        "Allow any-user to manage functions-family in compartment id <compartment_ocid> where ALL "
         "{request.principal.type = 'resourceschedule', request.principal.id = '<schedule_id>'}"
     )
+    assert "example_policies.htm" in (iac.POLICIES_DIR / "schedule.policy").read_text(
+        encoding="utf-8"), "the policy file cites Oracle's page"
     assert policy["provider"] == "${oci.home}"
     assert policy["name"] == "${var.name_prefix}-schedule-${each.key}"
+
+
+def test_a_schedule_outside_the_spec_folder_fails_plan(tf):
+    # A refused scheduled spec shows only in the function log: plan refuses it instead.
+    (check,) = tf.resource("oci_resource_scheduler_schedule", "launch")["lifecycle"][0][
+        "precondition"]
+    assert check["condition"] == (
+        '${!startswith(each.value.spec_location, "oci://") || '
+        "startswith(each.value.spec_location, local.spec_allowlist)}")
+    assert "SPEC_ALLOWLIST" in check["error_message"]

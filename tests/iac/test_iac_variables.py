@@ -14,7 +14,7 @@ CONTAINS_CALL = re.compile(r"contains\((\[[^\]]*\]),\s*var\.([a-z0-9_]+)\)")
 # Variables whose value has a shape (OCID, enum, range) and so must carry a validation.
 UNVALIDATED_BY_DESIGN = {
     "freeform_tags",  # any tags
-    "create_container_repository",
+    "verify_subnet_routes",
     "spec_bucket_versioning",
     "enable_function_log",  # booleans
     "api_auth_audience",  # free-form audience string
@@ -94,3 +94,15 @@ def test_readme_documents_every_input_and_output(iac, tf):
     }
     missing = [name for name in [*tf.variables, *outputs] if f"`{name}`" not in readme]
     assert not missing, f"terraform/README.md does not document {missing}"
+
+
+@pytest.mark.parametrize(("region", "valid"), [
+    ("eu-frankfurt-1", True), ("us-ashburn-1", True), ("sa-saopaulo-1", True),
+    ("us-gov-ashburn-1", True), ("uk-gov-london-1", True), ("eu-dcc-milan-1", True),
+    ("us-langley-1", True), ("Frankfurt", False), ("eu-frankfurt", False), ("fra", False),
+])
+def test_region_names_of_every_realm(tf, region, valid):
+    for name in ("region", "home_region"):
+        (condition,) = [v["condition"] for v in tf.variables[name]["validation"]]
+        (literal, _), = REGEX_CALL.findall(condition)
+        assert bool(re.search(hcl_string(literal), region)) is valid, (name, region)
