@@ -81,7 +81,7 @@ def run_code(spec: ScriptSpec, settings: RunnerSettings, get_store: Callable[[],
         except ScriptFailed as exc:
             failure = exc
         try:
-            upload_outputs(get_store, spec, working, settings.job_run_ocid, out)
+            upload_outputs(get_store, spec, code, working, settings.job_run_ocid, out)
         except UploadFailed as upload_failure:
             if failure is None:
                 raise
@@ -218,17 +218,16 @@ def kill_running_processes() -> None:
         _kill(process)
 
 
-def upload_outputs(get_store: Callable[[], ObjectStore], spec: ScriptSpec, working: Path,
-                   job_run_ocid: str, out: TextIO) -> None:
+def upload_outputs(get_store: Callable[[], ObjectStore], spec: ScriptSpec, code: Path,
+                   working: Path, job_run_ocid: str, out: TextIO) -> None:
     """The files under ``outputDir``, to ``<outputUri>/<JOB_RUN_OCID>/<path in outputDir>``."""
     output = spec.output
     if output is None or spec.output_dir is None:
         return
     folder = working / spec.output_dir
-    if not folder.is_dir() or not _within(folder, working.parent if spec.working_dir else
-                                          working):
-        say(out, f"the code wrote no output folder {spec.output_dir} (outputDir): nothing "
-                 "to upload")
+    if not folder.is_dir() or not _within(folder, code):
+        say(out, f"the code left no folder {spec.output_dir} (outputDir) inside the code "
+                 "folder: nothing to upload")
         return
     files = _files(folder)
     if len(files) > MAX_OUTPUT_FILES:

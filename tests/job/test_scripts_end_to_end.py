@@ -4,6 +4,9 @@ the code's outputs in the bucket, or a FAILED run whose details say why."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 
 from .archives import tar_of, zip_bomb, zip_of
@@ -121,3 +124,34 @@ entrypoint: tool/main.py
     assert "exited with code 6" in run["lifecycleDetails"]
     assert refusal in job_oci.executor.log(run_id).stderr.splitlines()[-1]
     assert "ran" not in job_oci.executor.log(run_id).stdout
+
+
+def test_canceling_a_script_run_kills_the_script_too(job_fn, job_oci):
+    put_code(job_oci, {"code/slow.py": "import os, time\n"
+                                       "print('pid', os.getpid(), flush=True)\n"
+                                       "time.sleep(120)\n"})
+    spec = ads_spec("python", f"scriptPathURI: {job_oci.location('code/slow.py')}")
+    run_id, _ = launch(job_fn, job_oci, "slow.yaml", spec)
+    job_oci.wait_output(run_id, "pid ")
+    pid = int(job_oci.executor.log(run_id).stdout.split("pid ", 1)[1].split()[0])
+
+    answer = job_fn.invoke({"operation": "cancel", "jobRunId": run_id}).json()
+
+    assert answer["ok"] is True
+    assert job_oci.wait(run_id)["lifecycleState"] == "CANCELED"
+    assert job_oci.executor.log(run_id).stderr.splitlines()[-1].startswith(
+        "job-runner: canceled (SIGTERM)")
+    assert not script_alive(pid)
+
+
+def script_alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie waiting for its reaper does not count)."""
+    for _ in range(50):  # the reaper may need a moment; bounded
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return False
+        if state == "Z":
+            return False
+        time.sleep(0.1)
+    return True
