@@ -146,8 +146,8 @@ def command(spec: ScriptSpec, code: Path, working: Path, entrypoint: Path) -> li
 def execute(spec: ScriptSpec, code: Path, working: Path, entrypoint: Path,
             env: Mapping[str, str], out: TextIO, err: TextIO, *, timeout: int | None) -> None:
     """Run the code; raise ScriptFailed unless it exits 0."""
-    what = "the function " + spec.entry_function if spec.entry_function else "the script"
-    what += f" {spec.entrypoint}"
+    what = (f"the function {spec.entry_function} of {spec.entrypoint}" if spec.entry_function
+            else f"the script {spec.entrypoint}")
     say(out, f"running {what}" + (f" with {len(spec.arguments)} argument(s)"
                                   if spec.arguments else ""))
     process = subprocess.Popen(

@@ -229,3 +229,26 @@ scriptPathURI: {job_oci.location("code/run.sh")}
     assert result.code == ExitCode.OK, result.err
     assert job_oci.objects(OUTPUT_BUCKET) == []
     assert "nothing the code writes is kept" in result.out
+
+
+def test_a_script_over_the_time_limit_is_killed_and_fails_the_run(launch, job_oci):
+    result = launch(ads_spec("script", f"""
+scriptPathURI: {job_oci.location("code/forever.sh")}
+"""), {"code/forever.sh": "echo started\nsleep 60\necho never\n"},
+        NOTEBOOK_CELL_TIMEOUT_SECONDS="1")
+
+    assert result.code == ExitCode.CELL_ERROR
+    assert result.last == ("job-runner: the script forever.sh timed out after 1 s "
+                           "(NOTEBOOK_CELL_TIMEOUT_SECONDS)")
+    assert "started" in result.out and "never" not in result.out
+
+
+def test_a_missing_entry_function_is_named(launch, job_oci):
+    result = launch(ads_spec("python", f"""
+scriptPathURI: {job_oci.location("code/jobs.py")}
+entryFunction: mian
+"""), {"code/jobs.py": "def main():\n    print('never')\n"})
+
+    assert result.code == ExitCode.CELL_ERROR
+    assert result.last == ("job-runner: the function mian of jobs.py failed with exit code 2: "
+                           "entryFunction mian is not a function of the entrypoint")
