@@ -7,9 +7,10 @@ tells which). The code folder then holds, as ADS's driver lays it out:
 - a folder ``oci://bucket@ns/path/code_dir/``: ``<code>/code_dir/…`` (every object under it);
 - an archive: its members, ``<code>/<member>``.
 
-Files and archives are read as notebooks are (:func:`job.storage.fetch_notebook`: the run's
-resource principal for Object Storage, a bounded https download otherwise); a folder is
-listed with ``ListObjects`` and each object read the same way.
+Files and archives are read as notebooks are, with :mod:`job.storage`: the run's resource
+principal for Object Storage (``oci://`` and Object Storage https URLs), a bounded https
+download otherwise; a folder is listed with ``ListObjects`` and each object read the same
+way.
 
 Archives and folders are untrusted input: before anything runs, a member (or object) whose
 path leaves the code folder (``..``, an absolute path), a symlink or hard link pointing out
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from jobspec.locations import SpecLocation, parse_location
+from jobspec.locations import LocationError, SpecLocation, parse_location
 from jobspec.script_keys import file_name, folder_name
 from ociplatform.calls import ANY, ErrorTable, OciService, Rule, transient
 from ociplatform.retry import Deadline
@@ -45,8 +46,8 @@ from .storage import (
     ObjectStore,
     _not_permitted,
     _not_readable,
-    fetch_notebook,
 )
+from .storage import download as download_url
 
 MAX_MEMBERS = 10_000
 MAX_UNPACKED_BYTES = 1024 ** 3
@@ -88,7 +89,14 @@ def fetch_source(url: str, kind: str, code_dir: Path, store_factory: Callable[[]
     if kind == "folder":
         fetch_folder(url, code_dir, store_factory, max_bytes=max_bytes)
         return
-    data = fetch_notebook(url, store_factory, max_bytes=max_bytes, timeout=timeout, **download)
+    try:
+        location: SpecLocation | None = parse_location(url)  # oci:// or an Object Storage URL
+    except LocationError:
+        location = None  # any other https URL (the spec library checked the scheme)
+    if location is not None:
+        data, _ = store_factory().read(location, max_bytes=max_bytes, what="code")
+    else:
+        data = download_url(url, max_bytes=max_bytes, timeout=timeout, **download)
     if kind == "file":
         (code_dir / file_name(url)).write_bytes(data)
     else:

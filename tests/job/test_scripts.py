@@ -252,3 +252,23 @@ entryFunction: mian
     assert result.code == ExitCode.CELL_ERROR
     assert result.last == ("job-runner: the function mian of jobs.py failed with exit code 2: "
                            "entryFunction mian is not a function of the entrypoint")
+
+
+def test_missing_code_is_not_readable_and_named(launch, job_oci):
+    result = launch(ads_spec("python", f"scriptPathURI: {job_oci.location('code/gone.py')}"))
+
+    assert result.code == ExitCode.NOT_READABLE
+    assert result.last.startswith(f"job-runner: the code {job_oci.location('code/gone.py')} "
+                                  "does not exist or this job run may not read it (404")
+
+
+def test_an_empty_or_missing_folder_is_not_readable(launch, job_oci):
+    result = launch(ads_spec("script", f"""
+scriptPathURI: {job_oci.location("code/nothing/")}
+entrypoint: nothing/run.sh
+"""))
+
+    assert result.code == ExitCode.NOT_READABLE
+    assert result.last == (f"job-runner: the folder {job_oci.location('code/nothing/')} is "
+                           "empty, does not exist or this job run may not list it; check the "
+                           "location and the job-run dynamic group's policy")
