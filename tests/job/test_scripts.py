@@ -272,3 +272,16 @@ entrypoint: nothing/run.sh
     assert result.last == (f"job-runner: the folder {job_oci.location('code/nothing/')} is "
                            "empty, does not exist or this job run may not list it; check the "
                            "location and the job-run dynamic group's policy")
+
+
+def test_links_that_stay_inside_the_code_folder_are_kept(launch, job_oci):
+    archive = tar_of({"app/v2/main.py": "print('v2 ran')\n"},
+                     symlinks={"app/current": "v2"},
+                     hardlinks={"app/copy.py": "app/v2/main.py"})
+    result = launch(ads_spec("script", f"""
+scriptPathURI: {job_oci.location("code/app.tar.gz")}
+entrypoint: app/current/main.py
+"""), {"code/app.tar.gz": archive})
+
+    assert result.code == ExitCode.OK, result.err
+    assert "v2 ran" in result.out
