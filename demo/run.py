@@ -49,6 +49,8 @@ SPECS = {"timed": ROOT / "examples/specs/daily-report.yaml",
          "SUCCEEDED": ROOT / "examples/specs/hello.yaml",
          "FAILED": ROOT / "examples/specs/hello-fails.yaml"}
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELED", "DELETED"}
+# The python runtime example's code (hello-python.yaml), uploaded to scripts/<name>.
+SCRIPTS = ROOT / "examples/scripts"
 JOB_ERROR_PREFIX = "job-runner: "
 
 
@@ -174,6 +176,10 @@ class Demo:
             self.cli.run(["os", "object", "put", "--namespace", NAMESPACE, "--bucket-name",
                           BUCKET, "--name", NOTEBOOK_OBJECT, "--file", str(NOTEBOOK),
                           "--force"])
+            for script in sorted(SCRIPTS.glob("*.py")):
+                self.cli.run(["os", "object", "put", "--namespace", NAMESPACE, "--bucket-name",
+                              BUCKET, "--name", f"scripts/{script.name}", "--file", str(script),
+                              "--force"], echo=False)
         self.cli.run(["os", "object", "put", "--namespace", NAMESPACE, "--bucket-name", BUCKET,
                       "--name", self.object_name, "--file", str(self.spec_path), "--force"])
 
@@ -242,6 +248,8 @@ class Demo:
         errors = [line for line in log.stderr.splitlines() if line.startswith(JOB_ERROR_PREFIX)]
         if errors and self.outcome.state != "SUCCEEDED":
             self.outcome.job_error = errors[-1].replace(run_id, short_ocid(run_id))
+        if self.code_outputs(run_id):
+            return
         output = self.executed_notebook(run_id)
         if output is None:
             return
@@ -266,6 +274,44 @@ class Demo:
         print("   the executed notebook, cell by cell:")
         text = notebook_cells(json.loads(target.read_text()))
         show_lines(text.replace(run_id, short_ocid(run_id)), "")
+
+    def code_outputs(self, run_id: str) -> bool:
+        """Step 7 for a python or script runtime: the files of its outputDir, as uploaded to
+        the run's folder; False (nothing done) for a notebook spec."""
+        from job.outputs import run_folder
+        from jobspec.container import ScriptSpec, read_container_spec
+        from jobspec.errors import SpecError
+
+        try:
+            spec = read_container_spec(self.spec_path.read_bytes())
+        except SpecError:
+            return False  # executed_notebook says so
+        if not isinstance(spec, ScriptSpec):
+            return False
+        if spec.output is None:
+            self.outcome.outputs_note = "none: the spec names no outputDir and outputUri"
+            return True
+        out = spec.output
+        prefix = run_folder(out, run_id)
+        folder = f"oci://{out.bucket}@{out.namespace}/{prefix}".replace(run_id, "$JOB_RUN_ID")
+        print()
+        listed = self.cli.run(["os", "object", "list", "--namespace", out.namespace,
+                               "--bucket-name", out.bucket, "--prefix", prefix])
+        names = [str(item["name"]) for item in (listed or {}).get("data", [])]
+        if not names:
+            self.outcome.outputs_note = f"none: the code uploaded nothing to {folder}"
+            return True
+        assert self.stack.work is not None
+        target = self.stack.work / "output"
+        print(f"   the files its outputDir ({spec.output_dir or '.'}) held, as uploaded:")
+        for name in names:
+            self.cli.run(["os", "object", "get", "--namespace", out.namespace, "--bucket-name",
+                          out.bucket, "--name", name, "--file", str(target)], echo=False)
+            print(f"   {name.removeprefix(prefix)}:")
+            show_lines(target.read_text(errors="replace"), "      > ")
+        self.outcome.outputs = [f"{folder} ({len(names)} file(s) from outputDir "
+                                f"{spec.output_dir or '.'})"]
+        return True
 
     def executed_notebook(self, run_id: str) -> tuple[str, str, str] | None:
         """(namespace, bucket, object) where the job puts the executed notebook, from the spec

@@ -153,7 +153,8 @@ class Launcher:
         details = plan_job_run(self.settings, request, spec, etag, job)
         common = {"specLocation": location.uri, "specETag": etag}
         if isinstance(request, ValidateRequest):
-            return {"operation": "validate", **common, "createJobRunDetails": to_wire(details)}
+            return {"operation": "validate", **common, "createJobRunDetails": to_wire(details),
+                    "notes": list(spec.notes)}
 
         # MAX_ACTIVE_RUNS: count before the create, recount after it (func/active_cap.py).
         deadline = invocation.deadline

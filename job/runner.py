@@ -4,7 +4,8 @@
    (default ``NOTEPAD_YAML_URL``), ``JOB_SPEC_ETAG``, ``JOB_RUN_OCID``;
 2. read the spec with the run's resource principal, pinned to ``JOB_SPEC_ETAG`` when set,
    and validate it with the spec library (:mod:`jobspec`), as the function does;
-3. download the notebook (``noteBook`` / ``notebookPathURI``: https or ``oci://``);
+3. download the notebook (``noteBook`` / ``notebookPathURI``: https or ``oci://``); a python
+   or script runtime's code is fetched and run by :mod:`job.scripts` instead;
 4. drop ``excludeTags`` cells, inject the spec's ``parameters`` papermill-style, execute it
    with nbclient in an empty working folder; the kernel inherits the run's environment;
 5. upload the files the notebook wrote and the executed notebook to
@@ -33,7 +34,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from jobspec.container import ContainerSpec, read_container_spec
+from jobspec.container import ContainerSpec, ScriptSpec, read_container_spec
 from jobspec.errors import SpecInvalid, SpecTooLarge
 from jobspec.limits import ETAG_ENV_VAR
 from jobspec.locations import SpecLocation
@@ -118,6 +119,12 @@ def _run(env: Mapping[str, str], out: TextIO, err: TextIO, store_factory: StoreF
             f"{PREFIX}invalid spec: {problem}" for problem in exc.problems)) from None
     except SpecTooLarge as exc:
         raise SpecProblem(f"the spec is invalid: {exc.message}") from None
+    if isinstance(spec, ScriptSpec):  # a python or script runtime: job/scripts.py
+        from .scripts import run_code
+
+        run_code(spec, settings, get_store, env, out, err, opener=opener, temp_dir=temp_dir)
+        say(out, f"succeeded in {time.monotonic() - started:.1f} s")
+        return ExitCode.OK
     _describe(spec, out)
 
     extra = {"opener": opener} if opener is not None else {}
@@ -229,6 +236,9 @@ def cancel_now() -> None:
     notebook = sys.modules.get(f"{__package__}.notebook")  # no import inside a handler
     if notebook is not None:
         notebook.kill_running_kernels()
+    scripts = sys.modules.get(f"{__package__}.scripts")
+    if scripts is not None:
+        scripts.kill_running_processes()
     os._exit(ExitCode.CANCELED)
 
 

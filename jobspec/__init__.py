@@ -8,6 +8,7 @@ neither the function nor the container.
 - ``spec``: :func:`~jobspec.spec.parse_spec`, bytes → :class:`~jobspec.model.JobSpec`;
 - ``flat``, ``ads``: the two dialects; ``keys``: every key of every level and its aliases;
 - ``container_keys``: the job container's keys (notebook, output, parameters, …);
+  ``script_keys``: the python and script runtimes' keys (scriptPathURI, entrypoint, …);
   ``container``: the container's view of a parsed spec;
 - ``env``: run environment variables; ``substitution``: ``${VAR}`` as oracle-ads does it;
 - ``document``, ``problems``, ``suggestions``: paths as written, problems in file order,

@@ -1,5 +1,6 @@
 """The ADS job YAML dialect (``kind: job``), read as oracle-ads 2.16 reads it
-(``ads.jobs.Job.from_dict`` → ``DataScienceJob`` and ``NotebookRuntime``): the same names for
+(``ads.jobs.Job.from_dict`` → ``DataScienceJob`` and ``NotebookRuntime``, ``PythonRuntime``,
+``ScriptRuntime``): the same names for
 the same settings, the same ``${VAR}`` substitution, the same refusals, and a few more
 where ADS accepts what cannot work here."""
 
@@ -17,7 +18,9 @@ from .keys import (
     ADS_INFRASTRUCTURE_TYPES,
     ADS_JOB,
     ADS_NOTEBOOK_RUNTIME,
+    ADS_PYTHON_RUNTIME,
     ADS_RUNTIME_TYPES,
+    ADS_SCRIPT_RUNTIME,
     ADS_SHAPE_CONFIG,
     ADS_SHAPE_CONFIG_FOLDED,
     ADS_TOP,
@@ -26,12 +29,27 @@ from .keys import (
 )
 from .model import MAX_DISPLAY_NAME, Infrastructure, JobSpec
 from .problems import Checker, type_name
+from .script_keys import read_script_keys
 from .substitution import SubstitutionError, substitute_env, substitute_name
 
 MAX_ARGUMENTS = 4000
 MIN_BLOCK_STORAGE_GB = 50
 MAX_TAG_KEY, MAX_TAG_VALUE = 100, 256  # Data Science's limits on freeform tags
 INFRASTRUCTURE_TYPES = ("STANDALONE", "ME_STANDALONE")
+# The runtimes the job container runs, and the sections their keys are read with.
+RUNTIME_SECTIONS = {"notebook": ADS_NOTEBOOK_RUNTIME, "python": ADS_PYTHON_RUNTIME,
+                    "script": ADS_SCRIPT_RUNTIME}
+# Runtimes ADS knows that the one prebuilt job cannot run: why, and what to do instead.
+REFUSED_RUNTIMES = {
+    "container": "a container runtime runs another image, and every run of this job runs the "
+                 "job's own image; put the code in a python or script runtime (scriptPathURI), "
+                 "or create a job with that image",
+    "gitPython": "a gitPython runtime clones a repository at run time, which this job does "
+                 "not do; upload the code (a folder or a .zip/.tar.gz archive) to Object "
+                 "Storage and use a python runtime with scriptPathURI",
+}
+CONDA_NOTE = ("spec.runtime.spec.conda is accepted and not used: the job's image runs the code "
+              "with its own Python environment")
 # Settings of the job's infrastructure a run can only override together with a shape.
 _WITH_SHAPE_ONLY = ("subnetId", "jobInfrastructureType", "blockStorageSize",
                     "shapeConfigDetails")
@@ -47,16 +65,20 @@ def read_ads(doc: dict[str, Any], check: Checker, reserved: frozenset[str],
     check.text(top.get("apiVersion"), top.at("apiVersion"))
     job = _section(top, "spec", ADS_JOB, check, required=True)
 
-    infrastructure_block = _block(job, "infrastructure", ADS_INFRASTRUCTURE_TYPES,
-                                  "dataScienceJob", check)
-    infra = Fields(infrastructure_block.at("spec"))
-    if infrastructure_block.get("type") == "dataScienceJob":
-        infra = _section(infrastructure_block, "spec", ADS_INFRASTRUCTURE, check)
+    # No infrastructure section: the job's own infrastructure (ADS's parser leaves it unset).
+    infra = Fields(job.at("infrastructure"))
+    if job.get("infrastructure") is not None:
+        infrastructure_block = _block(job, "infrastructure", ADS_INFRASTRUCTURE_TYPES,
+                                      ("dataScienceJob",), check)
+        infra = Fields(infrastructure_block.at("spec"))
+        if infrastructure_block.get("type") == "dataScienceJob":
+            infra = _section(infrastructure_block, "spec", ADS_INFRASTRUCTURE, check)
 
-    runtime_block = _block(job, "runtime", ADS_RUNTIME_TYPES, "notebook", check)
+    runtime_block = _block(job, "runtime", ADS_RUNTIME_TYPES, tuple(RUNTIME_SECTIONS), check)
+    runtime_type = runtime_block.get("type")
     runtime = Fields(runtime_block.at("spec"))
-    if runtime_block.get("type") == "notebook":
-        runtime = _section(runtime_block, "spec", ADS_NOTEBOOK_RUNTIME, check)
+    if runtime_type in RUNTIME_SECTIONS:
+        runtime = _section(runtime_block, "spec", RUNTIME_SECTIONS[runtime_type], check)
 
     environment = _environment(runtime, check, reserved, env_room)
     return JobSpec(
@@ -74,7 +96,10 @@ def read_ads(doc: dict[str, Any], check: Checker, reserved: frozenset[str],
         maximum_runtime_in_minutes=_minutes(runtime, check),
         freeform_tags=_tags(runtime, check),
         container=read_container_keys(runtime, ADS_NAMES, check)
-        if runtime_block.get("type") == "notebook" else None,
+        if runtime_type == "notebook" else None,
+        script=read_script_keys(runtime, runtime_type, check)
+        if runtime_type in ("python", "script") else None,
+        notes=(CONDA_NOTE,) if runtime.has("conda") else (),
     )
 
 
@@ -91,23 +116,28 @@ def _section(parent: Fields, key: str, section: Section, check: Checker,
     return section.read(value, path, check)
 
 
-def _block(job: Fields, key: str, known: tuple[str, ...], supported: str,
+def _block(job: Fields, key: str, known: tuple[str, ...], supported: tuple[str, ...],
            check: Checker) -> Fields:
     """``infrastructure`` or ``runtime``: ``{kind, type, spec}``; ADS refuses a missing or
     unknown type (``NotImplementedError``)."""
     block = _section(job, key, ADS_BLOCK, check)
-    if not job.require(key, check, f"is required (type: {supported})") \
+    types = " or ".join(supported)
+    if not job.require(key, check, f"is required (type: {types})") \
             or not isinstance(job.get(key), dict):
         return Fields(job.at(key))
     kind = block.get("type")
-    if not block.require("type", check, f"is required (type: {supported})"):
+    if not block.require("type", check, f"is required (type: {types})"):
         return block
     if kind not in known:
         check.problem(block.at("type"), f"unknown {key} type; ADS knows {', '.join(known)}")
-    elif kind != supported:
-        why = ("the job container runs notebooks" if key == "runtime"
+    elif kind in REFUSED_RUNTIMES and key == "runtime":
+        check.problem(block.at("type"), f"is not supported: {REFUSED_RUNTIMES[kind]}")
+    elif kind not in supported:
+        why = ("the job container runs notebooks, Python and shell scripts" if key == "runtime"
                else "the runs are Data Science job runs")
-        check.problem(block.at("type"), f"only {supported} {key} is supported ({why})")
+        which = (f"{', '.join(supported[:-1])} and {supported[-1]} {key}s are"
+                 if len(supported) > 1 else f"{supported[0]} {key} is")
+        check.problem(block.at("type"), f"only {which} supported ({why})")
     return block
 
 

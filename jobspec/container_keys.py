@@ -66,7 +66,7 @@ def read_container_keys(fields: Fields, names: Names, check: Checker) -> Contain
     """Check the container's keys in ``fields``; None when any is invalid (problems noted)."""
     before = check.count
     notebook = _notebook(fields, names.notebook, check)
-    output = _output(fields, names.output, check)
+    output = read_output(fields, names.output, check)
     parameters = _parameters(fields.get("parameters"), fields.at("parameters"), check)
     exclude = _string_list(fields.get("excludeTags"), fields.at("excludeTags"), check)
     encoding = fields.get("notebookEncoding")
@@ -105,7 +105,8 @@ def _notebook(fields: Fields, name: str, check: Checker) -> str | None:
     return notebook
 
 
-def _output(fields: Fields, name: str, check: Checker) -> SpecLocation | None:
+def read_output(fields: Fields, name: str, check: Checker) -> SpecLocation | None:
+    """The output folder ``name`` gives (oci://bucket@namespace/prefix), or None."""
     if not fields.has(name):
         return None
     path = fields.at(name)

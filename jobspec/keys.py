@@ -194,6 +194,39 @@ ADS_NOTEBOOK_RUNTIME = Section(
                       "source/entrypoint (a notebook inside a source folder) is not supported",
     },
 )
+# ScriptRuntime.attribute_map (and CondaRuntime's, Runtime's): a .py or .sh file, a folder or
+# an archive, run as Data Science runs a job artifact.
+_RUNTIME_COMMON = (
+    Key("scriptPathURI", ("script_path_uri",)),
+    Key("entrypoint"),
+    Key("conda"),
+    Key("env"),
+    Key("args"),
+    Key("freeformTags", ("freeform_tags",)),
+    Key("definedTags", ("defined_tags",)),
+    Key("maximumRuntimeInMinutes"),
+)
+_SCRIPT_SYNONYMS = {"environment": "env", "environmentvariables": "env", "envvars": "env",
+                    "arguments": "args", "script": "scriptPathURI", "source": "scriptPathURI",
+                    "scriptpath": "scriptPathURI", "scripturi": "scriptPathURI"}
+# PythonRuntime.attribute_map: ScriptRuntime's and _PythonRuntimeMixin's (ADS's driver).
+_PYTHON_ONLY = (
+    Key("workingDir", ("working_dir",)),
+    Key("pythonPath", ("python_path",)),
+    Key("entryFunction", ("entry_function",)),
+    Key("outputDir", ("output_dir",)),
+    Key("outputUri", ("output_uri",)),
+)
+ADS_SCRIPT_RUNTIME = Section(
+    (*_RUNTIME_COMMON, *_PYTHON_ONLY), synonyms=_SCRIPT_SYNONYMS,
+    refused={key.name: "is a python runtime key (ADS's script runtime has no such setting); "
+                       "write type: python to use it" for key in _PYTHON_ONLY})
+ADS_PYTHON_RUNTIME = Section(
+    (*_RUNTIME_COMMON, *_PYTHON_ONLY),
+    synonyms={**_SCRIPT_SYNONYMS, "workdir": "workingDir", "cwd": "workingDir",
+              "function": "entryFunction", "outputfolder": "outputUri",
+              "pythonpaths": "pythonPath"},
+)
 ENV_ITEM = Section(keys("name", "value"))
 
 # Infrastructure and runtime types ADS knows (Job._INFRASTRUCTURE_MAPPING, _RUNTIME_MAPPING).

@@ -7,6 +7,7 @@ import shlex
 from dataclasses import dataclass
 
 from .container_keys import ContainerKeys
+from .script_keys import ScriptKeys
 
 MAX_DISPLAY_NAME = 255
 
@@ -37,8 +38,12 @@ class JobSpec:
     # From the ADS runtime: ADS puts them on the job and on each of its runs.
     maximum_runtime_in_minutes: int | None = None
     freeform_tags: tuple[tuple[str, str], ...] = ()
-    # The job container's keys; always set on a spec parse_spec returns.
+    # What the job container runs; a spec parse_spec returns has exactly one of them: the
+    # notebook (flat dialect, ADS notebook runtime) or the code (ADS python, script runtime).
     container: ContainerKeys | None = None
+    script: ScriptKeys | None = None
+    # What the spec says that the launcher accepts and leaves alone (shown by validate).
+    notes: tuple[str, ...] = ()
 
     @property
     def command_line_arguments(self) -> str | None:

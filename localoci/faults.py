@@ -19,6 +19,7 @@ OPERATIONS = frozenset(
         "GetObject",
         "HeadObject",
         "DeleteObject",
+        "ListObjects",
         "GetJob",
         "CreateJobRun",
         "GetJobRun",

@@ -18,6 +18,8 @@ from .wire import ApiError, Request, Response, Route, http_date, rfc3339, utcnow
 _NAMESPACE_PATH = re.compile(r"/n/?")
 _BUCKETS_PATH = re.compile(r"/n/([^/]+)/b/?")
 _BUCKET_PATH = re.compile(r"/n/([^/]+)/b/([^/]+)/?")
+_LIST_PATH = re.compile(r"/n/([^/]+)/b/([^/]+)/o/?")
+MAX_LIST_LIMIT = 1000
 _OBJECT_PATH = re.compile(r"/n/([^/]+)/b/([^/]+)/o/(.+)", re.DOTALL)
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 METADATA_PREFIX = "opc-meta-"
@@ -149,6 +151,9 @@ class ObjectStorage:
                 operation = "GetBucket" if method == "GET" else "HeadBucket"
                 return Route(operation, lambda request: self._get_bucket(namespace, bucket))
             return None
+        if (match := _LIST_PATH.fullmatch(path)) and method == "GET":
+            namespace, bucket = unquote(match[1]), unquote(match[2])
+            return Route("ListObjects", lambda request: self._list(request, namespace, bucket))
         if match := _OBJECT_PATH.fullmatch(path):
             namespace, bucket, name = unquote(match[1]), unquote(match[2]), unquote(match[3])
             handlers: dict[str, tuple[str, Callable[[Request], Response]]] = {
@@ -217,6 +222,28 @@ class ObjectStorage:
         self._check_namespace(namespace)
         bucket = self._bucket(name)
         return Response.json(200, bucket.to_json(self.namespace), {"etag": bucket.etag})
+
+    def _list(self, request: Request, namespace: str, bucket_name: str) -> Response:
+        """ListObjects: names in order from ``start``, with ``prefix``, ``limit`` per page and
+        ``nextStartWith`` when more remain; ``fields=size`` adds sizes (no delimiter)."""
+        self._check_namespace(namespace)
+        bucket = self._bucket(bucket_name)
+        query = request.query
+        prefix, start = query.get("prefix", ""), query.get("start", "")
+        try:
+            limit = min(max(int(query.get("limit", MAX_LIST_LIMIT)), 1), MAX_LIST_LIMIT)
+        except ValueError:
+            raise ApiError(400, "InvalidParameter", "limit must be an integer") from None
+        with_size = "size" in query.get("fields", "").split(",")
+        names = sorted(name for name in bucket.objects
+                       if name.startswith(prefix) and name >= start)
+        page, rest = names[:limit], names[limit:]
+        objects = [{"name": name, **({"size": len(bucket.objects[name].data)}
+                                     if with_size else {})} for name in page]
+        body: dict[str, object] = {"objects": objects, "prefixes": []}
+        if rest:
+            body["nextStartWith"] = rest[0]
+        return Response.json(200, body)
 
     def _put(self, request: Request, namespace: str, bucket_name: str, name: str) -> Response:
         self._check_namespace(namespace)

@@ -41,6 +41,34 @@ def ads(infra: str = "", runtime: str = "") -> bytes:
     ).encode()
 
 
+SCRIPT = "oci://code@ns/jobs/main.py"
+FOLDER = "oci://code@ns/jobs/code_dir/"
+
+
+def script(runtime: str, keys: str, infrastructure: bool = False) -> bytes:
+    """An ADS job YAML with a python or script runtime (and no infrastructure section unless
+    asked: the job's own)."""
+    infra = ("  infrastructure:\n    type: dataScienceJob\n"
+             f"    spec:\n      projectId: {PROJECT}\n") if infrastructure else ""
+    lines = "".join(f"      {line}\n" for line in keys.splitlines())
+    return (f"kind: job\nspec:\n  name: report\n{infra}  runtime:\n    type: {runtime}\n"
+            f"    spec:\n{lines}").encode()
+
+
+# Valid specs of the runtimes the job container runs besides notebooks.
+VALID_SCRIPTS = {
+    "python-file": script("python", f"scriptPathURI: {SCRIPT}\nargs: [--day, '1']"),
+    "python-folder": script("python", f"scriptPathURI: {FOLDER}\nworkingDir: code_dir\n"
+                                      "entrypoint: app/main.py\nentryFunction: main\n"
+                                      "pythonPath: [lib]\noutputDir: out\n"
+                                      "outputUri: oci://out@ns/results/\n"
+                                      "conda: {type: service, slug: x}", infrastructure=True),
+    "script-archive": script("script", "scriptPathURI: https://example.com/code/tool.tar.gz\n"
+                                       "entrypoint: tool/run.sh\nenv: {WHO: team}"),
+    "script-file": script("script", "script_path_uri: oci://code@ns/jobs/run.sh"),
+}
+
+
 def billion_laughs(levels: int = 9) -> bytes:
     lines = ['a0: &a0 "lol"']
     for i in range(1, levels):
@@ -194,8 +222,46 @@ INVALID: list[Case] = [
     Case("ads-substitution-too-deep", ads(runtime="      env: {A: '${A}'}\n"), "InvalidSpec",
          "spec.runtime.spec.env.A", "nest more than 10 levels"),
     # Where ADS accepts what cannot work or is ambiguous.
-    Case("ads-python-runtime", ads().replace(b"type: notebook", b"type: python"),
-         "InvalidSpec", "spec.runtime.type", "only notebook runtime is supported"),
+    Case("ads-container-runtime", ads().replace(b"type: notebook", b"type: container"),
+         "InvalidSpec", "spec.runtime.type",
+         "is not supported: a container runtime runs another image, and every run of this job "
+         "runs the job's own image; put the code in a python or script runtime "
+         "(scriptPathURI), or create a job with that image"),
+    Case("ads-git-python-runtime", ads().replace(b"type: notebook", b"type: gitPython"),
+         "InvalidSpec", "spec.runtime.type",
+         "is not supported: a gitPython runtime clones a repository at run time, which this "
+         "job does not do; upload the code (a folder or a .zip/.tar.gz archive) to Object "
+         "Storage and use a python runtime with scriptPathURI"),
+    Case("ads-distributed-runtime",
+         ads().replace(b"type: notebook", b"type: pyTorchDistributed"), "InvalidSpec",
+         "spec.runtime.type", "only notebook, python and script runtimes are supported"),
+    Case("ads-python-without-script", script("python", "entrypoint: main.py"),
+         "InvalidSpec", "spec.runtime.spec.scriptPathURI", "is required: the oci:// or https://"),
+    Case("ads-python-local-script", script("python", "scriptPathURI: code/main.py"),
+         "InvalidSpec", "spec.runtime.spec.scriptPathURI", "a path on your machine is not there"),
+    Case("ads-script-folder-without-entrypoint", script("script", f"scriptPathURI: {FOLDER}"),
+         "InvalidSpec", "spec.runtime.spec.entrypoint", "is required when scriptPathURI is a "
+         "folder or an archive"),
+    Case("ads-python-entrypoint-outside", script("python", f"scriptPathURI: {FOLDER}\n"
+                                                           "entrypoint: ../main.py"),
+         "InvalidSpec", "spec.runtime.spec.entrypoint", "'..' is not allowed"),
+    Case("ads-python-entrypoint-not-code", script("python", f"scriptPathURI: {FOLDER}\n"
+                                                            "entrypoint: code/main.rb"),
+         "InvalidSpec", "spec.runtime.spec.entrypoint", "expected a .py file"),
+    Case("ads-python-https-folder", script("python", "scriptPathURI: https://example.com/code/"
+                                                     "\nentrypoint: code/main.py"),
+         "InvalidSpec", "spec.runtime.spec.scriptPathURI", "a folder is an oci:// prefix"),
+    Case("ads-python-entry-function-of-shell",
+         script("python", f"scriptPathURI: {SCRIPT}\nentrypoint: run.sh\nentryFunction: main"),
+         "InvalidSpec", "spec.runtime.spec.entryFunction", "needs a .py entrypoint"),
+    Case("ads-python-output-dir-alone", script("python", f"scriptPathURI: {SCRIPT}\n"
+                                                         "outputDir: out"),
+         "InvalidSpec", "spec.runtime.spec.outputDir", "needs outputUri as well"),
+    Case("ads-python-python-path-absolute",
+         script("python", f"scriptPathURI: {SCRIPT}\npythonPath: [/usr/lib]"),
+         "InvalidSpec", "spec.runtime.spec.pythonPath[0]", "not an absolute one"),
+    Case("ads-script-working-dir", script("script", f"scriptPathURI: {SCRIPT}\nworkingDir: a"),
+         "InvalidSpec", "spec.runtime.spec.workingDir", "is a python runtime key"),
     Case("ads-log-without-group", ads(infra=f"      logId: {LOG}\n"), "InvalidSpec",
          "spec.infrastructure.spec.logId", "needs logGroupId"),
     Case("ads-args-one-string", ads(runtime="      args: --date 2026-11-24\n"), "InvalidSpec",

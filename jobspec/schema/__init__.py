@@ -27,6 +27,8 @@ from jobspec.keys import (
     ADS_INFRASTRUCTURE,
     ADS_JOB,
     ADS_NOTEBOOK_RUNTIME,
+    ADS_PYTHON_RUNTIME,
+    ADS_SCRIPT_RUNTIME,
     ADS_SHAPE_CONFIG,
     ADS_SHAPE_CONFIG_FOLDED,
     ADS_TOP,
@@ -37,6 +39,7 @@ from jobspec.keys import (
 )
 from jobspec.limits import ENV_NAME
 from jobspec.model import MAX_DISPLAY_NAME
+from jobspec.script_keys import MAX_PATH_LENGTH, MAX_PYTHON_PATHS
 
 SCHEMA_PATH = Path(__file__).with_name("jobspec.schema.json")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -49,6 +52,14 @@ NOTEBOOK_URL: dict[str, Any] = {"type": "string", "pattern": r"^\s*(https://|oci
 STRING_LIST: dict[str, Any] = {"type": ["array", "null"], "items": {"type": "string"}}
 ANY: dict[str, Any] = {}
 POSITIVE_NUMBER: dict[str, Any] = {"type": ["number", "null"], "exclusiveMinimum": 0}
+# A path inside the code folder: not absolute (/, ~, a backslash), no '..' segment, not blank.
+RELATIVE_PATH: dict[str, Any] = {
+    "type": ["string", "null"], "maxLength": MAX_PATH_LENGTH,
+    "pattern": r"^(?![/~])(?!.*\\)(?!(.*/)?\.\.(/|$)).*\S"}
+ENTRYPOINT: dict[str, Any] = {**RELATIVE_PATH, "allOf": [
+    {"pattern": r"\.([pP][yY]|[sS][hH])$"}]}
+CODE_URL: dict[str, Any] = {"type": "string", "pattern": r"^\s*(https://|oci://)"}
+RUNTIME_TYPES = ("notebook", "python", "script")
 
 # Section → key → value schema. ``{"$ref": …}`` points into ``$defs``.
 VALUES: dict[str, dict[str, dict[str, Any]]] = {
@@ -80,8 +91,9 @@ VALUES: dict[str, dict[str, dict[str, Any]]] = {
     },
     "adsRuntime": {
         "kind": ANY,
-        "type": {"const": "notebook"},
-        "spec": {"$ref": "#/$defs/adsNotebookRuntimeSpec"},
+        "type": {"enum": list(RUNTIME_TYPES)},
+        # Which spec: chosen by type (build_schema).
+        "spec": ANY,
     },
     "adsInfrastructureSpec": {
         "projectId": OCID, "compartmentId": OCID, "logGroupId": OCID, "logId": OCID,
@@ -105,6 +117,26 @@ VALUES: dict[str, dict[str, dict[str, Any]]] = {
         "args": STRING_LIST,
         "parameters": {"$ref": "#/$defs/parameters"},
     },
+    "adsScriptRuntimeSpec": {
+        "scriptPathURI": CODE_URL,
+        "entrypoint": ENTRYPOINT,
+        "conda": ANY, "freeformTags": ANY, "definedTags": ANY, "maximumRuntimeInMinutes": ANY,
+        "env": {"$ref": "#/$defs/env"},
+        "args": STRING_LIST,
+    },
+    "adsPythonRuntimeSpec": {
+        "scriptPathURI": CODE_URL,
+        "entrypoint": ENTRYPOINT,
+        "conda": ANY, "freeformTags": ANY, "definedTags": ANY, "maximumRuntimeInMinutes": ANY,
+        "env": {"$ref": "#/$defs/env"},
+        "args": STRING_LIST,
+        "workingDir": RELATIVE_PATH,
+        "pythonPath": {"type": ["array", "null"], "items": {**RELATIVE_PATH, "type": "string"},
+                       "maxItems": MAX_PYTHON_PATHS},
+        "entryFunction": OPTIONAL_TEXT,
+        "outputDir": RELATIVE_PATH,
+        "outputUri": OPTIONAL_STRING,
+    },
     "envItem": {
         "name": {"type": "string", "pattern": "^" + ENV_NAME.pattern.removesuffix(r"\Z") + "$"},
         "value": {"type": "string"},
@@ -115,6 +147,23 @@ VALUES: dict[str, dict[str, dict[str, Any]]] = {
 # inner names only when the shape config itself is written under a snake_case name.
 ALIAS_VALUES: dict[tuple[str, str], dict[str, Any]] = {
     ("adsInfrastructureSpec", "shapeConfigDetails"): {"$ref": "#/$defs/adsShapeConfigFolded"},
+}
+
+
+_CODE_DESCRIPTIONS = {
+    "scriptPathURI": "The code: an oci:// or https:// .py or .sh file, a .zip/.tar.gz/.tgz/"
+                     ".tar archive, or an oci:// folder (prefix).",
+    "entrypoint": "The .py (the image's Python) or .sh (bash) file to run, relative to the "
+                  "working folder; required for a folder (its own name comes first) or an "
+                  "archive.",
+    "conda": "ADS's conda environment; accepted and not used: the image's own environment "
+             "runs the code.",
+    "freeformTags": "ADS's runtime tags; put on the run as ADS puts them on its runs.",
+    "definedTags": "ADS's runtime tags; accepted and not applied to the run.",
+    "maximumRuntimeInMinutes": "Time limit of the run, as ADS puts it on its runs.",
+    "env": "Environment variables of the run: a list of {name, value} or a mapping; values "
+           "are strings, ${VAR} and $$ substituted as ADS does.",
+    "args": "Command line arguments of the code, one list item each.",
 }
 
 DESCRIPTIONS: dict[str, dict[str, str]] = {
@@ -151,7 +200,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     },
     "adsRuntime": {
         "kind": "'runtime' in ADS's exports; not read.",
-        "type": "Always 'notebook': the job container runs notebooks.",
+        "type": "notebook, python or script: what the job container runs (container and "
+                "gitPython are refused: they need another image or a repository clone).",
         "spec": "The runtime settings.",
     },
     "adsInfrastructureSpec": {
@@ -199,6 +249,19 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "parameters": "Values for the notebook's cell tagged 'parameters' (the job "
                       "container's key, not ADS's).",
     },
+    "adsScriptRuntimeSpec": _CODE_DESCRIPTIONS,
+    "adsPythonRuntimeSpec": {
+        **_CODE_DESCRIPTIONS,
+        "workingDir": "The working folder, relative to the code folder (default: the code "
+                      "folder).",
+        "pythonPath": "Folders added to sys.path, relative to the working folder.",
+        "entryFunction": "A function of the .py entrypoint to call with the arguments "
+                         "(--key value → key='value') instead of running it as a script.",
+        "outputDir": "A folder, relative to the working folder, uploaded to outputUri after "
+                     "the run (also after a failure); needs outputUri.",
+        "outputUri": "oci://bucket@namespace/prefix/ where outputDir is uploaded, under the "
+                     "run's OCID; needs outputDir.",
+    },
     "envItem": {
         "name": "Variable name: letters, digits and _, not starting with a digit.",
         "value": "The value: always a string (quote numbers, yes/no, dates).",
@@ -209,12 +272,14 @@ SECTIONS: dict[str, Section] = {
     "flat": FLAT, "adsTop": ADS_TOP, "adsJob": ADS_JOB, "adsInfrastructure": ADS_BLOCK,
     "adsRuntime": ADS_BLOCK, "adsInfrastructureSpec": ADS_INFRASTRUCTURE,
     "adsShapeConfig": ADS_SHAPE_CONFIG, "adsShapeConfigFolded": ADS_SHAPE_CONFIG_FOLDED,
-    "adsNotebookRuntimeSpec": ADS_NOTEBOOK_RUNTIME, "envItem": ENV_ITEM,
+    "adsNotebookRuntimeSpec": ADS_NOTEBOOK_RUNTIME, "adsPythonRuntimeSpec": ADS_PYTHON_RUNTIME,
+    "adsScriptRuntimeSpec": ADS_SCRIPT_RUNTIME, "envItem": ENV_ITEM,
 }
 REQUIRED: dict[str, list[str]] = {
-    "flat": ["noteBook"], "adsTop": ["kind", "spec"], "adsJob": ["infrastructure", "runtime"],
+    "flat": ["noteBook"], "adsTop": ["kind", "spec"], "adsJob": ["runtime"],
     "adsInfrastructure": ["type"], "adsRuntime": ["type"],
-    "adsNotebookRuntimeSpec": ["notebookPathURI"], "envItem": ["name", "value"],
+    "adsNotebookRuntimeSpec": ["notebookPathURI"], "adsPythonRuntimeSpec": ["scriptPathURI"],
+    "adsScriptRuntimeSpec": ["scriptPathURI"], "envItem": ["name", "value"],
 }
 # A section that may be given as null (read as absent).
 NULLABLE = {"adsInfrastructureSpec", "adsShapeConfig", "adsShapeConfigFolded"}
@@ -277,6 +342,13 @@ def build_schema() -> dict[str, Any]:
              "additionalProperties": {"type": "string"}},
         ],
     }
+    # The runtime's spec by its type (each runtime's own keys).
+    defs["adsRuntime"]["allOf"] = [
+        {"if": {"properties": {"type": {"const": kind, "description": f"A {kind} runtime."}},
+                "required": ["type"]},
+         "then": {"properties": {"spec": {"$ref": f"#/$defs/ads{kind.title()}RuntimeSpec",
+                                          "description": f"The {kind} runtime's settings."}}}}
+        for kind in RUNTIME_TYPES]
     defs["parameters"] = {"type": ["object", "null"]}
     defs["flat"] = {"title": "Flat spec", **section_schema("flat")}
     defs["adsJobYaml"] = {"title": "ADS job YAML", **section_schema("adsTop")}

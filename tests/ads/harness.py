@@ -205,6 +205,12 @@ def ads_job(text: str, *, parse_only: bool = False) -> AdsJob:
 
     with ads_offline():
         job = Job.from_yaml(text)
+        if job.infrastructure is None and not parse_only:
+            # ADS cannot create a job without one; a run of the prebuilt job runs on the
+            # job's own, which is what an infrastructure without settings means to ADS.
+            from ads.jobs import DataScienceJob
+
+            job.with_infrastructure(DataScienceJob())
         named = bool(job.name)
         infra = job.infrastructure
         block_storage_given = getattr(infra, "block_storage_size", None) is not None
@@ -245,7 +251,9 @@ def as_job_run(ads: AdsJob, ads_sent: Launch, where: SpecLocation) -> Launch:
     - no ``spec.name``: ADS invents a random job name; the run is named after the spec object;
     - a shape without ``blockStorageSize``: ADS creates its job with 50 GB; the run's override
       carries the job's own size;
-    - no shape: ADS's job has no shape; the run keeps the job's infrastructure (no override).
+    - no shape: ADS's job has no shape; the run keeps the job's infrastructure (no override);
+    - no infrastructure section: ADS's parser leaves it unset and cannot create a job; the
+      run keeps the job's own, as with an infrastructure without settings (``ads_job``).
     """
     launch = ads_sent
     if not ads.named:

@@ -116,3 +116,20 @@ def test_the_generated_names_reach_every_case(ads_auth: Path) -> None:
     assert DataScienceJob.standardize_spec({"SHAPE_NAME": "x", "Block_Storage_Size_In_GBs": 60,
                                             "shapename": "y", "blockStorageSizeInGBs": 70}) == \
         {"shapeName": "x", "blockStorageSize": 60, "shapename": "y", "blockStorageSizeInGBs": 70}
+
+
+@pytest.mark.parametrize("runtime", ["python", "script"])
+def test_the_code_runtimes_take_exactly_adss_names(runtime: str, ads_auth: Path) -> None:
+    """Every name ADS's PythonRuntime / ScriptRuntime maps (camelCase and snake_case), and
+    the one ADS reads without mapping it (maximumRuntimeInMinutes)."""
+    from ads.jobs import PythonRuntime, ScriptRuntime
+
+    from jobspec.keys import ADS_PYTHON_RUNTIME, ADS_SCRIPT_RUNTIME
+
+    runtime_class, section = {"python": (PythonRuntime, ADS_PYTHON_RUNTIME),
+                              "script": (ScriptRuntime, ADS_SCRIPT_RUNTIME)}[runtime]
+    ads_names = {name for pair in runtime_class.attribute_map.items() for name in pair}
+    ads_names.add(runtime_class.CONST_MAXIMUM_RUNTIME_IN_MINUTES)
+    ours = {spelling for key in section.keys if key.name not in section.refused
+            for spelling in (key.name, *key.aliases)}
+    assert ours == ads_names

@@ -180,3 +180,21 @@ def test_unknown_routes_answer_not_found(emulator: Emulator, signer: Any) -> Non
 
     assert response.status_code == 404
     assert response.json()["code"] == "NotFound"
+
+
+def test_list_objects_by_prefix_page_by_page(object_storage: ObjectStorageClient) -> None:
+    for name in ("code/b.py", "code/a.py", "code/lib/c.py", "other/d.py"):
+        object_storage.put_object(NAMESPACE, BUCKET, name, name.encode())
+
+    first = object_storage.list_objects(NAMESPACE, BUCKET, prefix="code/", limit=2,
+                                        fields="name,size").data
+    rest = object_storage.list_objects(NAMESPACE, BUCKET, prefix="code/", limit=2,
+                                       start=first.next_start_with, fields="name,size").data
+
+    assert [(o.name, o.size) for o in first.objects] == [("code/a.py", 9), ("code/b.py", 9)]
+    assert first.next_start_with == "code/lib/c.py"
+    assert [o.name for o in rest.objects] == ["code/lib/c.py"] and rest.next_start_with is None
+    unsized = object_storage.list_objects(NAMESPACE, BUCKET, prefix="other/").data
+    assert [(o.name, o.size) for o in unsized.objects] == [("other/d.py", None)]
+    error = service_error(object_storage.list_objects, NAMESPACE, "no-such-bucket")
+    assert (error.status, error.code) == (404, "BucketNotFound")

@@ -24,7 +24,8 @@ def test_validate_creates_nothing_and_shows_the_body_run_sends(fn, oci_local, sp
     assert oci_local.job_runs() == []
     assert "CreateJobRun" not in oci_local.operations()
     assert set(validated) == {"ok", "operation", "trigger", "specLocation", "specETag",
-                              "createJobRunDetails"}
+                              "createJobRunDetails", "notes"}
+    assert validated["notes"] == []
     ok(fn.invoke(request))
     assert oci_local.create_bodies() == [validated["createJobRunDetails"]]
 

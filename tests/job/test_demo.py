@@ -198,3 +198,16 @@ def test_a_spec_file_that_does_not_exist_is_named(tmp_path):
     assert result.returncode == 2
     assert "the spec file specs/nightly.yaml does not exist" in result.stderr
     assert not own_traceback(result.stderr)
+
+
+@pytest.mark.slow
+def test_the_demo_runs_the_python_runtime_example_to_an_uploaded_output_file(tmp_path):
+    result = demo(tmp_path, "--execute", "--spec", str(ROOT / "examples/specs/hello-python.yaml"))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "   | job-runner: running the script hello.py with 1 argument(s)" in result.stdout
+    assert "   greeting.txt:\n      > Hello, Python!\n      > Hello, Python!\n" in result.stdout
+    assert ("   outputs:      oci://notebook-output@localns/hello-python/$JOB_RUN_ID/ (1 file(s) "
+            "from outputDir out)") in result.stdout
+    assert_clean_ending(result)
+    assert left_behind(tmp_path) == []

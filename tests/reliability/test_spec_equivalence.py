@@ -1,5 +1,6 @@
 """The function's ``validate`` and the job container's pre-flight accept exactly the same
-specs, and refuse the others with the same problems (property-based, both dialects).
+specs, and refuse the others with the same problems (property-based, both dialects, the
+notebook, python and script runtimes).
 
 Specs are generated as YAML text from fragments that are each valid or invalid in a known
 way — typos, YAML 1.1 scalars, ADS aliases given twice, ``${VAR}`` references, shapes with
@@ -154,6 +155,47 @@ def ads_specs(draw: st.DrawFn) -> bytes:
     return text.encode()
 
 
+# python and script runtimes: the code's location and the paths inside it.
+SOURCES = Pool(["oci://code@ns/jobs/main.py", "oci://code@ns/jobs/proj/",
+                "https://example.com/code/tool.tar.gz", "oci://code@ns/jobs/run.sh"],
+               ["code/main.py", "https://example.com/code/", "oci://bad", "12", ABSENT])
+ENTRYPOINTS = Pool(["proj/main.py", "tool/run.sh", "main.py", ABSENT],
+                   ["../main.py", "/abs/main.py", "proj/main.rb", "''"])
+WORKING_DIRS = Pool(["proj", ".", ABSENT], ["../up", "/tmp"])
+PYTHON_PATHS = Pool(["[lib, vendor/x]", ABSENT], ["lib", "[/usr/lib]", "[../x]"])
+FUNCTIONS = Pool(["main", ABSENT], ["1main", "''"])
+OUTPUT_DIRS = Pool(["out", ABSENT], ["../out"])
+SCRIPT_KEYS = {"scriptPathURI": SOURCES, "entrypoint": ENTRYPOINTS, "workingDir": WORKING_DIRS,
+               "pythonPath": PYTHON_PATHS, "entryFunction": FUNCTIONS, "outputDir": OUTPUT_DIRS,
+               "outputUri": OUTPUTS, "args": ARGS,
+               "conda": Pool(["{type: service, slug: x}", ABSENT], [])}
+CODE_RUNTIMES = Pool(["python", "script"], ["container", "gitPython"])
+
+
+@st.composite
+def script_specs(draw: st.DrawFn) -> bytes:
+    """ADS job YAMLs with a python or script runtime; the infrastructure section is often
+    left out (the job's own)."""
+    clean = draw(st.booleans())
+    runtime_type = CODE_RUNTIMES.draw(draw, clean)
+    runtime = []
+    for key, pool in SCRIPT_KEYS.items():
+        value = pool.draw(draw, clean)
+        if value is not None:
+            runtime.append(f"{key}: {value}")
+    env = draw(env_blocks(clean))
+    if env:
+        runtime.append(env)
+    text = "kind: job\nspec:\n  name: code\n"
+    if draw(st.booleans()):
+        infra = draw(st.sampled_from(INFRA_VALID))
+        text += "  infrastructure:\n    type: dataScienceJob\n"
+        text += "    spec:\n" + "".join(f"      {line}\n" for line in infra) if infra else ""
+    text += f"  runtime:\n    type: {runtime_type}\n"
+    text += "    spec:\n" + "".join(f"      {line}\n" for line in runtime) if runtime else ""
+    return text.encode()
+
+
 def function_validate(document: bytes) -> tuple[str, ...]:
     """The function's validate path: () when it would answer ok, else its problems."""
     try:
@@ -179,7 +221,7 @@ EQUIVALENCE = settings(max_examples=400, deadline=None,
 
 
 @EQUIVALENCE
-@given(st.one_of(flat_specs(), ads_specs()))
+@given(st.one_of(flat_specs(), ads_specs(), script_specs()))
 def test_validate_accepts_exactly_what_the_container_accepts(document):
     assert function_validate(document) == container_preflight(document)
 
@@ -190,10 +232,12 @@ def test_the_generators_reach_both_verdicts_in_both_dialects():
 
     @settings(max_examples=300, deadline=None, database=None)
     @given(st.one_of(flat_specs().map(lambda d: ("flat", d)),
-                     ads_specs().map(lambda d: ("ads", d))))
+                     ads_specs().map(lambda d: ("ads", d)),
+                     script_specs().map(lambda d: ("code", d))))
     def sample(pair):
         dialect, document = pair
         seen.add((dialect, not function_validate(document)))
 
     sample()
-    assert seen == {("flat", True), ("flat", False), ("ads", True), ("ads", False)}
+    assert seen == {("flat", True), ("flat", False), ("ads", True), ("ads", False),
+                    ("code", True), ("code", False)}

@@ -36,6 +36,8 @@ from jobspec.keys import (
     ADS_INFRASTRUCTURE,
     ADS_JOB,
     ADS_NOTEBOOK_RUNTIME,
+    ADS_PYTHON_RUNTIME,
+    ADS_SCRIPT_RUNTIME,
     ADS_SHAPE_CONFIG,
     ADS_SHAPE_CONFIG_FOLDED,
     ADS_TOP,
@@ -61,6 +63,16 @@ EXPRESSED = [
     r"^is required($| \(type: |: the https:// or oci:// URL)",
     r"^unknown (infrastructure|runtime) type",
     r"^only \w+ (infrastructure|runtime) is supported",
+    r"^only [\w, ]+ runtimes are supported",
+    r"^is not supported: a (container|gitPython) runtime",
+    r"^is a python runtime key",
+    r"^is required: the oci:// or https:// location of the code",
+    r"^expected an oci:// or https:// location",
+    r"^expected a relative path inside the code folder",
+    r"^must stay inside the code folder",
+    r"^expected a \.py file \(run with the image's Python\) or a \.sh file",
+    r"^expected a list of relative folders",
+    r"^more than \d+ folders$",
     r"^must not be empty$",
     r"^is longer than \d+ characters$",
     r"^must be at least \d+ \(GB\)$",
@@ -87,6 +99,12 @@ NOT_EXPRESSED = [
     r"once \$\{…\} references are substituted$",
     r"'\$\{' must be followed|more than one ':'|references nest more than",
     r"are not expanded in the output folder",
+    r"^is required when scriptPathURI is a folder or an archive",
+    r"^an https:// location is a \.py or \.sh file or an archive",
+    r"^expected the name of a function in the entrypoint",
+    r"^needs a \.py entrypoint",
+    r"^needs outputUri as well",
+    r"^has no effect without outputDir",
     r"parameter names must be Python identifiers",
     r"more than \d+ parameters$",
     r"infinite and NaN numbers",
@@ -208,6 +226,8 @@ def documents() -> list[tuple[str, bytes]]:
     found += [(f"examples/{path.stem}", path.read_bytes())
               for path in sorted((ROOT / "examples/specs").glob("*.yaml"))]
     found += [(f"spec-cases/{case.name}", case.document) for case in spec_cases.INVALID]
+    found += [(f"spec-cases/{name}", document)
+              for name, document in spec_cases.VALID_SCRIPTS.items()]
     found += [(f"schema/{name}", document) for name, document in OWN_CASES.items()]
     return found
 
@@ -247,7 +267,8 @@ SECTIONS: dict[str, Section] = {
     "flat": FLAT, "adsJobYaml": ADS_TOP, "adsJob": ADS_JOB, "adsInfrastructure": ADS_BLOCK,
     "adsRuntime": ADS_BLOCK, "adsInfrastructureSpec": ADS_INFRASTRUCTURE,
     "adsShapeConfig": ADS_SHAPE_CONFIG, "adsShapeConfigFolded": ADS_SHAPE_CONFIG_FOLDED,
-    "adsNotebookRuntimeSpec": ADS_NOTEBOOK_RUNTIME, "envItem": ENV_ITEM,
+    "adsNotebookRuntimeSpec": ADS_NOTEBOOK_RUNTIME, "adsPythonRuntimeSpec": ADS_PYTHON_RUNTIME,
+    "adsScriptRuntimeSpec": ADS_SCRIPT_RUNTIME, "envItem": ENV_ITEM,
 }
 
 

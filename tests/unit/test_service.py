@@ -30,7 +30,7 @@ from func.request import (
 )
 from func.service import Answered, Facts, Refused
 from jobspec.locations import parse_location
-from tests.spec_cases import LOG_GROUP, PROJECT, flat
+from tests.spec_cases import LOG_GROUP, PROJECT, VALID_SCRIPTS, flat
 from tests.support.fakes import (
     JOB_COMPARTMENT,
     JOB_OCID,
@@ -173,9 +173,20 @@ def test_validate_answers_the_details_run_would_send_and_creates_nothing():
                 "jobType": "DEFAULT",
                 "environmentVariables": {"NOTEPAD_YAML_URL": LOCATION.uri,
                                          "JOB_SPEC_ETAG": etag}},
-            "freeformTags": {"trigger": "direct"}}}
+            "freeformTags": {"trigger": "direct"}},
+        "notes": []}
     assert outcome.facts == Facts()
     assert "create_job_run" not in r.data_science.methods()
+
+
+def test_validate_notes_what_the_spec_says_that_is_left_alone():
+    r = rig()
+    r.put_spec(SPEC, VALID_SCRIPTS["python-folder"])
+    outcome = r.launcher.execute(ValidateRequest(trigger="direct", spec_location=LOCATION),
+                                 r.invocation())
+    assert answered(outcome)["notes"] == [
+        "spec.runtime.spec.conda is accepted and not used: the job's image runs the code with "
+        "its own Python environment"]
 
 
 # -- refusals before any call --------------------------------------------------------------

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -124,7 +125,10 @@ def test_keys_ads_knows_but_nothing_uses_are_accepted_and_ignored():
                                 "      storageMount: []\n",
                           runtime="      conda: {type: service, slug: x}\n"
                                   "      definedTags: {}\n"))
-    assert spec == parse_spec(ads())
+    # Only a note says conda is left alone: the image's own environment runs the code.
+    assert spec.notes == ("spec.runtime.spec.conda is accepted and not used: the job's image "
+                          "runs the code with its own Python environment",)
+    assert replace(spec, notes=()) == parse_spec(ads())
 
 
 def test_the_runtime_limit_and_tags_are_read_as_ads_puts_them_on_runs():
@@ -324,16 +328,24 @@ def readme_examples() -> list[bytes]:
     return [block.split("```", 1)[0].encode() for block in examples.split("```yaml\n")[1:]]
 
 
-def test_the_readme_has_three_complete_examples_that_validate():
+def test_the_readme_has_five_complete_examples_that_validate():
     examples = readme_examples()
-    assert len(examples) == 3
-    flat_example, ads_example, docs_example = (parse_spec(example) for example in examples)
+    assert len(examples) == 5
+    flat_example, ads_example, docs_example, python_example, script_example = (
+        parse_spec(example) for example in examples)
     assert flat_example.container.parameters == {"country": "NO", "top": 10}
     assert ads_example.display_name == "report-NO"
     assert dict(ads_example.environment)["DATA_URL"] == "oci://data@mytenancy/NO/latest.csv"
     assert ads_example.command_line_arguments == "--date 2026-11-24"
     assert docs_example == parse_spec((ROOT / "examples/specs/ads-notebook-job.yaml")
                                       .read_bytes())
+    assert python_example.display_name == "etl-emea"
+    assert python_example.infrastructure is None and python_example.script is not None
+    assert (python_example.script.source_kind, python_example.script.working_dir,
+            python_example.script.entry_function) == ("folder", "etl", "run")
+    assert script_example.script is not None
+    assert (script_example.script.runtime, script_example.script.source_kind,
+            script_example.script.entrypoint) == ("script", "archive", "tools/nightly.sh")
 
 
 @pytest.mark.parametrize("written", ["oci://out@ns/reports/${JOB_RUN_OCID}",
