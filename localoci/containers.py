@@ -164,9 +164,12 @@ def readable_credentials(rp_env: Mapping[str, str], folder: Path) -> tuple[dict[
     folder.chmod(0o755)
     env = dict(rp_env)
     for name in CREDENTIAL_FILES:
-        source = Path(rp_env[name])
-        if not source.is_file():
-            continue  # a value, not a file (the RPST may be given inline)
+        source = Path(rp_env.get(name) or "")
+        try:
+            if not source.is_absolute() or not source.is_file():
+                continue  # absent, or a value rather than a file (the RPST may be inline)
+        except OSError:  # e.g. an inline token longer than a file name may be
+            continue
         target = folder / source.name
         shutil.copyfile(source, target)
         target.chmod(0o644)  # test credentials; OCI mounts its own for the fn user
