@@ -89,3 +89,33 @@ def test_podman_limits_stay_within_the_hosts(monkeypatch):
     assert Engine("docker", "/usr/bin/docker").limits() == []
     assert Engine("podman", "/usr/bin/podman", "runc").command("info") == [
         "/usr/bin/podman", "--runtime", "runc", "info"]
+
+
+def _recipe(makefile: str, target: str) -> list[str]:
+    lines = makefile.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
+    recipe = []
+    for line in lines[start + 1:]:
+        if not line.startswith("\t"):
+            break
+        recipe.append(line.strip())
+    return [lines[start], *recipe]
+
+
+def test_ci_and_make_test_install_the_tools_and_build_the_images_before_the_suite():
+    import subprocess
+
+    ci = (images.ROOT / ".ci/run").read_text()
+    assert ci.index("bash tools/container-tools.sh") < ci.index("make test")
+    makefile = (images.ROOT / "Makefile").read_text()
+    test = _recipe(makefile, "test")
+    assert "container-tools" in test[0].split(":", 1)[1].split()
+    build = test.index("$(BIN)/python -m tools.images build --if-engine")
+    assert build < test.index("$(BIN)/python -m pytest")
+    assert _recipe(makefile, "images")[1:] == ["$(BIN)/python -m tools.images build"]
+    assert _recipe(makefile, "container-tools")[1:] == ["@bash tools/container-tools.sh"]
+    script = images.ROOT / "tools/container-tools.sh"
+    subprocess.run(["bash", "-n", str(script)], check=True)
+    assert "apt-get install" in script.read_text()
+    for package in ("podman", "runc", "debootstrap"):
+        assert f"missing+=({package})" in script.read_text()
