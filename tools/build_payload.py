@@ -123,7 +123,7 @@ def size_bytes(tree: Path) -> int:
 
 def disk_bytes(tree: Path) -> int:
     """What ``du`` shows for the tree: the blocks allocated to its files and directories,
-    each file rounded up to whole blocks (~5,000 small files: some 20 % over the layer's
+    each file rounded up to whole blocks (~2,700 small files: some 20 % over the layer's
     bytes on a 4 KiB-block file system)."""
     seen: set[tuple[int, int]] = set()
     total = 0
