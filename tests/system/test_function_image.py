@@ -10,7 +10,7 @@ import shlex
 
 import pytest
 
-from localoci.containers import FN_MEMORY, FN_UID, SOCKET_DIR
+from localoci.containers import CREDENTIALS_DIR, FN_MEMORY, FN_UID, SOCKET_DIR
 from tests.conftest import JOB_OCID
 from tests.spec_cases import flat
 from tests.support.answers import error, ok
@@ -88,6 +88,9 @@ def test_it_runs_from_its_own_entrypoint_read_only_as_uid_1000(engine, images, f
         done = engine.run("exec", fn_image.name, "python3", "-c",
                           f"open({path!r}, 'w').write('x')", check=False)
         assert (done.returncode == 0) is writable, (path, done.stderr)
+    mounts = {mount["Destination"]: mount["RW"] for mount in json.loads(
+        engine.run("inspect", "--format", "{{json .Mounts}}", fn_image.name).stdout)}
+    assert mounts == {CREDENTIALS_DIR: False, SOCKET_DIR: True}
     # the socket is in the mounted folder, linked by the fdk as the Fn agent expects
     listing = engine.run("exec", fn_image.name, "ls", SOCKET_DIR).stdout.decode().split()
     assert sorted(listing) == ["lsnr.sock", "phonylsnr.sock"]
