@@ -23,7 +23,7 @@ from tests.conftest import BUCKET, JOB_OCID, JOBS, NAMESPACE
 from tests.job.conftest import NOTEBOOK, NOTEBOOK_OBJECT, OUTPUT_BUCKET, JobOci
 from tools.images import build_all
 
-# The job container accepts an http endpoint only in this explicit local mode.
+# http endpoints (the emulator) are accepted only in this explicit local mode.
 LOCAL_MODE = {"OCI_LOCAL_EMULATOR": "1"}
 
 
@@ -60,7 +60,7 @@ def fn_images(engine, images, emulator, rp_env):
 
     def get(**config: str) -> FunctionContainer:
         env = {"JOB_OCID": JOB_OCID, "OCI_DATA_SCIENCE_ENDPOINT": emulator.url,
-               "OCI_OBJECT_STORAGE_ENDPOINT": emulator.url, **rp_env, **config}
+               "OCI_OBJECT_STORAGE_ENDPOINT": emulator.url, **LOCAL_MODE, **rp_env, **config}
         key = tuple(sorted(env.items()))
         if key not in started:
             started[key] = FunctionContainer(engine, images["function"], env).start()
