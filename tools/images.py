@@ -259,7 +259,8 @@ def build_one(engine: Engine, recipe: ImageRecipe, build_args: dict[str, str],
     base_ids = [engine.inspect(reference, "{{.Id}}") for reference in build_args.values()]
     wanted = inputs_hash(recipe, build_args, base_ids)
     base = ", ".join(sorted(set(build_args.values())))
-    if engine.image_exists(name) and engine.inspect(
+    previous = engine.inspect(name, "{{.Id}}") if engine.image_exists(name) else None
+    if previous and engine.inspect(
             name, f'{{{{index .Config.Labels "{INPUTS_LABEL}"}}}}') == wanted:
         return Built(name, int(engine.inspect(name, "{{.Size}}")), True, base)
     say(f"building {name} from {recipe.dockerfile} on {base} ...")
@@ -279,6 +280,9 @@ def build_one(engine: Engine, recipe: ImageRecipe, build_args: dict[str, str],
     if done.returncode != 0:
         tail = "\n".join(done.stdout.decode(errors="replace").splitlines()[-30:])
         raise ImageError(f"building {name} failed:\n{tail}")
+    if previous and previous != engine.inspect(name, "{{.Id}}"):
+        # the image this build replaced, now untagged: removed unless something still uses it
+        engine.run("rmi", previous, check=False)
     return Built(name, int(engine.inspect(name, "{{.Size}}")), False, base)
 
 
