@@ -9,6 +9,10 @@
 # BUILD_IMAGE and RUN_IMAGE must be overridden together (e.g. both python:3.11-slim):
 # /python/bin/fdk's shebang is the build image's interpreter path. The build image needs
 # binutils' `strip` (the -dev image has it; apt-get install binutils on a slim one).
+# They stay on their tags: no published digest of the fnproject images was at hand to pin.
+# To pin, pass (or write here) name:tag@sha256:<digest>, the digest from
+# `docker buildx imagetools inspect fnproject/python:3.11`; make images passes a stand-in
+# base here where the registry cannot be reached (README: Build the images).
 ARG BUILD_IMAGE=fnproject/python:3.11-dev
 ARG RUN_IMAGE=fnproject/python:3.11
 

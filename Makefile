@@ -14,7 +14,7 @@ PIP_LOCKED := pip install --disable-pip-version-check --progress-bar on --requir
 # Where `make payload` builds the function image's /python tree.
 DEST ?= build/payload
 
-.PHONY: demo serve test test-fast unit lint iac bench fuzz clean lock payload
+.PHONY: demo serve test test-fast unit lint iac bench fuzz clean lock payload images container-tools
 
 # First run only: say so, and let pip show what it downloads (a few minutes on a fresh machine).
 $(STAMP):
@@ -39,9 +39,12 @@ PORT ?= 8080
 serve: $(STAMP)
 	$(BIN)/python -m demo.serve --port $(PORT) $(SERVE_ARGS)
 
-test: $(STAMP) $(CHECKOV_STAMP)
+# The images are built (or reused: same inputs) before the suite; the image tests in
+# tests/system/ skip, saying why, only where no container engine can run.
+test: $(STAMP) $(CHECKOV_STAMP) container-tools
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/python -m tools.images build --if-engine
 	$(BIN)/python -m pytest
 
 # The in-process layers only (no fdk process, no emulator): seconds, for every edit.
@@ -76,6 +79,17 @@ lock: $(STAMP)
 # The function image's /python tree without Docker, exactly as the Dockerfile builds it.
 payload: $(STAMP)
 	$(BIN)/python tools/build_payload.py --replace $(DEST)
+
+# podman, runc and debootstrap when missing (apt-get, as root; otherwise it says what to
+# install): what the images and their tests need.
+container-tools:
+	@bash tools/container-tools.sh
+
+# Both images with podman or Docker: jobrun-launcher:<version> (Dockerfile) and
+# notebook-runner:<version> (job/Dockerfile); reused when built from the same inputs; on a
+# stand-in base from Debian packages where the canonical bases cannot be pulled.
+images: $(STAMP) container-tools
+	$(BIN)/python -m tools.images build
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .hypothesis .ruff_cache .mypy_cache .coverage build

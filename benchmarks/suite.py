@@ -30,6 +30,13 @@ writes ``benchmarks/results/latest.json`` and exits 1 when a target is missed
    its size (target: at most 40 MiB, OCI Functions pulls the image on a cold start), and
    the cold start of the function running from it alone (``site_less_fdk``) next to the
    same function from the dev venv, interleaved like 1. (``--no-payload`` skips it.)
+   Its size is the bytes of its files, what an image layer holds (the target's figure),
+   and ``du``'s figure (whole blocks) beside it.
+6. The images (``tools/images.py`` builds them, or reuses them): the function image's cold
+   start, engine ``run`` of the container as OCI Functions starts it → first successful
+   ``run`` answer, against the source process's cold start (1.) in the same run,
+   interleaved like 1.; and both images' sizes. Skipped, saying why, where no container
+   engine can run (``--no-images`` skips it too).
 
 Both sides talk to one emulator process (:mod:`benchmarks.stack`), which is reset
 between phases; the emulator's request log is checked to prove the function made
@@ -51,8 +58,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from localoci.containers import NoEngine
 from localoci.fdkrunner import ROOT, FunctionProcess, site_less_fdk
 from tools import build_payload
+from tools.images import ImageError
 
 from . import importprofile
 from .stack import RUN_BODY, BenchError, Stack, check_run, status_kib
@@ -150,9 +159,48 @@ def payload_cold_start(stack: Stack, runs: int) -> dict:
         for samples, measure in (order if index % 2 == 0 else order[::-1]):
             samples.append(measure())
     stack.reset()
-    return {"size_bytes": build_payload.size_bytes(tree), "payload_s": from_payload,
+    return {"size_bytes": build_payload.size_bytes(tree),
+            "disk_bytes": build_payload.disk_bytes(tree), "payload_s": from_payload,
             "venv_s": from_venv, "payload_median_s": statistics.median(from_payload),
             "venv_median_s": statistics.median(from_venv)}
+
+
+def _cold_container(stack: Stack, engine, image: str) -> float:
+    """One cold start of the function image: engine ``run`` → first ``run`` answer."""
+    from localoci.containers import FunctionContainer
+
+    function = FunctionContainer(engine, image, stack.function_env())
+    try:
+        function.start(poll_interval=0.0005)
+        check_run(function.invoke(RUN_BODY))
+        return time.perf_counter() - function.spawned_at
+    finally:
+        function.stop()
+
+
+def image_cold_start(stack: Stack, runs: int) -> dict:
+    """Build or reuse the images; the function image's cold starts vs the source
+    process's (ABBA order), and both images' sizes. Raises ``NoEngine`` where no container
+    engine can run."""
+    from localoci.containers import find_engine
+    from tools.images import build_all
+
+    engine = find_engine()
+    built = build_all(engine, say=lambda line: print(f"  {line}", flush=True))
+    image = built["function"].name
+    _cold_container(stack, engine, image), _cold_function(stack, [])  # untimed
+    from_image, from_source = [], []
+    for index in range(runs):
+        order = ((from_image, lambda: _cold_container(stack, engine, image)),
+                 (from_source, lambda: _cold_function(stack, [])))
+        for samples, measure in (order if index % 2 == 0 else order[::-1]):
+            samples.append(measure())
+    stack.reset()
+    return {"engine": engine.name, "image_s": from_image, "source_s": from_source,
+            "image_median_s": statistics.median(from_image),
+            "source_median_s": statistics.median(from_source),
+            "sizes": {b.name: b.size_bytes for b in built.values()},
+            "base": built["function"].base}
 
 
 # -- 2 + 3. warm calls and memory -----------------------------------------------------------
@@ -331,7 +379,8 @@ def import_profiles(stack: Stack) -> tuple[importprofile.Profile, importprofile.
 def build_rows(cold: dict, warm: dict, latent: dict, latency_ms: float,
                capped_s: dict[str, list[float]], verdict: importprofile.Verdict,
                ours_imports: importprofile.Profile, base_imports: importprofile.Profile,
-               calls: int, payload: dict | None = None) -> list[Row]:
+               calls: int, payload: dict | None = None,
+               images: dict | None = None) -> list[Row]:
     rows = []
     c_ours, c_base = cold["function_median_s"], cold["baseline_median_s"]
     rows.append(Row(f"cold start, median of {len(cold['function_s'])}", _ms(c_ours),
@@ -382,10 +431,19 @@ def build_rows(cold: dict, warm: dict, latent: dict, latency_ms: float,
         size_mib = payload["size_bytes"] / 2**20
         rows.append(Row("image /python (payload) size", f"{size_mib:.1f} MiB", "-", "-",
                         f"<= {TARGET_PAYLOAD_MIB:.0f} MiB", size_mib <= TARGET_PAYLOAD_MIB))
+        rows.append(Row("image /python as du counts it (whole blocks)",
+                        f"{payload['disk_bytes'] / 2**20:.1f} MiB", "-", "-", "-", None))
         p_ours, p_venv = payload["payload_median_s"], payload["venv_median_s"]
         rows.append(Row(f"cold start from the payload vs the dev venv, median of "
                         f"{len(payload['payload_s'])}", _ms(p_ours), _ms(p_venv),
                         f"{p_ours / p_venv:.2f}x", "-", None))
+    if images is not None:
+        i_ours, i_base = images["image_median_s"], images["source_median_s"]
+        rows.append(Row(f"function image cold start vs the source process, median of "
+                        f"{len(images['image_s'])}", _ms(i_ours), _ms(i_base),
+                        f"{i_ours / i_base:.2f}x", "-", None))
+        for name, size in images["sizes"].items():
+            rows.append(Row(f"image size {name}", f"{size / 1e6:.0f} MB", "-", "-", "-", None))
     return rows
 
 
@@ -438,6 +496,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="where to write the results (default benchmarks/results/latest.json)")
     parser.add_argument("--no-payload", action="store_true",
                         help="skip building the image's /python tree and its figures")
+    parser.add_argument("--no-images", action="store_true",
+                        help="skip the images' figures (cold start of the function image, "
+                             "sizes)")
     parser.add_argument("--snapshot", action="store_true",
                         help="also write benchmarks/results/<date>.json (commit it with the "
                              "README table)")
@@ -474,14 +535,22 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"the image's /python (pip install from the lock), cold starts "
                       f"x{args.cold_runs} from it ...", flush=True)
                 payload = payload_cold_start(stack, args.cold_runs)
-    except (BenchError, build_payload.PayloadError, OSError, subprocess.SubprocessError,
-            ValueError) as exc:
+            images = None
+            if not args.no_images:
+                print(f"the images (built or reused), cold starts x{args.cold_runs} of the "
+                      "function image ...", flush=True)
+                try:
+                    images = image_cold_start(stack, args.cold_runs)
+                except NoEngine as exc:
+                    print(f"  images not measured: {exc}", flush=True)
+    except (BenchError, build_payload.PayloadError, ImageError, OSError,
+            subprocess.SubprocessError, ValueError) as exc:
         print(f"bench: set-up failed: {exc}", file=sys.stderr)
         return 2
 
     verdict = importprofile.check(ours_imports, base_imports)
     rows = build_rows(cold, warm, latent, args.service_latency_ms, capped, verdict,
-                      ours_imports, base_imports, args.calls, payload)
+                      ours_imports, base_imports, args.calls, payload, images)
     failed = [row for row in rows if row.passed is False]
     now = dt.datetime.now(dt.UTC)
     info = machine()
@@ -495,6 +564,7 @@ def main(argv: list[str] | None = None) -> int:
     by_figure = {row.figure.split(",")[0]: row for row in rows}
     rss_row, growth_row = by_figure[f"RSS after call {args.calls}"], by_figure["RSS growth"]
     payload_row = by_figure.get("cold start from the payload vs the dev venv")
+    image_row = by_figure.get("function image cold start vs the source process")
     half = args.calls // 2
     missed = "; ".join(f"{row.figure}: {row.ratio if row.ratio != '-' else row.ours} "
                        f"(target {row.target})" for row in failed)
@@ -503,6 +573,8 @@ def main(argv: list[str] | None = None) -> int:
         f"cold {rows[0].ratio}"
         + (f" (image /python {by_figure['image /python (payload) size'].ours}, cold start "
            f"from it {payload_row.ratio} of the venv's)" if payload_row else "")
+        + (f", function image cold start {image_row.ratio} of the source process's"
+           if image_row else "")
         + f", warm median {rows[1].ratio} with "
         f"+{args.service_latency_ms:g} ms/call (p99 {rows[2].ratio}; at emulator speed "
         f"{rows[3].ratio}, {rows[5].ratio} of the fdk floor), RSS {rss_row.ours} "
@@ -525,6 +597,7 @@ def main(argv: list[str] | None = None) -> int:
         "summary": summary,
         "cold": cold,
         "payload": payload,
+        "images": images,
         "warm_s": warm["seconds"],
         "warm_with_latency_s": latent["seconds"],
         "warm_max_active_runs_on_s": capped,

@@ -11,6 +11,10 @@
    the job container's entrypoint (``python -m job.runner``) started as a local process,
    which executes the notebook; list the run's outputs and show the executed notebook.
 
+With ``--images`` the same demo runs on the two images (``make images`` builds them, or
+the demo does first): the function is its image's container, started as OCI Functions
+starts it, and each run a container of the job image.
+
 It always ends with a summary: the run's final state, the job's own error line when it
 failed, and where its outputs are (or that there are none). Exit code 0 when the run ended
 as asked (``--outcome``), 1 when it did not or the demo could not go on, 2 for a spec file
@@ -40,6 +44,7 @@ from .stack import (
     NOTEBOOK,
     NOTEBOOK_OBJECT,
     SPEC_PREFIX,
+    Images,
     Interrupted,
     LocalStack,
     stop_on_signals,
@@ -95,12 +100,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="--no-execute: how long the emulated run stays IN_PROGRESS")
     parser.add_argument("--wait-seconds", type=float, default=120.0,
                         help="give up following the run after this long")
+    parser.add_argument("--images", action="store_true",
+                        help="run the function image and the job image (podman or Docker; "
+                             "built first when they are not, as make images builds them) "
+                             "instead of the source trees")
     return parser.parse_args(argv)
+
+
+def built_images() -> Images:
+    """The two images, built or reused (:mod:`tools.images`); raises ``NoEngine`` or
+    ``ImageError`` with the reason when they cannot be had."""
+    from localoci.containers import find_engine
+    from tools.images import build_all
+
+    engine = find_engine()
+    built = build_all(engine, say=lambda line: print(f"   {line}", flush=True))
+    print(f"   images: {built['function'].name} and {built['job'].name} ({engine.name})")
+    return Images(engine, built["function"].name, built["job"].name)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    execute = can_execute() if args.execute is None else args.execute
+    # with --images the notebook runs in the job image: nothing to install here
+    execute = (args.images or can_execute()) if args.execute is None else args.execute
     if args.execute is None and not execute:
         print("(nbclient/ipykernel are not installed: the run's state is only emulated; "
               "pip install -r job/requirements.txt to execute the notebook)")
@@ -110,7 +132,19 @@ def main(argv: list[str] | None = None) -> int:
               "(the examples are in examples/specs/)", file=sys.stderr)
         return 2
     outcome = Outcome(asked=args.outcome)
-    stack = LocalStack(execute=execute, outcome=args.outcome, run_seconds=args.run_seconds)
+    images = None
+    if args.images:
+        from localoci.containers import NoEngine
+        from tools.images import ImageError
+
+        step(0, "The images (podman or Docker)")
+        try:
+            images = built_images()
+        except (NoEngine, ImageError) as exc:
+            outcome.stopped = f"the images could not be had: {first_and_last_line(str(exc))}"
+            return summary(outcome, 1)
+    stack = LocalStack(execute=execute, outcome=args.outcome, run_seconds=args.run_seconds,
+                       images=images)
     try:
         with stop_on_signals(), stack:
             Demo(args, stack, spec_path, outcome).run()
@@ -147,7 +181,11 @@ class Demo:
              + (f", and one for the job runs in {stack.work}/jobrun-rp" if stack.execute
                 else ""))
         self.upload()
-        step(4, "Start the function: fdk from func.yaml's entrypoint, on a unix socket")
+        if stack.images is None:
+            step(4, "Start the function: fdk from func.yaml's entrypoint, on a unix socket")
+        else:
+            step(4, f"Start the function image {stack.images.function} as OCI Functions does: "
+                    "its ENTRYPOINT, read-only, uid 1000, on a unix socket in a mounted folder")
         function = stack.start_function()
         print(f"   FN_FORMAT=http-stream FN_LISTENER=unix:{function.socket_path}")
         run_id = self.invoke(function)
@@ -206,7 +244,10 @@ class Demo:
               "below; commands use $JOB_RUN_ID):")
         print(f"   export JOB_RUN_ID={run_id}")
         self.cli.shown[run_id] = "$JOB_RUN_ID"
-        if self.stack.execute:
+        if self.stack.images is not None and self.stack.execute:
+            print(f"   the emulator starts a container of {self.stack.images.job} for it, "
+                  "with the run's environment variables")
+        elif self.stack.execute:
             print("   the emulator starts the job container's entrypoint for it: "
                   "python -m job.runner, with the run's environment variables")
         return run_id

@@ -14,10 +14,12 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from localoci.containers import ContainerExecutor, Engine, FunctionContainer
 from localoci.credentials import Issuer, write_resource_principal
 from localoci.fdkrunner import ROOT, FunctionProcess
 from localoci.jobprocess import ProcessExecutor
@@ -36,6 +38,17 @@ JOB = {
     "displayName": "notebook-runner (BYOC)",
 }
 WORK_PREFIX = "jobrun-demo-"
+# The job container accepts an http endpoint only in this explicit local mode.
+LOCAL_MODE = {"OCI_LOCAL_EMULATOR": "1"}
+
+
+@dataclass(frozen=True)
+class Images:
+    """The two built images and the engine that runs them (``make demo DEMO_ARGS=--images``)."""
+
+    engine: Engine
+    function: str
+    job: str
 
 
 class Interrupted(BaseException):
@@ -92,11 +105,13 @@ class LocalStack:
     ``execute``: job runs are ``python -m job.runner`` processes (the job container's
     entrypoint) reading from and writing to the emulator; otherwise the emulator only moves
     each run's state in time and ends it with ``outcome`` after ``run_seconds``.
+    ``images``: the function and the job runs are containers of the built images instead.
     """
 
     def __init__(self, *, execute: bool, outcome: str = "SUCCEEDED", run_seconds: float = 3.0,
-                 provisioning_seconds: float = 2.0) -> None:
+                 provisioning_seconds: float = 2.0, images: Images | None = None) -> None:
         self.execute = execute
+        self.images = images
         self.outcome = outcome
         self.run_seconds = run_seconds
         self.provisioning_seconds = provisioning_seconds
@@ -125,9 +140,15 @@ class LocalStack:
         issuer = Issuer.generate()
         self.rp_env = write_resource_principal(self.work / "rp", issuer)
         if self.execute:
-            self.executor = ProcessExecutor(
-                write_resource_principal(self.work / "jobrun-rp", issuer),
-                work_dir=self.work / "runs", provisioning_seconds=self.provisioning_seconds)
+            jobrun_rp = write_resource_principal(self.work / "jobrun-rp", issuer)
+            if self.images is not None:
+                self.executor = ContainerExecutor(
+                    self.images.engine, self.images.job, jobrun_rp, work_dir=self.work / "runs",
+                    provisioning_seconds=self.provisioning_seconds, extra_env=dict(LOCAL_MODE))
+            else:
+                self.executor = ProcessExecutor(
+                    jobrun_rp, work_dir=self.work / "runs",
+                    provisioning_seconds=self.provisioning_seconds)
             self._emulator = Emulator(issuer.public_pem, namespace=NAMESPACE, jobs=[JOB],
                                       executor=self.executor)
         else:
@@ -137,6 +158,8 @@ class LocalStack:
         self._emulator.start()
         if self.executor is not None:
             self.executor.endpoint = self._emulator.url
+            if self.images is not None:  # the job's own configuration: where Object Storage is
+                self.executor.extra_env["OCI_OBJECT_STORAGE_ENDPOINT"] = self._emulator.url
         for bucket in (BUCKET, OUTPUT_BUCKET):
             self._emulator.create_bucket(NAMESPACE, bucket)
 
@@ -149,8 +172,11 @@ class LocalStack:
                 **self.rp_env, **extra}
 
     def start_function(self, **extra_env: str) -> FunctionProcess:
-        """The fdk process from ``func.yaml``, stopped by ``close()``."""
-        function = FunctionProcess(self.function_env(**extra_env))
+        """The fdk process from ``func.yaml`` (or the function image's container), stopped
+        by ``close()``."""
+        function = (FunctionProcess(self.function_env(**extra_env)) if self.images is None
+                    else FunctionContainer(self.images.engine, self.images.function,
+                                           self.function_env(**extra_env)))
         self._functions.append(function)
         return function.start()
 

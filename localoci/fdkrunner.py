@@ -142,11 +142,11 @@ class FunctionProcess:
         for stale in (self.socket_path, str(self._dir / "phonylsnr.sock")):
             if os.path.lexists(stale):
                 os.unlink(stale)
+        argv, env = self.spawn_args(env)
         self._stderr = open(self.stderr_path, "ab")  # closed in stop()
         self.spawned_at = time.perf_counter()
-        self.process = subprocess.Popen(entrypoint(self.root, self.fdk), env=env,
-                                        cwd=str(self.root), stdout=self._stderr,
-                                        stderr=self._stderr)
+        self.process = subprocess.Popen(argv, env=env, cwd=str(self.root),
+                                        stdout=self._stderr, stderr=self._stderr)
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.process.poll() is not None:
@@ -157,6 +157,11 @@ class FunctionProcess:
             time.sleep(poll_interval)
         self.stop()
         raise RuntimeError("the fdk did not listen in time")
+
+    def spawn_args(self, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+        """The command and environment that start the function (a container runner
+        overrides this: :class:`localoci.containers.FunctionContainer`)."""
+        return entrypoint(self.root, self.fdk), env
 
     def invoke(self, body: bytes | str | dict = b"", *, call_id: str | None = None,
                deadline_seconds: float = 30.0, headers: dict[str, str] | None = None,

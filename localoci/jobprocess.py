@@ -158,10 +158,11 @@ class ProcessExecutor:
         try:
             (folder / "home").mkdir(parents=True, exist_ok=True)
             (folder / "tmp").mkdir(exist_ok=True)
+            argv, process_env = self.spawn_args(folder, env)
             with open(folder / "stdout.log", "wb") as stdout, \
                     open(folder / "stderr.log", "wb") as stderr:
                 record.process = subprocess.Popen(
-                    self.command, cwd=str(self.cwd), env=self._environment(folder, env),
+                    argv, cwd=str(self.cwd), env=process_env,
                     stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
                     start_new_session=True)
         except OSError as exc:
@@ -169,6 +170,12 @@ class ProcessExecutor:
             return
         threading.Thread(target=self._wait, args=(record,), name=f"jobrun-{folder.name}",
                          daemon=True).start()
+
+    def spawn_args(self, folder: Path, run_env: Mapping[str, str]
+                   ) -> tuple[list[str], dict[str, str]]:
+        """The command and environment of one run (a container runner overrides this:
+        :class:`localoci.containers.ContainerExecutor`)."""
+        return self.command, self._environment(folder, run_env)
 
     def poll(self, run: RunInfo) -> Progress:
         now = utcnow()

@@ -115,9 +115,31 @@ def build(dest: Path, lock: Path = DEFAULT_LOCK, replace: bool = False) -> Path:
 
 
 def size_bytes(tree: Path) -> int:
-    """What the tree adds to an image layer: the bytes of its regular files."""
+    """What the tree adds to an image layer: the bytes of its regular files. The 40 MiB
+    target applies to this figure."""
     return sum(path.stat().st_size for path in tree.rglob("*")
                if path.is_file() and not path.is_symlink())
+
+
+def disk_bytes(tree: Path) -> int:
+    """What ``du`` shows for the tree: the blocks allocated to its files and directories,
+    each file rounded up to whole blocks (~2,700 small files: some 20 % over the layer's
+    bytes on a 4 KiB-block file system)."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for path in (tree, *tree.rglob("*")):
+        info = path.lstat()
+        if (info.st_dev, info.st_ino) not in seen:
+            seen.add((info.st_dev, info.st_ino))
+            total += info.st_blocks * 512
+    return total
+
+
+def describe_size(tree: Path) -> str:
+    """Both sizes, saying which one the 40 MiB target is about."""
+    return (f"{size_bytes(tree) / 2**20:.1f} MiB in an image layer (the bytes of its files: "
+            f"the 40 MiB target), {disk_bytes(tree) / 2**20:.1f} MiB on this disk as du "
+            "counts it (whole blocks)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     except PayloadError as error:
         print(f"build_payload: {error}", file=sys.stderr)
         return 2
-    print(f"{dest}: {size_bytes(dest) / 2**20:.1f} MiB")
+    print(f"{dest}: {describe_size(dest)}")
     return 0
 
 

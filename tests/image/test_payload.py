@@ -8,6 +8,8 @@ The direct-invocation tests run against it in ``test_payload_direct.py``.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,21 @@ def installed_names(tree: Path) -> set[str]:
 def test_payload_fits_the_budget(payload):
     size = build_payload.size_bytes(payload)
     assert size <= MAX_PAYLOAD_MIB * 2**20, f"{size / 2**20:.1f} MiB"
+
+
+def test_both_sizes_are_reported_and_du_counts_the_disk_one(payload):
+    du = shutil.which("du")
+    if du is None:
+        pytest.skip("du is not installed")
+    counted = subprocess.run([du, "-s", "--block-size=1", str(payload)], capture_output=True,
+                             text=True, check=True).stdout.split()[0]
+    layer, disk = build_payload.size_bytes(payload), build_payload.disk_bytes(payload)
+    assert disk == int(counted)
+    assert layer < disk  # whole blocks: du shows more than a layer holds
+    text = build_payload.describe_size(payload)
+    assert text.startswith(f"{layer / 2**20:.1f} MiB in an image layer")
+    assert "the 40 MiB target" in text.split(",")[0]
+    assert f"{disk / 2**20:.1f} MiB on this disk as du counts it" in text
 
 
 def test_payload_holds_exactly_the_locked_packages(payload):

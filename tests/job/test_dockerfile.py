@@ -36,8 +36,13 @@ def pins(path) -> dict[str, str]:
     return found
 
 
-def test_the_base_image_is_python_3_11_slim():
-    assert instructions()[0] == ("FROM", "python:3.11-slim")
+def test_the_base_image_is_python_3_11_slim_pinned_by_digest():
+    steps = instructions()
+    assert steps[1] == ("FROM", "${BASE_IMAGE}")
+    keyword, arg = steps[0]
+    name, _, default = arg.partition("=")
+    assert (keyword, name) == ("ARG", "BASE_IMAGE")
+    assert re.fullmatch(r"python:3\.11-slim@sha256:[0-9a-f]{64}", default), default
 
 
 def test_every_copied_path_exists_in_the_build_context():
