@@ -22,12 +22,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 OCI = Path(sys.executable).with_name("oci")
 
-# Make targets the deploy path relies on that another part of the project provides. Each
-# entry is an expected failure until that part is merged, and strict: once the target
-# exists the test passes unexpectedly and fails, so the entry must then be removed.
-PROVIDED_ELSEWHERE = {"images": "`make images` comes with the image build"}
-
-
 def deploy_section() -> str:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     match = re.search(r"^## Deploy\n(.*?)^## ", readme, re.M | re.S)
@@ -196,11 +190,7 @@ def deploy_make_targets() -> list[str]:
                    for target in re.findall(r"(?<![\w-])make\s+([a-z][a-z0-9_-]*)", snippet)})
 
 
-@pytest.mark.parametrize("target", [
-    pytest.param(t, marks=pytest.mark.xfail(reason=PROVIDED_ELSEWHERE[t], strict=True))
-    if t in PROVIDED_ELSEWHERE else t
-    for t in deploy_make_targets()
-])
+@pytest.mark.parametrize("target", deploy_make_targets())
 def test_every_make_target_exists(target):
     assert target in make_targets(), f"the Makefile has no target `{target}`"
 
