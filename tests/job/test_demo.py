@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.docs.blocks import check
+
 from .conftest import ROOT
 
 MISSING_NOTEBOOK_SPEC = """\
@@ -93,7 +95,7 @@ def assert_clean_ending(result: subprocess.CompletedProcess) -> None:
                 "   final state:  FAILED, as asked",
                 "   job's error:  job-runner: notebook cell 4 raised ZeroDivisionError: "
                 "division by zero"]),
-])
+], ids=["SUCCEEDED", "FAILED"])
 def test_the_demo_executes_the_notebook_and_sums_it_up(outcome, expected, tmp_path):
     result = demo(tmp_path, "--execute", "--outcome", outcome)
 
@@ -106,6 +108,10 @@ def test_the_demo_executes_the_notebook_and_sums_it_up(outcome, expected, tmp_pa
                                            "removed")
     assert left_behind(tmp_path) == []
     assert_run_ocid_in_full_once(result.stdout)
+    if outcome == "SUCCEEDED":  # the README shows this summary
+        summary = result.stdout[result.stdout.index("== Summary"):]
+        check("demo-summary", re.sub(r"(ocid1\.datasciencejobrun…)[0-9a-z]{6}", r"\g<1>3e0d10",
+                                     summary))
 
 
 def assert_run_ocid_in_full_once(stdout: str) -> None:

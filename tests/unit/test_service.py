@@ -157,6 +157,19 @@ def test_a_reused_key_with_another_request_is_a_conflict():
     assert r.data_science.methods().count("create_job_run") == 1
 
 
+def test_a_reused_key_with_another_request_may_also_get_the_first_run():
+    # Data Science may answer a reused retry token with the first run whatever the body
+    # (as the fakes do): the function passes that on, and there is still one run.
+    r = rig()
+    r.put_spec(SPEC, flat())
+    first = answered(run(r, idempotency_key="k"))
+    again = answered(run(r, idempotency_key="k",
+                         overrides=Overrides(display_name="something else")))
+    assert again["jobRunId"] == first["jobRunId"]
+    assert again["displayName"] == first["displayName"] == "report"
+    assert len(r.data_science.runs) == 1
+
+
 # -- validate ------------------------------------------------------------------------------
 
 def test_validate_answers_the_details_run_would_send_and_creates_nothing():
