@@ -8,6 +8,9 @@ rewrites the blocks from these answers.
 
 from __future__ import annotations
 
+import json
+import re
+
 from tests.conftest import JOB_OCID
 from tests.docs.blocks import Normaliser, blocks, check, render
 
@@ -17,8 +20,8 @@ DAILY = b"noteBook: oci://specs@localns/notebooks/daily.ipynb\njobName: daily-re
 NAMESPACE = {"@localns/": "@mytenancy/"}
 
 
-def answer(fn, body: dict) -> dict:
-    reply = fn.invoke(body)
+def answer(fn, body: dict, call_id: str | None = None) -> dict:
+    reply = fn.invoke(body, call_id=call_id)
     assert reply.status == 200
     return reply.json()
 
@@ -59,6 +62,20 @@ def test_list(fn, oci_local, emulator):
     assert first["nextPage"] and len(first["runs"]) == 1
     assert last["nextPage"] is None  # present, null: the documents say so
     check("list", render(Normaliser(pages=(first["nextPage"],), replace=NAMESPACE)(first)))
+
+
+def test_log_line(fn, oci_local):
+    oci_local.put_spec(SPEC, DAILY)
+    call_id = "01JE2ZKX3B8Q5T0000000000AB"
+    answer(fn, {"specLocation": oci_local.location(SPEC), "idempotencyKey": "di-task-run-42"},
+           call_id=call_id)
+    (line,) = [line for line in fn.stderr().splitlines()
+               if line.startswith(f"{call_id} - jobrun_launcher - ")]
+    logged = json.loads(line.split(" - ", 3)[3])
+    assert set(logged) == {"callId", "trigger", "operation", "specLocation", "jobRunId",
+                           "retryTokenPrefix", "outcome", "durationMs"}
+    line = re.sub(r'"durationMs":[0-9.]+', '"durationMs":185.5', line)
+    check("log-line", Normaliser(replace=NAMESPACE).text(line))
 
 
 def test_invalid_spec(fn, oci_local):
