@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 from tests.conftest import JOB_OCID
-from tests.docs.blocks import Normaliser, blocks, check, render
+from tests.docs.blocks import ROOT, Normaliser, blocks, check, render
 
 SPEC = "notebooks/daily.yaml"
 DAILY = b"noteBook: oci://specs@localns/notebooks/daily.ipynb\njobName: daily-report\n"
@@ -95,6 +97,16 @@ def test_ignored_event(fn, oci_local):
     body = answer(fn, event)
     assert body["ignored"] is True
     check("ignored-event", render(body))
+
+
+def test_lint():
+    # The glob as a shell expands it, sorted.
+    command = "python -m jobspec examples/specs/*.yaml examples/broken/nightly.yaml"
+    result = subprocess.run(["bash", "-c", command.replace("python", sys.executable, 1)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 1  # a file with problems
+    assert result.stderr == ""
+    check("lint", f"$ {command}\n{result.stdout}")
 
 
 def test_every_marked_block_has_a_producer():

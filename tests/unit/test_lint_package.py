@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.docs.blocks import blocks
+
 pytestmark = pytest.mark.slow  # a wheel built and installed: ~10 s
 
 ROOT = Path(__file__).resolve().parents[2]
-README = ROOT / "README.md"
 
 
 def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -30,12 +31,12 @@ def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def readme_lint_example() -> tuple[str, list[str]]:
-    """The README's lint example: the command's arguments and the lines it shows."""
-    text = README.read_text()
-    block = re.search(r"```sh\n\$ python -m jobspec (.*?)\n(.*?)```",
-                      text[text.index("<!-- lint-example:"):], re.DOTALL)
-    assert block, "no lint example in the README"
-    return block.group(1), block.group(2).splitlines()
+    """The README's lint example (tests/docs checks it too): the command's arguments and the
+    lines it shows."""
+    (block,) = [block for block in blocks("lint") if block.document.name == "README.md"]
+    command, *shown = block.body.splitlines()
+    assert command.startswith("$ python -m jobspec "), command
+    return command[len("$ python -m jobspec "):], shown
 
 
 @pytest.fixture(scope="module")
