@@ -46,8 +46,8 @@ from .errors import Conflict, LauncherError, NotFound, TooManyActiveRuns, Upstre
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
-# Listed in the order a run moves through them: a run that moves on between two
-# listings is then seen twice (and counted once), never missed.
+# In the order a run moves through them: a run seen in two of them (it moved on while they
+# were listed) counts once, in the later one.
 ACTIVE_STATES = ("ACCEPTED", "IN_PROGRESS", "NEEDS_ATTENTION")
 CANCELED_STATES = frozenset({"CANCELING", "CANCELED"})
 PAGE_LIMIT = 100
@@ -171,7 +171,8 @@ class ActiveRunCap:
         """Start the count in the background, e.g. while the spec is read, for :meth:`check`
         (the count is a pre-check: how early it lists changes nothing it decides). In
         ``compartment_id`` when given, else where this container counted last (a guess: a
-        wrong one costs a count, never a wrong answer); None when there is no guess."""
+        wrong one costs a count, never a wrong answer); None when there is no guess. A count
+        nobody checks (the spec was refused) finishes on its own, within its deadline."""
         compartment_id = compartment_id or self._last_compartment
         if compartment_id is None:
             return None
