@@ -14,7 +14,7 @@ PIP_LOCKED := pip install --disable-pip-version-check --progress-bar on --requir
 # Where `make payload` builds the function image's /python tree.
 DEST ?= build/payload
 
-.PHONY: demo serve test test-fast unit lint iac bench fuzz clean lock payload images container-tools
+.PHONY: demo serve test test-fast unit lint iac bench fuzz clean lock payload images container-tools docs-examples
 
 # First run only: say so, and let pip show what it downloads (a few minutes on a fresh machine).
 $(STAMP):
@@ -70,6 +70,12 @@ bench: $(STAMP)
 fuzz: $(STAMP)
 	$(BIN)/$(PIP_LOCKED) requirements/fuzz.lock.txt
 	$(BIN)/python -m tests.fuzz $(FUZZ_ARGS)
+
+# Rewrite the answers and outputs README.md and docs/reference.md show (the blocks marked
+# <!-- example: NAME -->) from what the code produces now; the tests compare them otherwise.
+docs-examples: $(STAMP)
+	UPDATE_DOCS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/docs \
+	  "tests/job/test_demo.py::test_the_demo_executes_the_notebook_and_sums_it_up[SUCCEEDED]"
 
 # Re-resolve every lock from its inputs after editing one (LOCK_ARGS=--upgrade: newest
 # allowed versions instead of keeping the current pins); commit the inputs and the locks.

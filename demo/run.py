@@ -18,8 +18,10 @@ starts it, and each run a container of the job image.
 It always ends with a summary: the run's final state, the job's own error line when it
 failed, and where its outputs are (or that there are none). Exit code 0 when the run ended
 as asked (``--outcome``), 1 when it did not or the demo could not go on, 2 for a spec file
-that does not exist, 128+N on signal N. The temporary folder (``/tmp/jobrun-demo-*``, with
-the test credentials) is removed on every way out.
+that does not exist, 128+N on signal N; through ``make demo``, make exits 2 for any of them
+but 0, and its last line names the demo's (``make: *** [Makefile:…: demo] Error 1``). The
+temporary folder (``/tmp/jobrun-demo-*``, with the test credentials) is removed on every
+way out.
 """
 
 from __future__ import annotations
@@ -84,7 +86,8 @@ def can_execute() -> bool:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m demo",
+                                     description=(__doc__ or "").replace("``", ""),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--execute", action=argparse.BooleanOptionalAction, default=None,
                         help="run the job for real: python -m job.runner executes the "

@@ -13,6 +13,14 @@ cap before any of them creates. So a capped ``run`` is count → create → reco
    ``TooManyActiveRuns``. Each container only ever cancels its own run: another
    container's run is its own container's to judge.
 
+ListJobRuns filters one state per call, so each count lists the three active states at the
+same time (one thread each): a capped call costs two rounds of listings, not six calls in
+a row. Listed at once, a run that moves from one state to the next while the three are
+being answered can be missed by all three. The count is only a pre-check (the recount
+catches what it missed); the recount looks again when an earlier run the count saw is
+missing from it (:func:`unaccounted`), so a run is missed only if it changes state while
+each of the two counts is being answered, within the one call.
+
 The ranking and the decisions are pure functions (:func:`rank`, :func:`decide`,
 :func:`judge_created`); :class:`ActiveRunCap` does the Data Science calls through the
 :class:`~ociplatform.calls.OciService` it is given (the function's error table, retries
@@ -22,19 +30,24 @@ within the deadline).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ociplatform.calls import OciService
 from ociplatform.retry import MIN_ATTEMPT_SECONDS, Deadline
 
 from .errors import Conflict, LauncherError, NotFound, TooManyActiveRuns, UpstreamError
 
-# Listed in the order a run moves through them: a run that moves on between two
-# listings is then seen twice (and counted once), never missed.
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
+# In the order a run moves through them: a run seen in two of them (it moved on while they
+# were listed) counts once, in the later one.
 ACTIVE_STATES = ("ACCEPTED", "IN_PROGRESS", "NEEDS_ATTENTION")
 CANCELED_STATES = frozenset({"CANCELING", "CANCELED"})
 PAGE_LIMIT = 100
@@ -108,6 +121,28 @@ def decide(own: ActiveRun, listed: Iterable[ActiveRun], cap: int) -> Verdict:
     return Verdict.KEEP if position(own, listed) < cap else Verdict.CANCEL
 
 
+def unaccounted(counted: Iterable[ActiveRun], listed: Iterable[ActiveRun],
+                own: ActiveRun) -> list[ActiveRun]:
+    """Runs the count saw active, ranked before ``own``, that the recount did not list.
+
+    Such a run ended between the two counts, or moved from one state to the next while the
+    recount's listings were answered: then it is active and must be counted, so the
+    recount lists again (a run created after the count is still ``ACCEPTED``, provisioning,
+    when the recount lists: it can't be moving).
+    """
+    listed_ids = {run.id for run in listed}
+    return [run for run in rank(counted)
+            if run.rank_key < own.rank_key and run.id not in listed_ids]
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """A count started before the compartment of the run was certain (:meth:`count_ahead`)."""
+
+    compartment_id: str
+    future: Future[list[ActiveRun]]
+
+
 @dataclass(frozen=True)
 class Page:
     runs: list[ActiveRun]
@@ -122,6 +157,8 @@ class ActiveRunCap:
         self.job_ocid = job_ocid
         self.cap = cap
         self.policy = data_science.policy
+        self._last_compartment: str | None = None  # count_ahead()'s guess
+        self._pool: ThreadPoolExecutor | None = None
 
     @staticmethod
     def reserve(deadline: Deadline) -> Deadline:
@@ -130,22 +167,54 @@ class ActiveRunCap:
 
     # -- 1. count -------------------------------------------------------------------------
 
-    def check(self, compartment_id: str, deadline: Deadline) -> None:
-        """Raise TooManyActiveRuns when the job already has ``cap`` active runs."""
-        seen: set[str] = set()
-        for run in self._active(compartment_id, deadline):
-            seen.add(run.id)
-            if len(seen) >= self.cap:  # enough: no need to page through the rest
-                raise TooManyActiveRuns(f"the job already has {len(seen)} active runs "
-                                        f"(MAX_ACTIVE_RUNS={self.cap}); try again later")
+    def count_ahead(self, deadline: Deadline, compartment_id: str | None = None) -> Ahead | None:
+        """Start the count in the background, e.g. while the spec is read, for :meth:`check`
+        (the count is a pre-check: how early it lists changes nothing it decides). In
+        ``compartment_id`` when given, else where this container counted last (a guess: a
+        wrong one costs a count, never a wrong answer); None when there is no guess. A count
+        nobody checks (the spec was refused) finishes on its own, within its deadline."""
+        compartment_id = compartment_id or self._last_compartment
+        if compartment_id is None:
+            return None
+        future: Future[list[ActiveRun]] = Future()
+
+        def count(where: str) -> None:
+            try:
+                future.set_result(self._active(where, deadline, self.cap))
+            except BaseException as exc:  # noqa: BLE001 - handed to check(), which raises it
+                future.set_exception(exc)
+
+        # Its own thread, not a pool worker: a worker waiting for other workers could starve.
+        threading.Thread(target=count, args=(compartment_id,), name="active-cap-ahead",
+                         daemon=True).start()
+        return Ahead(compartment_id, future)
+
+    def check(self, compartment_id: str, deadline: Deadline,
+              ahead: Ahead | None = None) -> list[ActiveRun]:
+        """Raise TooManyActiveRuns when the job already has ``cap`` active runs; else return
+        the active runs seen, for :meth:`confirm`. ``ahead`` is a count started earlier with
+        :meth:`count_ahead`, used when it was for the same compartment."""
+        self._last_compartment = compartment_id
+        if ahead is not None and ahead.compartment_id == compartment_id:
+            seen = ahead.future.result()
+        else:
+            seen = self._active(compartment_id, deadline, enough=self.cap)
+        count = len({run.id for run in seen})
+        if count >= self.cap:
+            raise TooManyActiveRuns(f"the job already has {count} active runs "
+                                    f"(MAX_ACTIVE_RUNS={self.cap}); try again later")
+        return seen
 
     # -- 3. recount -----------------------------------------------------------------------
 
-    def confirm(self, created: Any, compartment_id: str, deadline: Deadline) -> None:
+    def confirm(self, created: Any, compartment_id: str, deadline: Deadline, *,
+                counted: Iterable[ActiveRun] = ()) -> None:
         """Return when the created run may stand; else cancel it and raise TooManyActiveRuns.
 
         ``deadline`` is the call's full deadline: the recount keeps
-        :data:`CANCEL_RESERVE_SECONDS` of it for the cancel.
+        :data:`CANCEL_RESERVE_SECONDS` of it for the cancel. ``counted`` is what
+        :meth:`check` answered before the create (without it, a run moving between two
+        states while the recount lists them could be missed).
         """
         own = ActiveRun.of(created)
         verdict = judge_created(own)
@@ -154,7 +223,9 @@ class ActiveRunCap:
         if verdict is Verdict.REFUSED:
             raise self._canceled(own.id, "it was beyond the cap")
         try:
-            listed = list(self._active(compartment_id, self.reserve(deadline)))
+            listed = self._active(compartment_id, self.reserve(deadline))
+            if unaccounted(counted, listed, own):  # ended, or moving: look once more
+                listed += self._active(compartment_id, self.reserve(deadline))
             current = own if own.id in {run.id for run in listed} \
                 else ActiveRun.of(self._get(own.id, self.reserve(deadline)))
         except LauncherError as exc:
@@ -182,16 +253,43 @@ class ActiveRunCap:
 
     # -- listing --------------------------------------------------------------------------
 
-    def _active(self, compartment_id: str, deadline: Deadline) -> Iterator[ActiveRun]:
-        """The job's active runs in the compartment, state by state, page by page."""
-        for state in ACTIVE_STATES:
+    def _active(self, compartment_id: str, deadline: Deadline,
+                enough: int | None = None) -> list[ActiveRun]:
+        """The job's active runs in the compartment: the states listed at the same time, one
+        thread each, each page by page (paging stops once ``enough`` runs are seen).
+
+        The threads share the one client: its per-attempt timeout is set from the same
+        deadline by each (ociplatform.calls), so whichever is set last fits them all, and
+        the SDK's signer and connection pool are made for concurrent calls.
+        """
+        seen: set[str] = set()
+
+        def listed(state: str) -> list[ActiveRun]:
+            runs: list[ActiveRun] = []
             page: str | None = None
             for _ in range(MAX_PAGES):
                 result = self._list_page(compartment_id, state, page, deadline)
-                yield from result.runs
+                runs += result.runs
+                seen.update(run.id for run in result.runs)
                 page = result.next_page
-                if not page:
+                if not page or (enough is not None and len(seen) >= enough):
                     break
+            return runs
+
+        each = [self._workers().submit(listed, state) for state in ACTIVE_STATES]
+        # In state order (a run seen in two states ranks by its later sighting); the
+        # first state's error wins, as when they were listed one after the other.
+        return [run for future in each for run in future.result()]
+
+    def _workers(self) -> ThreadPoolExecutor:
+        """The listing threads, made on the first capped call and kept for the container's
+        life (idle between calls): room for two counts at once (one started ahead for a
+        call whose spec was then refused, still finishing, and the next call's)."""
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor  # only a capped call pays for it
+
+            self._pool = ThreadPoolExecutor(2 * len(ACTIVE_STATES), "active-cap")
+        return self._pool
 
     def _list_page(self, compartment_id: str, state: str, page: str | None,
                    deadline: Deadline) -> Page:

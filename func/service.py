@@ -147,6 +147,13 @@ class Launcher:
         check_overrides(self.settings, request)
         # Only an event's run pins the version that fired it.
         pinned = request.spec_etag if isinstance(request, RunRequest) else None
+        # MAX_ACTIVE_RUNS: the count runs while the spec is read, in the job's compartment
+        # if known (the run's unless the spec names another: then check() counts there).
+        ahead = None
+        if self.cap is not None and isinstance(request, RunRequest):
+            ahead = self.cap.count_ahead(self.cap.reserve(invocation.deadline),
+                                         self._job_info.compartment_id if self._job_info
+                                         else None)
         data, etag = self._read_spec(request, pinned, invocation.deadline)
         spec = self._parse(data, location.uri, etag)
         job = self._job(invocation.deadline) if needs_job_info(spec) else None
@@ -158,14 +165,15 @@ class Launcher:
 
         # MAX_ACTIVE_RUNS: count before the create, recount after it (func/active_cap.py).
         deadline = invocation.deadline
+        counted: list[active_cap.ActiveRun] = []
         if self.cap is not None:
             deadline = self.cap.reserve(invocation.deadline)
-            self.cap.check(details.compartment_id, deadline)
+            counted = self.cap.check(details.compartment_id, deadline, ahead)
         run = self.data_science.call(
             "create_job_run", details, deadline=deadline,
             opc_retry_token=self._retry_token(request, invocation)).data
         if self.cap is not None:
-            self.cap.confirm(run, details.compartment_id, invocation.deadline)
+            self.cap.confirm(run, details.compartment_id, invocation.deadline, counted=counted)
         return {"operation": "run", **run_fields(run), **common}
 
     def _read_spec(self, request: RunRequest | ValidateRequest, pinned: str | None,

@@ -28,7 +28,7 @@ from typing import Any
 from .document import Path, show
 from .keys import Fields
 from .locations import LocationError, SpecLocation, parse_allow_entry, parse_location
-from .problems import Checker, ambiguous, type_name
+from .problems import Checker, ambiguous, expected, type_name
 
 _VARIABLE = re.compile(r"\$(\{)?[A-Za-z_]")
 _RUN_FOLDER = re.compile(r"/\$(\{JOB_RUN_OCID\}|JOB_RUN_OCID)/?\Z")
@@ -141,9 +141,7 @@ def _string_list(value: Any, path: Path, check: Checker) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        check.problem(path, f"expected a list, got {type_name(value)}"
-                      + ("; write [a, b] or one tag per line as - a" if isinstance(value, str)
-                         else ""))
+        check.problem(path, expected("list", value))
         return ()
     good = [check.typed(item, (*path, i), str, "string") for i, item in enumerate(value)]
     return tuple(item for item in good if item is not None)

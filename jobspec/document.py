@@ -48,8 +48,12 @@ class Document:
     """A parsed spec. Positions and ambiguities are worked out from the node tree on first
     use: a valid spec without numbers or parameters never needs them."""
 
-    def __init__(self, data: Any, root: Node | None = None) -> None:
+    def __init__(self, data: Any, root: Node | None = None,
+                 read_problems: tuple[tuple[Path | None, str], ...] = ()) -> None:
         self.data = data
+        # Problems found while reading the file (a tab in the indentation) when it could still
+        # be read, so that its other problems are reported too.
+        self.read_problems = read_problems
         self._root = root
         self._positions: dict[Path, tuple[int, int]] = {}
         self._ambiguous: dict[Path, str] = {}
@@ -58,6 +62,11 @@ class Document:
     @classmethod
     def from_nodes(cls, data: Any, root: Node | None) -> Document:
         return cls(data, root)
+
+    def field_at(self, line: int) -> Path | None:
+        """The innermost key or list item written on ``line``, if any (the first on it)."""
+        on_line = [path for path, (at, _column) in self.positions.items() if at == line]
+        return max(on_line, key=len) if on_line else None
 
     @property
     def positions(self) -> dict[Path, tuple[int, int]]:

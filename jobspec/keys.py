@@ -61,6 +61,8 @@ class Section:
     synonyms: dict[str, str] = field(default_factory=dict)
     # Known key → why it is refused although the key is known (e.g. not supported).
     refused: dict[str, str] = field(default_factory=dict)
+    # Lower-case names of the other dialect's keys → where that dialect has the setting.
+    elsewhere: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Written name → key: exact names and aliases, then case-folded aliases.
@@ -93,7 +95,11 @@ class Section:
             key = self.key(written)
             if key is None:
                 hint = suggest(written, self.names(), self.synonyms)
-                check.problem(at, "unknown key" + (f"; did you mean {hint}?" if hint else ""))
+                other = self.elsewhere.get(written.lower())
+                message = "unknown key" + (f"; did you mean {hint}?" if hint else "")
+                if other:
+                    message += f" {other}" if hint else f"; {other}"
+                check.problem(at, message)
                 if hint:
                     fields.suggested.add(hint)
                 continue
@@ -233,3 +239,37 @@ ENV_ITEM = Section(keys("name", "value"))
 ADS_INFRASTRUCTURE_TYPES = ("dataScienceJob", "dataFlow")
 ADS_RUNTIME_TYPES = ("python", "gitPython", "container", "script", "notebook",
                      "pyTorchDistributed", "dataFlow")
+
+
+# -- a key of the other dialect: say where that dialect has it ----------------------------------
+def _ads_keys_for_flat() -> dict[str, str]:
+    """Every name an ADS section knows (and the flat dialect does not) → its ADS path."""
+    where: dict[str, str] = {}
+    for section, prefix in ((ADS_TOP, ""), (ADS_JOB, "spec."),
+                            (ADS_INFRASTRUCTURE, "spec.infrastructure.spec."),
+                            (ADS_NOTEBOOK_RUNTIME, "spec.runtime.spec.")):
+        for key in section.keys:
+            if key.name in section.refused or key.name in ("kind", "spec"):
+                continue  # kind/spec make a spec an ADS one: never unknown in a flat spec
+            for name in (key.name, *key.aliases):
+                if FLAT.key(name) is None:
+                    where.setdefault(name.lower(), f"{key.name} is a key of the ADS dialect "
+                                                   f"({prefix}{key.name})")
+    return where
+
+
+# The flat keys and where an ADS job YAML has the same setting.
+_FLAT_IN_ADS = {
+    "noteBook": "spec.runtime.spec.notebookPathURI", "jobName": "spec.name",
+    "projectId": "spec.infrastructure.spec.projectId",
+    "compartmentId": "spec.infrastructure.spec.compartmentId",
+    "logGroupId": "spec.infrastructure.spec.logGroupId",
+    "logId": "spec.infrastructure.spec.logId",
+    "outputFolder": "spec.runtime.spec.outputUri",
+    "parameters": "spec.runtime.spec.parameters", "excludeTags": "spec.runtime.spec.excludeTags",
+    "notebookEncoding": "spec.runtime.spec.notebookEncoding",
+}
+FLAT.elsewhere.update(_ads_keys_for_flat())
+ADS_TOP.elsewhere.update({
+    name.lower(): f"{name} is a key of the flat dialect (in this one: {path})"
+    for name, path in _FLAT_IN_ADS.items()})

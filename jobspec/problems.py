@@ -9,6 +9,7 @@ from typing import Any
 from .document import Document, Path, show
 from .errors import Problem
 from .ocids import expected_form, is_ocid
+from .yamlsafe import TabInIndentation
 
 _TYPE_NAMES: dict[type, str] = {
     bool: "boolean", int: "integer", float: "number", str: "string", list: "list",
@@ -23,14 +24,35 @@ def type_name(value: Any) -> str:
 
 
 def expected(kind: str, value: Any) -> str:
-    """``expected a string, got boolean; …`` with the fix when quoting is the fix."""
+    """``expected a string, got boolean; …`` with what to write instead, where that is clear."""
     article = "an" if kind[0] in "aeiou" else "a"
-    message = f"expected {article} {kind}, got {type_name(value)}"
+    return f"expected {article} {kind}, got {type_name(value)}{_fix(kind, value)}"
+
+
+def _fix(kind: str, value: Any) -> str:
+    """What to write instead of ``value`` where ``kind`` is expected ('' when unclear). It
+    never repeats the value: a message must not echo the spec."""
     if kind == "string" and isinstance(value, bool):
-        return message + " (YAML 1.1 reads yes/no/on/off/true/false as booleans); quote it"
+        return " (YAML 1.1 reads yes/no/on/off/true/false as booleans); quote it"
     if kind == "string" and isinstance(value, _UNQUOTED):
-        return message + "; quote it"
-    return message
+        return "; quote it"
+    if kind in ("integer", "number") and isinstance(value, str) and _is_number(value, kind):
+        return "; write it without quotes"
+    if kind == "integer" and isinstance(value, float):
+        return "; write a whole number"
+    if kind.startswith("list") and isinstance(value, (str, *_UNQUOTED)):
+        if isinstance(value, str):
+            return "; write a list: [a, b], or one item per line as - a"
+        return "; write a list of quoted items: ['1', '2'], or one item per line as - '1'"
+    return ""
+
+
+def _is_number(text: str, kind: str) -> bool:
+    try:
+        (int if kind == "integer" else float)(text.strip())
+    except ValueError:
+        return False
+    return True
 
 
 class Checker:
@@ -38,7 +60,7 @@ class Checker:
 
     def __init__(self, document: Document) -> None:
         self.document = document
-        self._found: list[tuple[Path | None, str]] = []
+        self._found: list[tuple[Path | None, str]] = list(document.read_problems)
 
     def problem(self, path: Path | None, message: str) -> None:
         self._found.append((path, message))
@@ -116,3 +138,11 @@ class Checker:
 def ambiguous(kind: str) -> str:
     return (f"is read as a YAML 1.1 {kind} but is ambiguous; quote it for a string, or write "
             "it plainly (true/false, 10, 1.5)")
+
+
+def tab_problem(document: Document, tab: TabInIndentation) -> tuple[Path | None, str]:
+    """The tab as a problem of the field written on its line (the file read with spaces)."""
+    path = document.field_at(tab.line) if tab.line is not None else None
+    if path is None:
+        return None, f"invalid YAML: {tab}"
+    return path, f"{tab.REASON} (line {tab.line}, column {tab.column})"

@@ -18,15 +18,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .ads import INFRASTRUCTURE_TYPES, MAX_ARGUMENTS, MIN_BLOCK_STORAGE_GB, read_ads
-from .document import Document
+from .document import Document, Path
 from .env import MAX_ENV_TOTAL, RESERVED_ENV, env_problem, env_size
 from .errors import Problem, SpecInvalid, SpecTooLarge
 from .flat import read_flat
 from .keys import FLAT
 from .limits import DEFAULT_MAX_SPEC_BYTES, DEFAULT_SPEC_ENV_VAR, ETAG_ENV_VAR
 from .model import MAX_DISPLAY_NAME, Infrastructure, JobSpec
-from .problems import Checker, type_name
-from .yamlsafe import YamlProblem, load_with_nodes
+from .problems import Checker, tab_problem, type_name
+from .yamlsafe import TabInIndentation, YamlProblem, load_with_nodes
 
 __all__ = [
     "INFRASTRUCTURE_TYPES", "MAX_ARGUMENTS", "MAX_DISPLAY_NAME", "MAX_ENV_TOTAL",
@@ -43,8 +43,15 @@ def load_document(data: bytes, *, max_bytes: int = DEFAULT_MAX_SPEC_BYTES) -> Do
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SpecInvalid([Problem(None, "the spec is not valid UTF-8")]) from None
+    read_problems: tuple[tuple[Path | None, str], ...] = ()
     try:
         doc, root = load_with_nodes(text)
+    except TabInIndentation as exc:
+        if exc.expanded is None or not isinstance(exc.expanded[0], dict):
+            raise SpecInvalid([Problem(None, f"invalid YAML: {exc}")]) from None
+        # Report the tab, and check the rest of the file as if it were spaces.
+        doc, root = exc.expanded
+        read_problems = (tab_problem(Document.from_nodes(doc, root), exc),)
     except YamlProblem as exc:
         raise SpecInvalid([Problem(None, f"invalid YAML: {exc}")]) from None
     if doc is None:
@@ -52,7 +59,7 @@ def load_document(data: bytes, *, max_bytes: int = DEFAULT_MAX_SPEC_BYTES) -> Do
     if not isinstance(doc, dict):
         raise SpecInvalid([Problem(None, "expected a mapping at the top level, got "
                                          f"{type_name(doc)}")])
-    return Document.from_nodes(doc, root)
+    return Document(doc, root, read_problems)
 
 
 def parse_spec(data: bytes, *, max_bytes: int = DEFAULT_MAX_SPEC_BYTES,

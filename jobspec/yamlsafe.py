@@ -9,6 +9,7 @@ never the document's text.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -31,6 +32,25 @@ class YamlProblem(ValueError):
         where = f"line {line}, column {column}: " if line is not None else ""
         super().__init__(where + message)
         self.line, self.column = line, column
+
+
+class TabInIndentation(YamlProblem):
+    """A tab where YAML reads indentation. ``expanded`` is the document read again with every
+    indentation tab as :data:`TAB_WIDTH` spaces (data and nodes), when that reads, so that the
+    rest of the file can still be checked; line numbers are the same in both readings."""
+
+    REASON = "a tab character in the indentation: YAML indents with spaces only"
+
+    def __init__(self, line: int | None, column: int | None,
+                 expanded: tuple[Any, Node | None] | None) -> None:
+        super().__init__(self.REASON, line, column)
+        self.expanded = expanded
+
+
+# The second reading of a file with tabs in its indentation takes a tab for one level of
+# the two-space indentation specs are written with: a guess, only used to find more problems.
+TAB_WIDTH = 2
+_INDENTATION_WITH_TAB = re.compile(r"^[ \t]*\t[ \t]*", re.MULTILINE)
 
 
 def _mark(node_or_event: Any) -> tuple[int | None, int | None]:
@@ -122,8 +142,7 @@ def load_with_nodes(text: str, loader_class: type | None = None) -> tuple[Any, N
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         if mark is not None and _is_tab(text, mark.index):
-            raise YamlProblem("a tab character in the indentation: YAML indents with spaces "
-                              "only", line, column) from None
+            raise TabInIndentation(line, column, _expanded(text, loader_class)) from None
         message = ": ".join(part for part in (exc.context, exc.problem) if part)
         raise YamlProblem(message or "invalid YAML", line, column) from None
     except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
@@ -134,6 +153,17 @@ def load_with_nodes(text: str, loader_class: type | None = None) -> tuple[Any, N
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _expanded(text: str, loader_class: type | None) -> tuple[Any, Node | None] | None:
+    """``text`` read with its indentation tabs as spaces; None when it still does not read."""
+    expanded = _INDENTATION_WITH_TAB.sub(lambda m: m.group().expandtabs(TAB_WIDTH), text)
+    if expanded == text:
+        return None
+    try:
+        return load_with_nodes(expanded, loader_class)
+    except YamlProblem:
+        return None
 
 
 def _is_tab(text: str, index: int) -> bool:

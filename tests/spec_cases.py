@@ -187,8 +187,11 @@ INVALID: list[Case] = [
          "InvalidSpec", "spec.runtime.spec.env[0].valu", "did you mean value?"),
     Case("jobname-no", flat().replace(b"jobName: report", b"jobName: no"), "InvalidSpec",
          "jobName", "quote it"),
-    Case("tab-indentation", b"noteBook: x\nparameters:\n\trepeat: 2\n", "InvalidSpec", None,
-         "line 3, column 1: a tab character in the indentation"),
+    Case("tab-indentation", flat("parameters:\n\trepeat: 2\n"), "InvalidSpec",
+         "parameters.repeat", "a tab character in the indentation: YAML indents with spaces "
+         "only (line 4, column 1)"),
+    Case("tab-indentation-unreadable", b"noteBook: x\nparameters:\n\trepeat: [2\n",
+         "InvalidSpec", None, "line 3, column 1: a tab character in the indentation"),
     # What used to pass validation and fail only in the job container.
     Case("ads-without-notebook", ads().replace(f"      notebookPathURI: {NOTEBOOK}\n".encode(),
                                                b"      conda: {type: service, slug: x}\n"),

@@ -104,8 +104,11 @@ def check_outcome(emulator: Emulator, answers: list[dict], cap: int,
 @pytest.mark.parametrize("count", [2, 4])
 def test_cap_one_with_concurrent_containers_leaves_exactly_one_active_run(
         containers, emulator_now, count):
-    # Every ListJobRuns takes 0.6 s, so all containers count (zero) before any creates.
+    # Every ListJobRuns takes 0.6 s, and each container's first CreateJobRun 1.2 s more
+    # before the run exists (a count lists its three states at once, in 0.6 s): so all
+    # containers count (zero) before any run is created, however their starts are spread.
     emulator_now.add_fault("ListJobRuns", delay=0.6, times=None)
+    emulator_now.add_fault("CreateJobRun", delay=1.2, times=count)
     # The cancels of the runs beyond the cap lose a response and are throttled once.
     emulator_now.add_fault("CancelJobRun", drop_after=True, times=1)
     emulator_now.add_fault("CancelJobRun", status=429, times=1)

@@ -4,6 +4,7 @@ happened — no traceback, no raw service error, nothing left behind."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -11,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.docs.blocks import check
 
 from .conftest import ROOT
 
@@ -28,6 +31,25 @@ def demo(tmp_path: Path, *args: str, timeout: float = 180) -> subprocess.Complet
     return subprocess.run([sys.executable, "-m", "demo", *args], cwd=ROOT,
                            capture_output=True, text=True, timeout=timeout, check=False,
                            env={**os.environ, "TMPDIR": str(temp)})
+
+
+def make_demo(tmp_path: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    """``make demo DEMO_ARGS="…"`` as the README has it, with this interpreter (``-o``: never
+    install the venv from here)."""
+    temp = tmp_path / "tmp"
+    temp.mkdir(exist_ok=True)
+    checksum = subprocess.run("cksum < requirements/dev.lock.txt", shell=True, cwd=ROOT,
+                              capture_output=True, text=True, check=True).stdout.split()[0]
+    return subprocess.run(["make", "-s", "-o", f".venv/.installed-{checksum}", "demo",
+                           f"BIN={Path(sys.executable).parent}", f"DEMO_ARGS={' '.join(args)}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          check=False, env={**os.environ, "TMPDIR": str(temp)})
+
+
+def make_says_the_demo_exited(result: subprocess.CompletedProcess, code: int) -> bool:
+    """make exits 2 whatever its command's status; its last line names that status."""
+    return bool(re.search(rf"^make: \*\*\* \[Makefile:\d+: demo\] Error {code}$",
+                          result.stderr, re.MULTILINE))
 
 
 def left_behind(tmp_path: Path) -> list[str]:
@@ -73,7 +95,7 @@ def assert_clean_ending(result: subprocess.CompletedProcess) -> None:
                 "   final state:  FAILED, as asked",
                 "   job's error:  job-runner: notebook cell 4 raised ZeroDivisionError: "
                 "division by zero"]),
-])
+], ids=["SUCCEEDED", "FAILED"])
 def test_the_demo_executes_the_notebook_and_sums_it_up(outcome, expected, tmp_path):
     result = demo(tmp_path, "--execute", "--outcome", outcome)
 
@@ -86,6 +108,10 @@ def test_the_demo_executes_the_notebook_and_sums_it_up(outcome, expected, tmp_pa
                                            "removed")
     assert left_behind(tmp_path) == []
     assert_run_ocid_in_full_once(result.stdout)
+    if outcome == "SUCCEEDED":  # the README shows this summary
+        summary = result.stdout[result.stdout.index("== Summary"):]
+        check("demo-summary", re.sub(r"(ocid1\.datasciencejobrun…)[0-9a-z]{6}", r"\g<1>3e0d10",
+                                     summary))
 
 
 def assert_run_ocid_in_full_once(stdout: str) -> None:
@@ -144,9 +170,11 @@ def test_a_spec_the_function_refuses_ends_in_a_summary(tmp_path):
     spec.write_text("noteBook: oci://specs@localns/notebooks/hello.ipynb\n"
                     "projectId: my-project\n")
 
-    result = demo(tmp_path, "--no-execute", "--spec", str(spec))
+    result = make_demo(tmp_path, "--no-execute", "--spec", str(spec))
 
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr  # make's own status
+    assert make_says_the_demo_exited(result, 1), result.stderr
+    assert result.stdout.rstrip().endswith("(exit 1); temporary files removed")
     assert_clean_ending(result)
     assert ("   final state:  no run: the function refused the spec (InvalidSpec: "
             in result.stdout), result.stdout
@@ -211,3 +239,20 @@ def test_the_demo_runs_the_python_runtime_example_to_an_uploaded_output_file(tmp
             "from outputDir out)") in result.stdout
     assert_clean_ending(result)
     assert left_behind(tmp_path) == []
+
+
+def test_make_demo_exits_0_or_2_and_names_the_demos_own_status(tmp_path):
+    result = make_demo(tmp_path, "--spec", "specs/nightly.yaml", timeout=30)
+
+    assert result.returncode == 2
+    assert "the spec file specs/nightly.yaml does not exist" in result.stderr
+    assert make_says_the_demo_exited(result, 2), result.stderr
+
+
+def test_the_demos_help_is_plain_text():
+    result = subprocess.run([sys.executable, "-m", "demo", "--help"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=30, check=False)
+
+    assert result.returncode == 0
+    assert "``" not in result.stdout
+    assert "(python -m job.runner)" in result.stdout

@@ -158,8 +158,8 @@ def test_bad_parameters(parameters, message):
 
 
 @pytest.mark.parametrize(("extra", "message"), [
-    ("excludeTags: skip", "excludeTags: expected a list, got string; write [a, b] or one tag "
-                          "per line as - a"),
+    ("excludeTags: skip", "excludeTags: expected a list, got string; write a list: [a, b], or "
+                          "one item per line as - a"),
     ("excludeTags: [1]", "excludeTags[0]: expected a string, got integer; quote it"),
     ("notebookEncoding: klingon", "notebookEncoding: is not a known text encoding"),
 ])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import threading
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -177,8 +178,10 @@ def test_the_count_refuses_at_the_cap_and_stops_listing_once_it_is_reached(clock
     ds = FakeDataScience([run(n) for n in range(150)])
     with pytest.raises(TooManyActiveRuns, match="MAX_ACTIVE_RUNS=120"):
         make_cap(ds, clock, cap=120).check(COMPARTMENT, deadline(clock))
-    assert ds.calls == [("ListJobRuns", {"state": "ACCEPTED", "page": None}),
-                        ("ListJobRuns", {"state": "ACCEPTED", "page": "100"})]
+    # The first page of every state at once; more pages only until the cap is reached.
+    assert sorted((args["state"], str(args["page"])) for _, args in ds.calls) == [
+        ("ACCEPTED", "100"), ("ACCEPTED", "None"), ("IN_PROGRESS", "None"),
+        ("NEEDS_ATTENTION", "None")]
 
 
 def test_the_count_pages_through_every_state(clock):
@@ -186,9 +189,113 @@ def test_the_count_pages_through_every_state(clock):
                          + [run(n, state="NEEDS_ATTENTION", started=True)
                             for n in range(200, 305)])
     make_cap(ds, clock, cap=1000).check(COMPARTMENT, deadline(clock))
-    assert [(args["state"], args["page"]) for _, args in ds.calls] == [
-        ("ACCEPTED", None), ("ACCEPTED", "100"), ("IN_PROGRESS", None),
-        ("NEEDS_ATTENTION", None), ("NEEDS_ATTENTION", "100")]
+    assert sorted((args["state"], str(args["page"])) for _, args in ds.calls) == [
+        ("ACCEPTED", "100"), ("ACCEPTED", "None"), ("IN_PROGRESS", "None"),
+        ("NEEDS_ATTENTION", "100"), ("NEEDS_ATTENTION", "None")]
+
+
+class ConcurrentDataScience(FakeDataScience):
+    """Answers a listing only once all three active states are being listed at once."""
+
+    def __init__(self, runs=()):
+        super().__init__(runs)
+        # The timeout only bounds a failing test: listed one by one, the barrier breaks.
+        self.together = threading.Barrier(len(active_cap.ACTIVE_STATES), timeout=30)
+
+    def list_job_runs(self, compartment_id, job_id, lifecycle_state, limit, page=None):
+        if page is None:
+            self.together.wait()
+        return super().list_job_runs(compartment_id, job_id, lifecycle_state, limit, page)
+
+
+def test_the_count_and_the_recount_list_the_three_states_at_the_same_time(clock):
+    ds = ConcurrentDataScience([run(1, state="IN_PROGRESS", started=True), run(2)])
+    cap = make_cap(ds, clock, cap=3)
+    counted = cap.check(COMPARTMENT, deadline(clock))
+    assert sorted(r.id for r in counted) == [run(1).id, run(2).id]
+    cap.confirm(ds.runs[run(2).id], COMPARTMENT, deadline(clock), counted=counted)
+    assert ds.operations() == ["ListJobRuns"] * 6  # two rounds of three, nothing else
+
+
+def test_a_count_started_ahead_is_the_count_when_it_was_for_the_run_s_compartment(clock):
+    ds = FakeDataScience([run(1), run(2, state="IN_PROGRESS", started=True)])
+    cap = make_cap(ds, clock, cap=3)
+    assert cap.count_ahead(deadline(clock)) is None  # no compartment known yet: no guess
+    ahead = cap.count_ahead(deadline(clock), COMPARTMENT)
+    counted = cap.check(COMPARTMENT, deadline(clock), ahead)
+    assert sorted(r.id for r in counted) == [run(1).id, run(2).id]
+    assert ds.operations() == ["ListJobRuns"] * 3  # counted once, ahead
+    # Next time the guess is where this container counted last.
+    again = cap.count_ahead(deadline(clock))
+    assert again is not None and again.compartment_id == COMPARTMENT
+    cap.check(COMPARTMENT, deadline(clock), again)
+    assert ds.operations() == ["ListJobRuns"] * 6
+
+
+def test_a_count_started_ahead_in_another_compartment_is_not_used(clock):
+    ds = FakeDataScience([run(1), run(2)])
+    cap = make_cap(ds, clock, cap=2)
+    ahead = cap.count_ahead(deadline(clock), "ocid1.compartment.oc1..elsewhere")
+    with pytest.raises(TooManyActiveRuns):
+        cap.check(COMPARTMENT, deadline(clock), ahead)
+    ahead.future.result()  # let it finish: it listed in the other compartment
+    assert [args["state"] for _, args in ds.calls].count("ACCEPTED") == 2
+
+
+def test_a_count_started_ahead_that_failed_fails_the_check(clock):
+    ds = FakeDataScience([run(1)])
+    ds.fail["ListJobRuns"] = [service_error(400, "InvalidParameter")]
+    cap = make_cap(ds, clock, cap=2)
+    ahead = cap.count_ahead(deadline(clock), COMPARTMENT)
+    with pytest.raises(UpstreamError, match="400 InvalidParameter to ListJobRuns"):
+        cap.check(COMPARTMENT, deadline(clock), ahead)
+
+
+class MovingDataScience(FakeDataScience):
+    """Run ``mover`` goes from ACCEPTED to IN_PROGRESS while the recount's first three
+    listings are answered, after the IN_PROGRESS listing's snapshot and before the ACCEPTED
+    one's: all three miss it."""
+
+    def __init__(self, runs, mover):
+        super().__init__(runs)
+        self.mover, self.listings, self.lock = mover, 0, threading.Lock()
+
+    def list_job_runs(self, compartment_id, job_id, lifecycle_state, limit, page=None):
+        with self.lock:
+            self.listings += 1
+            first_round = self.listings <= len(active_cap.ACTIVE_STATES)
+        self.runs[self.mover].lifecycle_state = "IN_PROGRESS"
+        if first_round:
+            self.hidden.add(self.mover)
+        else:
+            self.hidden.discard(self.mover)
+        return super().list_job_runs(compartment_id, job_id, lifecycle_state, limit, page)
+
+
+def test_an_earlier_run_moving_between_states_while_the_recount_lists_is_still_counted(clock):
+    ds = MovingDataScience([run(1), run(2)], mover=run(1).id)
+    counted = [run(1)]  # what the count saw before run 2 was created: run 1, ACCEPTED
+    with pytest.raises(TooManyActiveRuns, match="1 earlier runs are active"):
+        make_cap(ds, clock, cap=1).confirm(ds.runs[run(2).id], COMPARTMENT, deadline(clock),
+                                           counted=counted)
+    # The recount's first round missed run 1, which the count had seen: it listed again.
+    assert ds.operations() == ["ListJobRuns"] * 6 + ["CancelJobRun"]
+    assert ds.runs[run(2).id].lifecycle_state == "CANCELING"
+
+
+def test_without_what_the_count_saw_that_run_would_be_missed(clock):
+    # Why confirm() takes the count's runs: the same moment, and nothing to compare with.
+    ds = MovingDataScience([run(1), run(2)], mover=run(1).id)
+    make_cap(ds, clock, cap=1).confirm(ds.runs[run(2).id], COMPARTMENT, deadline(clock))
+    assert ds.operations() == ["ListJobRuns"] * 3
+
+
+def test_a_run_that_ended_between_the_counts_costs_one_more_round_and_nothing_else(clock):
+    ds = FakeDataScience([run(1, state="SUCCEEDED", started=True), run(2)])
+    make_cap(ds, clock, cap=1).confirm(ds.runs[run(2).id], COMPARTMENT, deadline(clock),
+                                       counted=[run(1)])
+    assert ds.operations() == ["ListJobRuns"] * 6
+    assert ds.runs[run(2).id].lifecycle_state == "ACCEPTED"
 
 
 def test_a_run_within_the_cap_stands(clock):

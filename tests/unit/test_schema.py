@@ -113,6 +113,7 @@ NOT_EXPRESSED = [
 BEFORE_DATA = [
     r"^is read as a YAML 1\.1 ",
     r"^invalid YAML",
+    r"^a tab character in the indentation",
     r"^the spec is (empty|not valid UTF-8)",
 ]
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import threading
+
 import pytest
 from oci.data_science import models
 
@@ -157,6 +160,19 @@ def test_a_reused_key_with_another_request_is_a_conflict():
     assert r.data_science.methods().count("create_job_run") == 1
 
 
+def test_a_reused_key_with_another_request_may_also_get_the_first_run():
+    # Data Science may answer a reused retry token with the first run whatever the body
+    # (as the fakes do): the function passes that on, and there is still one run.
+    r = rig()
+    r.put_spec(SPEC, flat())
+    first = answered(run(r, idempotency_key="k"))
+    again = answered(run(r, idempotency_key="k",
+                         overrides=Overrides(display_name="something else")))
+    assert again["jobRunId"] == first["jobRunId"]
+    assert again["displayName"] == first["displayName"] == "report"
+    assert len(r.data_science.runs) == 1
+
+
 # -- validate ------------------------------------------------------------------------------
 
 def test_validate_answers_the_details_run_would_send_and_creates_nothing():
@@ -280,8 +296,60 @@ def test_at_the_cap_nothing_is_created():
     assert "MAX_ACTIVE_RUNS=2" in error.message
     states = [c.kwargs["lifecycle_state"] for c in r.data_science.calls
               if c.method == "list_job_runs"]
-    assert states == ["ACCEPTED", "IN_PROGRESS"]  # counted state by state, stopped at the cap
+    assert sorted(states) == ["ACCEPTED", "IN_PROGRESS", "NEEDS_ATTENTION"]  # listed at once
     assert "create_job_run" not in r.data_science.methods()
+
+
+def test_the_recount_is_given_the_runs_the_count_saw():
+    # An earlier run moves from ACCEPTED to IN_PROGRESS while the recount's three listings
+    # (4 to 6; 1 to 3 are the count's) are answered, so none of them shows it. Because the
+    # count saw it, the recount lists again and counts it: our run is the third, beyond 2.
+    r = rig({"MAX_ACTIVE_RUNS": "2"})
+    r.put_spec(SPEC, flat())
+    mover = r.data_science.add_run("ACCEPTED")
+    listing_number = itertools.count(1)
+    real_list, real_create = r.data_science.list_job_runs, r.data_science.create_job_run
+
+    def create_job_run(details, **kwargs):
+        r.data_science.add_run("IN_PROGRESS")  # another container's, meanwhile
+        return real_create(details, **kwargs)
+
+    def list_job_runs(compartment_id, **kwargs):
+        number = next(listing_number)
+        if number >= 4:
+            mover.lifecycle_state = "IN_PROGRESS"
+        response = real_list(compartment_id, **kwargs)
+        if 4 <= number <= 6:
+            response.data = [run for run in response.data if run.id != mover.id]
+        return response
+
+    r.data_science.list_job_runs = list_job_runs
+    r.data_science.create_job_run = create_job_run
+    error = refused(run(r), TooManyActiveRuns)
+    assert "2 earlier runs are active" in error.message
+    assert r.data_science.methods().count("list_job_runs") == 9
+
+
+def test_once_the_compartment_is_known_the_count_runs_while_the_spec_is_read():
+    r = rig({"MAX_ACTIVE_RUNS": "2"})
+    r.put_spec(SPEC, flat())
+    answered(run(r))  # the first call learns the job's compartment
+    listing = threading.Event()
+    real_list, real_get = r.data_science.list_job_runs, r.object_storage.get_object
+
+    def list_job_runs(compartment_id, **kwargs):
+        listing.set()
+        return real_list(compartment_id, **kwargs)
+
+    def get_object(*args, **kwargs):
+        # Read one after the other, the count would only start after this: the wait's
+        # timeout only bounds a failing test.
+        assert listing.wait(timeout=30), "the count did not start before the spec was read"
+        return real_get(*args, **kwargs)
+
+    r.data_science.list_job_runs = list_job_runs
+    r.object_storage.get_object = get_object
+    answered(run(r, idempotency_key="second"))
 
 
 def test_below_the_cap_the_run_is_created_and_recounted():
