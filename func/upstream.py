@@ -9,6 +9,7 @@ or attempts run out, 429 becomes ``UpstreamThrottled``, no answer ``DeadlineExce
 from __future__ import annotations
 
 from ociplatform.calls import ANY, ErrorTable, Failure, Rule, transient
+from ociplatform.objects import OBJECT_ROWS
 
 from .errors import (
     ConfigurationError,
@@ -86,19 +87,20 @@ def compartment_not_listable(failure: Failure) -> NotFound | UpstreamError | Dea
 
 ERRORS = ErrorTable({
     **transient(upstream, throttled=throttled),
+    **OBJECT_ROWS,
     ("GetObject", 403, ANY): Rule(spec_not_found),
     ("GetObject", 404, ANY): Rule(spec_not_found),
     ("GetObject", 412, ANY): Rule(spec_changed),
-    ("GetObject", 416, ANY): Rule(),  # a range on an empty object: the answer is no bytes
     ("GetJob", 401, ANY): Rule(job_not_readable),
     ("GetJob", 403, ANY): Rule(job_not_readable),
     ("GetJob", 404, ANY): Rule(job_not_readable),
     ("GetJobRun", 404, ANY): Rule(no_such_run),
-    ("CreateJobRun", 409, ANY): Rule(key_reused),
+    # A reused retry token: with another body (Conflict), or after a conflicting change
+    # (InvalidatedRetryToken). Other 409s to a create are the busy ones transient() retries.
+    ("CreateJobRun", 409, "Conflict"): Rule(key_reused),
+    ("CreateJobRun", 409, "InvalidatedRetryToken"): Rule(key_reused),
     # A run that is already terminal answers 409 (IncorrectState): that is final, not busy.
     ("CancelJobRun", 409, ANY): Rule(cancel_refused),
-    ("CancelJobRun", 409, "IncorrectState"): Rule(cancel_refused),
-    ("CancelJobRun", 409, "LockConflict"): Rule(cancel_refused),
     ("CancelJobRun", 404, ANY): Rule(no_such_run),
     ("ListJobRuns", 400, ANY): Rule(listing_refused),
     ("ListJobRuns", 401, ANY): Rule(compartment_not_listable),
