@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from jobspec.limits import DEFAULT_MAX_SPEC_BYTES, DEFAULT_SPEC_ENV_VAR, MAX_SPEC_BYTES_CEILING
-from jobspec.locations import SpecLocation, parse_allow_entry
-from jobspec.ocids import is_ocid
 from ociplatform.env import Env, EnvProblem
+from ocirefs.locations import SpecLocation, parse_allow_entry
+from ocirefs.ocids import is_ocid
 
 from .errors import ConfigurationError
 

@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from jobspec.locations import LocationError, SpecLocation, parse_location
-from jobspec.ocids import is_ocid
 from jobspec.spec import (
     MAX_ARGUMENTS,
     MAX_DISPLAY_NAME,
@@ -24,6 +22,8 @@ from jobspec.spec import (
     type_name,
 )
 from jobspec.suggestions import suggest
+from ocirefs.locations import LocationError, SpecLocation, parse_location
+from ocirefs.ocids import is_ocid
 
 from .errors import InvalidRequest
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from jobspec.locations import LocationError, SpecLocation, location_of
+from ocirefs.locations import LocationError, SpecLocation, location_of
 
 from .errors import InvalidRequest, MethodNotAllowed, NotFound
 from .request import (

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ocirefs.envnames import ENV_NAME
+
 from .document import Path, show
 from .keys import ENV_ITEM
-from .limits import ENV_NAME
 from .problems import Checker, type_name
 
 MAX_ENV_TOTAL = 20000

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from ocirefs.ocids import expected_form, is_ocid
+
 from .document import Document, Path, show
 from .errors import Problem
-from .ocids import expected_form, is_ocid
 
 _TYPE_NAMES: dict[type, str] = {
     bool: "boolean", int: "integer", float: "number", str: "string", list: "list",

@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from jobspec.reading import range_header, read_bounded
-
 from .calls import ANY, CONNECTION, Failure, Key, OciService, Rule, describe_failure
+from .reading import range_header, read_bounded
 from .retry import Deadline
 
 

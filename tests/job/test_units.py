@@ -23,8 +23,8 @@ from job.storage import download, fetch_notebook
 from job.urltext import shown_url
 from jobspec.container import read_container_spec
 from jobspec.errors import SpecInvalid, SpecTooLarge
-from jobspec.locations import parse_allow_entry
 from jobspec.spec import parse_spec
+from ocirefs.locations import parse_allow_entry
 from tests.spec_cases import INVALID
 
 from .conftest import ROOT, RUN_OCID

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from func.errors import LauncherError
 from func.triggers import Headers, RawCall, normalise, trigger_of
 from jobspec.errors import SpecError, SpecInvalid, SpecTooLarge
-from jobspec.locations import LocationError, parse_location
 from jobspec.spec import parse_spec
+from ocirefs.locations import LocationError, parse_location
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -15,8 +15,8 @@ REFERENCE = ROOT / "docs/reference.md"
 # Where the repository's own text lives; func/ and jobspec/ are checked the same way by
 # widening this list (a test may name the sibling checker folder: see tests/iac).
 SWEPT = ["README.md", "docs", "demo", "localoci", "job", "benchmarks", "tests", "examples",
-         "func", "jobspec", "ociplatform", "terraform", "policies", "api", "tools", "Makefile",
-         "Dockerfile"]
+         "func", "jobspec", "ociplatform", "ocirefs", "terraform", "policies", "api", "tools",
+         "Makefile", "Dockerfile"]
 # Written split, so that this file does not match itself.
 OUTSIDE = ("CONTRACT" + ".md", "../" + "shared")
 ALLOWED = {"tests/iac/test_iac_tfcheck.py"}

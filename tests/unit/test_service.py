@@ -29,7 +29,7 @@ from func.request import (
     ValidateRequest,
 )
 from func.service import Answered, Facts, Refused
-from jobspec.locations import parse_location
+from ocirefs.locations import parse_location
 from tests.spec_cases import LOG_GROUP, PROJECT, flat
 from tests.support.fakes import (
     JOB_COMPARTMENT,

@@ -105,7 +105,7 @@ def test_an_internal_error_in_the_function_names_the_functions_file(oci, caplog,
     with caplog.at_level(logging.INFO, logger="jobrun_launcher"):
         app_for(oci).handle(RawCall(json.dumps({"specLocation": LOCATION}).encode()))
     file, line_number = log_line(caplog)["exceptionAt"].rsplit(":", 1)
-    assert file == "jobspec/reading.py" and int(line_number) > 0
+    assert file == "ociplatform/reading.py" and int(line_number) > 0
 
 
 @pytest.mark.parametrize("env, field", [({"JOB_OCID": ""}, "JOB_OCID"),

@@ -5,7 +5,7 @@ import pytest
 from func.errors import InvalidRequest, MethodNotAllowed, NotFound
 from func.request import Ignored, ListRequest, Overrides
 from func.triggers import ROUTE_LIST, Headers, RawCall, match_route, normalise, trigger_of
-from jobspec.locations import SpecLocation
+from ocirefs.locations import SpecLocation
 from tests.support.events import event_bytes, load_event
 
 RUN_ID = "ocid1.datasciencejobrun.oc1.phx.amaaaaaaexamplerun"
