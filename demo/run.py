@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from localoci.fdkrunner import ROOT, FunctionProcess
+from ocirefs import jobruns
 
 from .ocicli import OciCli, OciCliFailed
 from .show import notebook_cells, short_ocid, show_lines, step
@@ -48,7 +49,7 @@ from .stack import (
 SPECS = {"timed": ROOT / "examples/specs/daily-report.yaml",
          "SUCCEEDED": ROOT / "examples/specs/hello.yaml",
          "FAILED": ROOT / "examples/specs/hello-fails.yaml"}
-TERMINAL = {"SUCCEEDED", "FAILED", "CANCELED", "DELETED"}
+TERMINAL = jobruns.TERMINAL
 JOB_ERROR_PREFIX = "job-runner: "
 
 

@@ -22,6 +22,7 @@ from jobspec.spec import (
     type_name,
 )
 from jobspec.suggestions import suggest
+from ocirefs import jobruns
 from ocirefs.locations import LocationError, SpecLocation, parse_location
 from ocirefs.ocids import is_ocid
 
@@ -155,9 +156,6 @@ FIELDS_BY_OPERATION: dict[str, tuple[str, ...]] = {
 OPERATIONS = tuple(FIELDS_BY_OPERATION)
 FIELDS = ("operation", *SPEC_FIELDS, *RUN_ID_FIELDS, *LIST_FIELDS)
 
-# Data Science's job-run states: the values ListJobRuns accepts for lifecycleState.
-JOB_RUN_STATES = ("ACCEPTED", "IN_PROGRESS", "FAILED", "SUCCEEDED", "CANCELING", "CANCELED",
-                  "DELETED", "NEEDS_ATTENTION")
 MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT = 1, 100, 20
 # Data Science's page tokens are far shorter; the cap keeps junk out of the OCI call.
 MAX_PAGE_TOKEN = 2048
@@ -233,8 +231,8 @@ def list_request(value: dict[str, Any], *, trigger: Trigger) -> ListRequest:
     too (the gateway trigger converts them), anything else is refused here.
     """
     state = value.get("lifecycleState")
-    if state is not None and state not in JOB_RUN_STATES:
-        raise InvalidRequest("lifecycleState must be one of " + ", ".join(JOB_RUN_STATES),
+    if state is not None and state not in jobruns.STATES:
+        raise InvalidRequest("lifecycleState must be one of " + ", ".join(jobruns.STATES),
                              field="lifecycleState")
     limit = value.get("limit")
     if limit is None:  # null is the same as leaving the field out

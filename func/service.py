@@ -17,6 +17,7 @@ from jobspec.spec import JobSpec, parse_spec
 from ociplatform.calls import OciService
 from ociplatform.objects import read_object
 from ociplatform.retry import Deadline, RetryPolicy
+from ocirefs import jobruns
 
 from . import active_cap
 from .clients import Clients
@@ -41,7 +42,6 @@ from .request import (
 )
 from .upstream import COMPARTMENT_GIVEN, ERRORS, PAGE_GIVEN
 
-TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELED", "DELETED"})
 TOKEN_PREFIX_LENGTH = 12  # enough to find the run's create request; the token stays private
 
 Body = dict[str, Any]
@@ -210,7 +210,7 @@ class Launcher:
 
     def _cancel(self, request: CancelRequest, deadline: Deadline) -> Body:
         run = self._get_run(request.job_run_id, deadline)
-        if run.lifecycle_state in TERMINAL_STATES:
+        if run.lifecycle_state in jobruns.TERMINAL:
             raise Conflict(f"the job run is already {run.lifecycle_state}")
         self.data_science.call("cancel_job_run", run.id, deadline=deadline)
         return {"operation": "cancel", **self._status_fields(self._get_run(run.id, deadline))}
@@ -239,7 +239,7 @@ class Launcher:
         body = run_fields(run)
         body.update(lifecycleDetails=run.lifecycle_details,
                     timeStarted=_time(run.time_started), timeFinished=_time(run.time_finished),
-                    terminal=run.lifecycle_state in TERMINAL_STATES)
+                    terminal=run.lifecycle_state in jobruns.TERMINAL)
         # A listed run (JobRunSummary) has no override details, so no spec location.
         overrides = getattr(run, "job_configuration_override_details", None)
         env = getattr(overrides, "environment_variables", None) or {}

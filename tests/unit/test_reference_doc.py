@@ -34,10 +34,13 @@ def table(text: str, first_column: str) -> dict[str, str]:
     return rows
 
 
-def test_every_error_code_is_listed_with_its_status():
-    listed = table(REFERENCE.read_text(), "code")
-    assert {code: int(status) for code, status in listed.items()} == {
-        error.code: error.status for error in ALL_ERRORS}
+def test_every_error_code_is_listed_with_its_status_and_meaning():
+    text = REFERENCE.read_text()
+    section = text[text.index("| code | status | when |"):]
+    rows = re.findall(r"^\| `(\w+)` \| (\d{3}) \| (.*) \|$",
+                      section[:section.index("\n\n")], re.MULTILINE)
+    assert {code: (int(status), when) for code, status, when in rows} == {
+        error.code: (error.status, error.meaning) for error in ALL_ERRORS}
 
 
 def test_the_configuration_is_the_readmes():
