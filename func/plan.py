@@ -64,32 +64,35 @@ def default_display_name(request: RunRequest | ValidateRequest) -> str:
     return (stem if ext.lower() in (".yaml", ".yml") and stem else name)[:MAX_DISPLAY_NAME]
 
 
-def check_overrides(settings: Settings, request: RunRequest | ValidateRequest) -> None:
-    """Refuse request variables the launcher sets itself.
+def environment_problem(settings: Settings, request: RunRequest | ValidateRequest,
+                        spec: JobSpec, etag: str) -> InvalidRequest | InvalidSpec | None:
+    """The run's variables (the launcher's, the spec's and the request's) over Data
+    Science's total, blamed on the request when it adds any; else None."""
+    env = _environment(settings, request, spec, etag)
+    if env_size(env.items()) <= MAX_ENV_TOTAL:
+        return None
+    message = f"environment variables total more than {MAX_ENV_TOTAL} characters"
+    if request.overrides.environment_variables:
+        return InvalidRequest(message, field="environmentVariables")
+    return InvalidSpec(message)
 
-    The service calls it once, before any OCI call; :func:`plan_job_run` relies on it.
-    """
-    for name, _ in request.overrides.environment_variables:
-        if name in (settings.spec_env_var, ETAG_ENV_VAR):
-            raise InvalidRequest(f"environmentVariables: {name} is set by the launcher and "
-                                 "can't be overridden", field="environmentVariables")
+
+def _environment(settings: Settings, request: RunRequest | ValidateRequest, spec: JobSpec,
+                 etag: str) -> dict[str, str]:
+    launcher_vars = {settings.spec_env_var: request.spec_location.uri, ETAG_ENV_VAR: etag}
+    # First for their place in the body, last for their values: the launcher's variables
+    # always win (a request that names one is refused when it is parsed, func/request.py).
+    return {**launcher_vars, **dict(spec.environment),
+            **dict(request.overrides.environment_variables), **launcher_vars}
 
 
 def plan_job_run(settings: Settings, request: RunRequest | ValidateRequest, spec: JobSpec,
                  etag: str, job: JobInfo | None) -> models.CreateJobRunDetails:
-    """Build the CreateJobRunDetails for ``request`` (its overrides already passed
-    :func:`check_overrides`); raise InvalidRequest/InvalidSpec."""
+    """Build the CreateJobRunDetails for ``request``: pure and total on valid input (a
+    request as parsed, a spec as parsed, :func:`environment_problem` None, ``job`` given
+    when :func:`needs_job_info`); it raises no request or spec error."""
     overrides = request.overrides
-    launcher_vars = {settings.spec_env_var: request.spec_location.uri, ETAG_ENV_VAR: etag}
-    # First for their place in the body, last for their values: the launcher's variables
-    # always win, even for a caller that skipped check_overrides (which says why clearly).
-    env = {**launcher_vars, **dict(spec.environment), **dict(overrides.environment_variables),
-           **launcher_vars}
-    if env_size(env.items()) > MAX_ENV_TOTAL:
-        message = f"environment variables total more than {MAX_ENV_TOTAL} characters"
-        if overrides.environment_variables:
-            raise InvalidRequest(message, field="environmentVariables")
-        raise InvalidSpec(message)
+    env = _environment(settings, request, spec, etag)
 
     if job is None:
         if spec.project_id is None or spec.compartment_id is None:

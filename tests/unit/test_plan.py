@@ -1,4 +1,5 @@
 import hashlib
+from pathlib import Path
 
 import pytest
 
@@ -6,17 +7,19 @@ from func.config import Settings
 from func.errors import InvalidRequest, InvalidSpec
 from func.plan import (
     JobInfo,
-    check_overrides,
+    environment_problem,
     needs_job_info,
     plan_job_run,
     retry_token,
     to_wire,
 )
-from func.request import Overrides, RunRequest
+from func.request import Origin, Overrides, RunRequest
+from jobspec.errors import SpecError
 from jobspec.spec import parse_spec
 from tests.spec_cases import COMPARTMENT, LOG, LOG_GROUP, PROJECT, SUBNET, ads, flat
 from tests.unit.test_triggers import DAILY
 
+ROOT = Path(__file__).resolve().parents[2]
 JOB = "ocid1.datasciencejob.oc1.phx.amaaaaaajob"
 SETTINGS = Settings(job_ocid=JOB)
 JOB_INFO = JobInfo(project_id="ocid1.datascienceproject.oc1.phx.amaaaaaajobproject",
@@ -148,20 +151,53 @@ def test_default_display_name_is_the_object_name_without_extension():
     assert body["displayName"] == "daily"
 
 
-@pytest.mark.parametrize("name", ["NOTEPAD_YAML_URL", "JOB_SPEC_ETAG"])
+@pytest.mark.parametrize("name", ["NOTEPAD_YAML_URL", "JOB_SPEC_ETAG", "MY_SPEC"])
 def test_request_may_not_override_the_launchers_variables(name):
+    origin = Origin("direct", launcher_env=frozenset({"MY_SPEC", "NOTEPAD_YAML_URL",
+                                                      "JOB_SPEC_ETAG"}))
+    fields = {"specLocation": DAILY.uri, "environmentVariables": {name: "x"}}
     with pytest.raises(InvalidRequest, match="set by the launcher") as error:
-        check_overrides(SETTINGS, run(environment_variables=((name, "x"),)))
+        RunRequest.parse(fields, origin)
     assert error.value.field == "environmentVariables"
-    check_overrides(SETTINGS, run(environment_variables=(("RUN_DATE", "x"),)))  # others pass
+    fields["environmentVariables"] = {"RUN_DATE": "x"}
+    assert RunRequest.parse(fields, origin).overrides.environment_variables == (
+        ("RUN_DATE", "x"),)  # others pass
 
 
-def test_env_total_over_limit_after_merging():
+def env_problem_of(document: bytes, request: RunRequest | None = None):
+    return environment_problem(SETTINGS, request or run(), parse_spec(document), ETAG)
+
+
+def test_env_total_over_limit_after_merging_blames_the_request_when_it_adds_any():
     spec_env = "      env:\n      - name: A\n        value: " + "x" * 19900 + "\n"
-    with pytest.raises(InvalidRequest):
-        plan(ads(runtime=spec_env), run(environment_variables=(("B", "y" * 200),)))
-    with pytest.raises(InvalidSpec):
-        plan(ads(runtime="      env:\n      - name: A\n        value: " + "x" * 19990 + "\n"))
+    problem = env_problem_of(ads(runtime=spec_env), run(environment_variables=(("B", "y" * 200),)))
+    assert type(problem) is InvalidRequest and problem.field == "environmentVariables"
+    problem = env_problem_of(ads(runtime="      env:\n      - name: A\n        value: "
+                                         + "x" * 19990 + "\n"))
+    assert type(problem) is InvalidSpec
+    assert env_problem_of(ads(runtime=spec_env)) is None
+
+
+@pytest.mark.parametrize("job", [JOB_INFO, None])
+def test_planning_is_total_on_valid_input(job):
+    """Every spec of the ADS corpus and the examples that parses, with and without request
+    overrides: a plan, never a request or spec error (those are found before planning)."""
+    request = run(display_name="n", environment_variables=(("RUN_DATE", "x"),),
+                  command_line_arguments="-v", maximum_runtime_in_minutes=5,
+                  freeform_tags=(("team", "bi"),))
+    planned = 0
+    for path in sorted([*ROOT.glob("tests/ads/corpus/*.yaml"), *ROOT.glob("examples/specs/*")]):
+        try:
+            spec = parse_spec(path.read_bytes())
+        except SpecError:
+            continue
+        if job is None and needs_job_info(spec):
+            continue
+        for each in (run(), request):
+            assert environment_problem(SETTINGS, each, spec, ETAG) is None
+            assert plan_job_run(SETTINGS, each, spec, ETAG, job).job_id == JOB
+            planned += 1
+    assert planned >= 10
 
 
 def test_body_is_deterministic():
@@ -177,7 +213,7 @@ def test_needs_job_info_only_when_something_is_missing():
     assert needs_job_info(parse_spec(infra))
 
 
-def test_the_launchers_variables_win_even_without_check_overrides():
+def test_the_launchers_variables_win_even_over_an_unparsed_request():
     body = plan(flat(), run(environment_variables=(("NOTEPAD_YAML_URL", "oci://evil@ns/x.yaml"),
                                                    ("JOB_SPEC_ETAG", "forged"))))
     env = body["jobConfigurationOverrideDetails"]["environmentVariables"]

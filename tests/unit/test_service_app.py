@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-import func.service
+import func.runs
 from func.app import App
 from func.clients import ClientProvider, Clients
 from func.plan import retry_token
@@ -81,7 +81,7 @@ def test_an_internal_error_logs_type_file_and_line_but_no_input(oci, caplog, mon
     def broken(*args, **kwargs):
         raise KeyError(f"spec text {SECRET}")
 
-    monkeypatch.setattr(func.service, "plan_job_run", broken)
+    monkeypatch.setattr(func.runs, "plan_job_run", broken)
     body = json.dumps({"specLocation": LOCATION, "idempotencyKey": SECRET,
                        "environmentVariables": {"TOKEN": SECRET}}).encode()
     with caplog.at_level(logging.INFO, logger="jobrun_launcher"):

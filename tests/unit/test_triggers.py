@@ -182,8 +182,8 @@ def test_gateway_validate_get_and_delete():
     ("DELETE", f"/v1/runs/{RUN_ID}", "cancel", "/v1", RUN_ID),
 ])
 def test_routes_match_on_the_tail_whatever_the_prefix(method, url, operation, prefix, run_id):
-    route, matched_id = match_route(method, url)
-    assert (route.operation, route.prefix, matched_id) == (operation, prefix, run_id)
+    route, params = match_route(method, url)
+    assert (route.operation, route.prefix, params.get("jobRunId")) == (operation, prefix, run_id)
 
 
 @pytest.mark.parametrize("method, url, allow", [
