@@ -26,6 +26,8 @@ class Settings:
     max_spec_bytes: int = DEFAULT_MAX_SPEC_BYTES
     data_science_endpoint: str | None = None
     object_storage_endpoint: str | None = None
+    logging_search_endpoint: str | None = None
+    logging_endpoint: str | None = None
     max_active_runs: int | None = None
     error_status: int = 200
 
@@ -75,6 +77,8 @@ class Settings:
                                             MAX_SPEC_BYTES_CEILING),
             data_science_endpoint=env.endpoint("OCI_DATA_SCIENCE_ENDPOINT"),
             object_storage_endpoint=env.endpoint("OCI_OBJECT_STORAGE_ENDPOINT"),
+            logging_search_endpoint=env.endpoint("OCI_LOGGING_SEARCH_ENDPOINT"),
+            logging_endpoint=env.endpoint("OCI_LOGGING_ENDPOINT"),
             max_active_runs=max_active_runs,
             error_status=error_status,
         )

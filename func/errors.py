@@ -64,6 +64,14 @@ class NotFound(LauncherError):
     )
 
 
+class LogsNotConfigured(LauncherError):
+    code, status = "LogsNotConfigured", 404
+    meaning = (
+        "`logs` of a run that has no log: the message says what to set (`logGroupId`/`logId` "
+        "in the spec, or the job's log configuration)"
+    )
+
+
 class MethodNotAllowed(LauncherError):
     code, status = "MethodNotAllowed", 405
     meaning = "a known path with another method (the `Allow` header lists the methods)"
@@ -162,6 +170,7 @@ ALL_ERRORS: tuple[type[LauncherError], ...] = (
     SpecLocationNotAllowed,
     SpecNotFound,
     NotFound,
+    LogsNotConfigured,
     MethodNotAllowed,
     SpecChanged,
     Conflict,

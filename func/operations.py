@@ -17,10 +17,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from . import runs, runstates
+from . import runlogs, runs, runstates
 from .request import (
     CancelRequest,
     ListRequest,
+    LogsRequest,
     Origin,
     RunRequest,
     StatusRequest,
@@ -90,6 +91,7 @@ OPERATIONS: dict[str, Operation] = {op.name: op for op in (
     Operation("status", StatusRequest, Route("GET", "runs/{jobRunId}"), runstates.status),
     Operation("cancel", CancelRequest, Route("DELETE", "runs/{jobRunId}"), runstates.cancel,
               status=202),
+    Operation("logs", LogsRequest, Route("GET", "runs/{jobRunId}/logs"), runlogs.logs),
 )}
 """In the order the unknown-route message lists their routes."""
 

@@ -183,7 +183,29 @@ class ListRequest:
                    compartment_id=compartment)
 
 
-Request = RunRequest | ValidateRequest | StatusRequest | CancelRequest | ListRequest
+MIN_TAIL, MAX_TAIL, DEFAULT_TAIL = 1, 1000, 100
+
+
+@dataclass(frozen=True)
+class LogsRequest:
+    """The run's newest ``tail`` log lines, or only those strictly after ``since``."""
+
+    operation: ClassVar[str] = "logs"
+    FIELDS: ClassVar[tuple[str, ...]] = ("jobRunId", "tail", "since")
+    trigger: Trigger
+    job_run_id: str
+    tail: int = DEFAULT_TAIL
+    since: datetime | None = None
+
+    @classmethod
+    def parse(cls, fields: Mapping[str, Any], origin: Origin) -> LogsRequest:
+        return cls(trigger=origin.trigger, job_run_id=job_run_id(fields, cls.operation),
+                   tail=whole_number(fields, "tail", DEFAULT_TAIL, MIN_TAIL, MAX_TAIL, origin),
+                   since=timestamp(fields, "since"))
+
+
+Request = (RunRequest | ValidateRequest | StatusRequest | CancelRequest | ListRequest
+           | LogsRequest)
 """What the launcher executes: exactly one operation."""
 
 

@@ -70,6 +70,29 @@ def cancel_refused(failure: Failure) -> Conflict:
     return Conflict(f"Data Science refused to cancel the run ({failure.code})")
 
 
+class SearchTooLarge(Exception):
+    """Logging Search refused a window as too large: the caller searches it in halves."""
+
+
+def search_refused(failure: Failure) -> SearchTooLarge | UpstreamError | DeadlineExceeded:
+    if "search result is too large" in failure.message.lower():
+        return SearchTooLarge(failure.message)
+    return upstream(failure)
+
+
+def log_group_not_readable(failure: Failure) -> ConfigurationError:
+    return ConfigurationError("the function may not read the run's log group, or it no longer "
+                              f"exists ({failure.status} {failure.code}): grant it read "
+                              "log-groups in the log group's compartment",
+                              field="logGroupId")
+
+
+def log_not_searchable(failure: Failure) -> ConfigurationError:
+    return ConfigurationError("the function may not search the run's log "
+                              f"({failure.status} {failure.code}): grant it read log-content "
+                              "in the log group's compartment", field="logId")
+
+
 def listing_refused(failure: Failure) -> InvalidRequest | UpstreamError | DeadlineExceeded:
     # Every other list parameter is checked before the call: a 400 is about the page token.
     if PAGE_GIVEN in failure.context:
@@ -106,5 +129,12 @@ ERRORS = ErrorTable({
     ("ListJobRuns", 401, ANY): Rule(compartment_not_listable),
     ("ListJobRuns", 403, ANY): Rule(compartment_not_listable),
     ("ListJobRuns", 404, ANY): Rule(compartment_not_listable),
+    ("GetLogGroup", 401, ANY): Rule(log_group_not_readable),
+    ("GetLogGroup", 403, ANY): Rule(log_group_not_readable),
+    ("GetLogGroup", 404, ANY): Rule(log_group_not_readable),
+    ("SearchLogs", 400, ANY): Rule(search_refused),
+    ("SearchLogs", 401, ANY): Rule(log_not_searchable),
+    ("SearchLogs", 403, ANY): Rule(log_not_searchable),
+    ("SearchLogs", 404, ANY): Rule(log_not_searchable),
     (ANY, ANY, ANY): Rule(upstream),
 }, no_time=no_time)

@@ -6,12 +6,12 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from func.clients import ClientProvider, Clients
+from func.clients import ClientProvider, Clients, Lazy, LoggingClients
 from func.request import Request
 from func.service import Invocation, Outcome, Service
 from ociplatform.retry import Deadline, RetryPolicy
 
-from .fakes import JOB_OCID, Clock, FakeDataScience, FakeObjectStorage
+from .fakes import JOB_OCID, Clock, FakeDataScience, FakeLogging, FakeObjectStorage
 
 NAMESPACE, BUCKET = "ns", "specs"
 
@@ -23,6 +23,7 @@ class Rig:
     clock: Clock
     object_storage: FakeObjectStorage
     data_science: FakeDataScience
+    logging: FakeLogging
     service: Service
 
     def put_spec(self, name: str, data: bytes) -> str:
@@ -40,8 +41,10 @@ def rig(env: Mapping[str, str] | None = None, *, region: str | None = "us-phoeni
     clock = Clock()
     object_storage = FakeObjectStorage(clock, cost)
     data_science = FakeDataScience(clock, cost)
-    clients = Clients(object_storage, data_science, region)
+    logging = FakeLogging(clock, cost)
+    clients = Clients(object_storage, data_science, region,
+                      Lazy(lambda: LoggingClients(search=logging, management=logging)))
     policy = RetryPolicy(rng=random.Random(7), sleep=clock.sleep)
     service = Service({"JOB_OCID": JOB_OCID, **(env or {})},
                       ClientProvider(lambda settings: clients), policy)
-    return Rig(clock, object_storage, data_science, service)
+    return Rig(clock, object_storage, data_science, logging, service)

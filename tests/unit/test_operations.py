@@ -16,7 +16,7 @@ from func.triggers import ROUTE_LIST, match_route
 ROOT = Path(__file__).resolve().parents[2]
 ROUTES = {(op.route.method, "/" + op.route.path): op for op in OPERATIONS.values()}
 # Routes of operations the Terraform stack on this branch does not deploy yet.
-NOT_YET_DEPLOYED: set[str] = set()
+NOT_YET_DEPLOYED = {"logs"}
 
 
 def openapi() -> dict:

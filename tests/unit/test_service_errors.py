@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 
 import pytest
 from oci import exceptions
 
 from func import errors
-from func.upstream import COMPARTMENT_GIVEN, ERRORS, PAGE_GIVEN
+from func.upstream import COMPARTMENT_GIVEN, ERRORS, PAGE_GIVEN, SearchTooLarge
 from job import errors as job_errors
 from job.storage import ERRORS as JOB_ERRORS
-from ociplatform.calls import ANY, CONNECTION, ErrorTable, OciService, Rule
+from ociplatform.calls import ANY, CONNECTION, ErrorTable, Failure, OciService, Rule
 from ociplatform.objects import EmptyObject
 from ociplatform.retry import Deadline, RetryPolicy
 from tests.support.fakes import Clock, ScriptedClient, service_error
@@ -43,6 +44,13 @@ FUNCTION_ROWS = {
     ("ListJobRuns", 401, ANY): (errors.UpstreamError, False),
     ("ListJobRuns", 403, ANY): (errors.UpstreamError, False),
     ("ListJobRuns", 404, ANY): (errors.UpstreamError, False),
+    ("GetLogGroup", 401, ANY): (errors.ConfigurationError, False),
+    ("GetLogGroup", 403, ANY): (errors.ConfigurationError, False),
+    ("GetLogGroup", 404, ANY): (errors.ConfigurationError, False),
+    ("SearchLogs", 400, ANY): (errors.UpstreamError, False),
+    ("SearchLogs", 401, ANY): (errors.ConfigurationError, False),
+    ("SearchLogs", 403, ANY): (errors.ConfigurationError, False),
+    ("SearchLogs", 404, ANY): (errors.ConfigurationError, False),
     (ANY, ANY, ANY): (errors.UpstreamError, False),
 }
 JOB_ROWS = {
@@ -152,6 +160,14 @@ def test_retried_rows_raise_their_error_when_retries_run_out(table, rows):
 ])
 def test_list_rows_depend_on_what_the_caller_gave(key, context, expected):
     assert outcome_of(ERRORS, key, frozenset(context)) == (expected, 1)
+
+
+def test_a_search_result_too_large_is_told_apart_for_the_caller_to_halve():
+    rule = ERRORS.rule("SearchLogs", 400, "InvalidParameter")
+    failure = Failure("Logging Search", "SearchLogs", "", 400, "InvalidParameter", "E",
+                      message="Search result is too large, narrow the time range")
+    assert type(rule.error(failure)) is SearchTooLarge
+    assert type(rule.error(replace(failure, message="bad query"))) is errors.UpstreamError
 
 
 def test_the_most_specific_row_wins():

@@ -1,4 +1,5 @@
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -205,7 +206,8 @@ def test_other_paths_are_404_naming_every_route(url):
         match_route("GET", url)
     assert ROUTE_LIST in error.value.message
     assert ROUTE_LIST == ("POST …/runs, GET …/runs, POST …/runs/validate, "
-                          "GET …/runs/{jobRunId}, DELETE …/runs/{jobRunId}")
+                          "GET …/runs/{jobRunId}, DELETE …/runs/{jobRunId}, "
+                          "GET …/runs/{jobRunId}/logs")
 
 
 @pytest.mark.parametrize("method", ["GET", "DELETE"])
@@ -412,3 +414,56 @@ def test_bad_gateway_list_queries(query, field, fragment):
         parse(gateway_get(f"/v1/runs?{query}"))
     assert error.value.field == field
     assert fragment in error.value.message
+
+
+# --- logs ---------------------------------------------------------------------------
+
+def test_direct_logs_with_defaults_and_with_every_field():
+    request, _ = parse(direct(json.dumps({"operation": "logs", "jobRunId": RUN_ID}).encode()))
+    assert (request.operation, request.job_run_id, request.tail, request.since) == (
+        "logs", RUN_ID, 100, None)
+    request, _ = parse(direct(json.dumps({"operation": "logs", "jobRunId": RUN_ID, "tail": 1000,
+                                          "since": "2026-12-05T06:15:22.123Z"}).encode()))
+    assert request.tail == 1000
+    assert request.since == datetime(2026, 12, 5, 6, 15, 22, 123000, tzinfo=UTC)
+
+
+def test_gateway_logs_reads_the_path_and_the_query():
+    call = RawCall(b"", headers=Headers({"fn-intent": "httprequest"}), method="GET",
+                   request_url=f"/v1/runs/{RUN_ID}/logs?tail=5&since=2026-12-05T07:00:00%2B01:00")
+    request, route = parse(call)
+    assert (route.operation, route.prefix, request.job_run_id, request.tail) == (
+        "logs", "/v1", RUN_ID, 5)
+    assert request.since == datetime(2026, 12, 5, 6, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("fields, field, fragment", [
+    ({"tail": 0}, "tail", "from 1 to 1000"),
+    ({"tail": 1001}, "tail", "from 1 to 1000"),
+    ({"tail": "5"}, "tail", "whole number"),
+    ({"tail": True}, "tail", "whole number"),
+    ({"since": "2026-12-05"}, "since", "RFC 3339"),
+    ({"since": "2026-12-05T06:15:22"}, "since", "with an offset"),
+    ({"since": 1733380522}, "since", "RFC 3339"),
+    ({"specLocation": "oci://s@n/a.yaml"}, "specLocation", "not used by logs"),
+])
+def test_bad_direct_logs_bodies(fields, field, fragment):
+    body = {"operation": "logs", "jobRunId": RUN_ID, **fields}
+    with pytest.raises(InvalidRequest) as error:
+        parse(direct(json.dumps(body).encode()))
+    assert error.value.field == field and fragment in error.value.message
+
+
+@pytest.mark.parametrize("query, field, fragment", [
+    ("tail=", "tail", "whole number"),
+    ("tail=-1", "tail", "whole number"),
+    ("tail=1&tail=2", "tail", "more than once"),
+    ("since=yesterday", "since", "RFC 3339"),
+    ("limit=5", "limit", "takes tail, since"),
+])
+def test_bad_gateway_logs_queries(query, field, fragment):
+    call = RawCall(b"", headers=Headers({"fn-intent": "httprequest"}), method="GET",
+                   request_url=f"/v1/runs/{RUN_ID}/logs?{query}")
+    with pytest.raises(InvalidRequest) as error:
+        parse(call)
+    assert error.value.field == field and fragment in error.value.message
