@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from .chars import character_problem
 from .document import Document, Path, show
 from .errors import Problem
 from .ocids import expected_form, is_ocid
@@ -76,6 +77,10 @@ class Checker:
             return None
         if max_length and len(text) > max_length:
             self.problem(path, f"is longer than {max_length} characters")
+            return None
+        unusable = character_problem(text)
+        if unusable:
+            self.problem(path, unusable)
             return None
         return text
 
