@@ -67,6 +67,13 @@ class SpecTooLarge(LauncherError):
     code, status = "SpecTooLarge", 413
 
 
+class UnsupportedMediaType(LauncherError):
+    """A gateway body that is not ``application/json``: a browser can send a text/plain or
+    form body across sites without asking first, JSON it can't."""
+
+    code, status = "UnsupportedMediaType", 415
+
+
 class InvalidSpec(LauncherError):
     """Carries every problem found (at most ``MAX_PROBLEMS``), in document order."""
 
@@ -126,6 +133,7 @@ ALL_ERRORS: tuple[type[LauncherError], ...] = (
     SpecChanged,
     Conflict,
     SpecTooLarge,
+    UnsupportedMediaType,
     TooManyActiveRuns,
     InvalidSpec,
     UpstreamThrottled,

@@ -8,6 +8,7 @@ is recognised by Data Science as the same request (README: "Idempotency").
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
 from dataclasses import dataclass
 from typing import Any
@@ -15,14 +16,22 @@ from typing import Any
 from oci.data_science import models
 
 from jobspec.limits import ETAG_ENV_VAR
-from jobspec.spec import MAX_DISPLAY_NAME, MAX_ENV_TOTAL, Infrastructure, JobSpec, env_size
+from jobspec.spec import (
+    MAX_DISPLAY_NAME,
+    MAX_ENV_TOTAL,
+    Infrastructure,
+    JobSpec,
+    env_problem,
+    env_size,
+)
 
 from .config import Settings
 from .errors import InvalidRequest, InvalidSpec
 from .request import RunRequest, ValidateRequest
 
-# Changing this string changes every token: only ever bump the version.
-TOKEN_NAMESPACE = "oci-jobrun-launcher/retry-token/v1"
+# Changing this string changes every token: only ever bump the version. v2 added the
+# trigger and the authenticated caller, so that callers never share idempotency keys.
+TOKEN_NAMESPACE = "oci-jobrun-launcher/retry-token/v2"
 DEFAULT_BLOCK_STORAGE_GB = 50
 
 
@@ -35,21 +44,25 @@ class JobInfo:
     block_storage_size_in_gbs: int | None = None
 
 
-def retry_token(job_ocid: str, *, idempotency_key: str | None = None,
-                call_id: str | None = None) -> str:
-    """Hex SHA-256 of a versioned string of the job and the caller's key.
+def retry_token(job_ocid: str, *, trigger: str, caller: str | None = None,
+                idempotency_key: str | None = None, call_id: str | None = None) -> str:
+    """Hex SHA-256 of a versioned string of the job, the trigger, the authenticated caller
+    (the gateway's, when it has one) and the caller's key.
 
     With an idempotency key the token is stable across invocations (24 h of
-    deduplication by Data Science); without one it is derived from the
-    invocation's call id, so only retries within one invocation collapse.
+    deduplication by Data Science) but never shared across triggers or callers;
+    without one it is derived from the invocation's call id, so only retries
+    within one invocation collapse.
     """
     if idempotency_key is not None:
-        material = f"{TOKEN_NAMESPACE}\nkey\n{job_ocid}\n{idempotency_key}"
+        kind, key = "key", idempotency_key
     elif call_id:
-        material = f"{TOKEN_NAMESPACE}\ncall\n{job_ocid}\n{call_id}"
+        kind, key = "call", call_id
     else:
         raise ValueError("a retry token needs an idempotency key or a call id")
-    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+    # JSON keeps the parts apart whatever they hold (a key may contain any separator).
+    material = json.dumps([TOKEN_NAMESPACE, kind, job_ocid, trigger, caller, key])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
 def needs_job_info(spec: JobSpec) -> bool:
@@ -65,14 +78,22 @@ def default_display_name(request: RunRequest | ValidateRequest) -> str:
 
 
 def check_overrides(settings: Settings, request: RunRequest | ValidateRequest) -> None:
-    """Refuse request variables the launcher sets itself.
+    """Refuse request overrides the configuration does not allow: variables the launcher
+    sets under its configured SPEC_ENV_VAR (the reserved names are refused while the body
+    is read), a runtime beyond MAX_RUNTIME_MINUTES.
 
     The service calls it once, before any OCI call; :func:`plan_job_run` relies on it.
     """
     for name, _ in request.overrides.environment_variables:
-        if name in (settings.spec_env_var, ETAG_ENV_VAR):
-            raise InvalidRequest(f"environmentVariables: {name} is set by the launcher and "
-                                 "can't be overridden", field="environmentVariables")
+        problem = env_problem(name, (settings.spec_env_var,))
+        if problem:
+            raise InvalidRequest(f"environmentVariables: {problem}",
+                                 field="environmentVariables")
+    minutes = request.overrides.maximum_runtime_in_minutes
+    limits = settings.cost_limits
+    if minutes is not None and minutes > limits.max_runtime_minutes:
+        raise InvalidRequest(f"maximumRuntimeInMinutes {limits.runtime_problem()}",
+                             field="maximumRuntimeInMinutes")
 
 
 def plan_job_run(settings: Settings, request: RunRequest | ValidateRequest, spec: JobSpec,
@@ -115,8 +136,9 @@ def plan_job_run(settings: Settings, request: RunRequest | ValidateRequest, spec
             maximum_runtime_in_minutes=overrides.maximum_runtime_in_minutes
             or spec.maximum_runtime_in_minutes,
         ),
-        freeform_tags={"trigger": request.trigger, **dict(spec.freeform_tags),
-                       **dict(overrides.freeform_tags)},
+        # The launcher's own tag last: neither a spec nor a caller can say who triggered.
+        freeform_tags={**dict(spec.freeform_tags), **dict(overrides.freeform_tags),
+                       "trigger": request.trigger},
     )
     if spec.log_group_id is not None:
         details.job_log_configuration_override_details = models.JobLogConfigurationDetails(

@@ -130,7 +130,8 @@ class Launcher:
                 return self._list(request, deadline)
 
     def _retry_token(self, request: RunRequest, invocation: Invocation) -> str:
-        return retry_token(self.settings.job_ocid, idempotency_key=request.idempotency_key,
+        return retry_token(self.settings.job_ocid, trigger=request.trigger,
+                           caller=request.caller, idempotency_key=request.idempotency_key,
                            call_id=invocation.call_id)
 
     # -- run / validate -------------------------------------------------------------
@@ -153,7 +154,8 @@ class Launcher:
         details = plan_job_run(self.settings, request, spec, etag, job)
         common = {"specLocation": location.uri, "specETag": etag}
         if isinstance(request, ValidateRequest):
-            return {"operation": "validate", **common, "createJobRunDetails": to_wire(details)}
+            return {"operation": "validate", **common,
+                    "createJobRunDetails": redacted(to_wire(details))}
 
         # MAX_ACTIVE_RUNS: count before the create, recount after it (func/active_cap.py).
         deadline = invocation.deadline
@@ -184,7 +186,8 @@ class Launcher:
             return parse_spec(data, max_bytes=self.settings.max_spec_bytes,
                               spec_env_var=self.settings.spec_env_var,
                               launcher_env={self.settings.spec_env_var: location,
-                                            ETAG_ENV_VAR: etag})
+                                            ETAG_ENV_VAR: etag},
+                              limits=self.settings.cost_limits)
         except spec_errors.SpecInvalid as exc:
             raise InvalidSpec.from_spec_error(exc) from None
         except spec_errors.SpecTooLarge as exc:
@@ -248,6 +251,19 @@ class Launcher:
         if ETAG_ENV_VAR in env:
             body["specETag"] = env[ETAG_ENV_VAR]
         return body
+
+
+REDACTED = "<redacted>"
+
+
+def redacted(wire: Body) -> Body:
+    """A CreateJobRunDetails body (camelCase) with every environment value replaced by
+    ``<redacted>``: validate answers anyone who may call it, and a value may be a secret."""
+    overrides = wire.get("jobConfigurationOverrideDetails")
+    if isinstance(overrides, dict) and isinstance(overrides.get("environmentVariables"), dict):
+        overrides["environmentVariables"] = dict.fromkeys(overrides["environmentVariables"],
+                                                          REDACTED)
+    return wire
 
 
 def run_fields(run: Any) -> Body:

@@ -11,13 +11,13 @@ This is the only module that knows the three triggers (README: "Requests and res
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from jobspec.locations import LocationError, SpecLocation, location_of
 
-from .errors import InvalidRequest, MethodNotAllowed, NotFound
+from .errors import InvalidRequest, MethodNotAllowed, NotFound, UnsupportedMediaType
 from .request import (
     LIST_FIELDS,
     CancelRequest,
@@ -32,6 +32,12 @@ from .request import (
     list_request,
     request_from_body,
 )
+
+# Set by API Gateway from the validated JWT's ``sub`` (overwriting any client value) and
+# removed when the deployment has no authentication; it reaches the function as the client
+# header Fn-Http-H-X-Authenticated-Subject. Read only for the apigateway trigger.
+SUBJECT_HEADER = "x-authenticated-subject"
+MAX_SUBJECT = 1024
 
 OBJECT_EVENTS = ("com.oraclecloud.objectstorage.createobject",
                  "com.oraclecloud.objectstorage.updateobject")
@@ -162,8 +168,8 @@ def _gateway(call: RawCall) -> tuple[Request, Route]:
             return CancelRequest(trigger="apigateway", job_run_id=run_id), route
         case "list":
             return _list_from_query(url), route
-    content_type = call.http_headers.get("content-type", "").split(";")[0].strip().lower()
-    value = decode_body(call.body, json_only=content_type == "application/json")
+    check_json_media_type(call.http_headers.get("content-type", ""))
+    value = decode_body(call.body, json_only=True)
     given = {call.http_headers[name] for name in ("idempotency-key", "opc-retry-token")
              if name in call.http_headers}
     if len(given) > 1:
@@ -172,7 +178,33 @@ def _gateway(call: RawCall) -> tuple[Request, Route]:
     header_key = given.pop() if given else None
     request = request_from_body(value, trigger="apigateway", operation=route.operation,
                                 idempotency_key=header_key)
+    subject = _subject(call.http_headers)
+    if subject is not None and isinstance(request, RunRequest):
+        request = replace(request, caller=subject)
     return request, route
+
+
+def check_json_media_type(content_type: str) -> None:
+    """A gateway body must be ``application/json`` (``; charset=utf-8`` allowed): a web
+    page can send text/plain or a form across sites without a preflight, never JSON."""
+    media_type, _, params = content_type.partition(";")
+    charsets = [value.strip().strip('"').lower() for name, _, value in
+                (param.partition("=") for param in params.split(";"))
+                if name.strip().lower() == "charset"]
+    if media_type.strip().lower() != "application/json" \
+            or any(charset != "utf-8" for charset in charsets):
+        raise UnsupportedMediaType("the request body must be JSON sent with Content-Type: "
+                                   "application/json (UTF-8)")
+
+
+def _subject(http_headers: Headers) -> str | None:
+    """The authenticated caller the gateway put in X-Authenticated-Subject, if any."""
+    subject = http_headers.get(SUBJECT_HEADER, "").strip()
+    if not subject:
+        return None
+    if len(subject) > MAX_SUBJECT or not subject.isprintable():
+        raise InvalidRequest("the gateway's authenticated subject is not usable")
+    return subject
 
 
 def _list_from_query(url: str) -> ListRequest:

@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CODES = {  # the README's error table, InternalError included
     "InvalidRequest": 400, "SpecLocationNotAllowed": 403, "SpecNotFound": 404, "NotFound": 404,
     "MethodNotAllowed": 405, "SpecChanged": 409, "Conflict": 409, "SpecTooLarge": 413,
+    "UnsupportedMediaType": 415,
     "TooManyActiveRuns": 429, "InvalidSpec": 422, "UpstreamThrottled": 503,
     "UpstreamError": 502, "DeadlineExceeded": 504, "ConfigurationError": 500,
     "InternalError": 500,
