@@ -102,6 +102,17 @@ class SpecTooLarge(LauncherError):
     meaning = "the spec is larger than `MAX_SPEC_BYTES` (equal is allowed)"
 
 
+class UnsupportedMediaType(LauncherError):
+    """A gateway body that is not ``application/json``: a browser can send a text/plain or
+    form body across sites without asking first, JSON it can't."""
+
+    code, status = "UnsupportedMediaType", 415
+    meaning = (
+        "an API Gateway body that is not `Content-Type: application/json` (a `charset` other "
+        "than UTF-8 included); the one-line text form is for direct invocation only"
+    )
+
+
 class InvalidSpec(LauncherError):
     """Carries every problem found (at most ``MAX_PROBLEMS``), in document order."""
 
@@ -175,6 +186,7 @@ ALL_ERRORS: tuple[type[LauncherError], ...] = (
     SpecChanged,
     Conflict,
     SpecTooLarge,
+    UnsupportedMediaType,
     TooManyActiveRuns,
     InvalidSpec,
     UpstreamThrottled,

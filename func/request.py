@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from jobspec.ads import MAX_TAG_KEY, MAX_TAG_VALUE
+from jobspec.chars import character_problem, has_surrogate
 from jobspec.limits import DEFAULT_SPEC_ENV_VAR, ETAG_ENV_VAR
 from jobspec.spec import (
     MAX_ARGUMENTS,
@@ -26,6 +27,7 @@ from jobspec.spec import (
     MAX_ENV_TOTAL,
     env_problem,
     env_size,
+    env_value_problem,
     type_name,
 )
 from ocirefs import jobruns
@@ -39,7 +41,7 @@ Trigger = Literal["direct", "apigateway", "event"]
 MAX_BODY_BYTES = 256 * 1024
 MAX_IDEMPOTENCY_KEY = 255
 MAX_RUNTIME_MINUTES = 10 * 365 * 24 * 60
-_PRINTABLE = re.compile(r"[^\x00-\x1f\x7f]+\Z")
+_PRINTABLE = re.compile(r"[^\x00-\x1f\x7f-\x9f\ud800-\udfff]+\Z")
 JOB_RUN_OCID_FORM = "ocid1.datasciencejobrun.…"
 IDEMPOTENCY_HEADERS = ("idempotency-key", "opc-retry-token")
 
@@ -49,13 +51,15 @@ class Origin:
     """Where a request's fields came from.
 
     ``query``: from a query string (every value a string, so numbers arrive as digits);
-    ``headers``: the gateway's idempotency headers given (name → value); ``launcher_env``:
-    the variables the launcher sets in every run, which a request may not override.
+    ``headers``: the gateway's idempotency headers given (name → value); ``caller``: the
+    authenticated subject the gateway vouches for (JWT on); ``launcher_env``: the variables
+    the launcher sets in every run, which a request may not override.
     """
 
     trigger: Trigger
     query: bool = False
     headers: Mapping[str, str] = field(default_factory=dict)
+    caller: str | None = None
     launcher_env: frozenset[str] = frozenset({DEFAULT_SPEC_ENV_VAR, ETAG_ENV_VAR})
 
 
@@ -80,7 +84,8 @@ class RunRequest:
 
     ``idempotency_key`` is the caller's (or the event's) deduplication key, absent
     when the caller gave none; ``spec_etag`` is set only for an event, whose
-    upload the spec must still match.
+    upload the spec must still match; ``caller`` is the authenticated subject the
+    gateway vouches for (JWT on), so that callers never share idempotency keys.
     """
 
     operation: ClassVar[str] = "run"
@@ -90,12 +95,14 @@ class RunRequest:
     idempotency_key: str | None = None
     spec_etag: str | None = None
     overrides: Overrides = field(default_factory=Overrides)
+    caller: str | None = None
 
     @classmethod
     def parse(cls, fields: Mapping[str, Any], origin: Origin) -> RunRequest:
         key = _idempotency_key(fields.get("idempotencyKey"), origin.headers)
         return cls(trigger=origin.trigger, spec_location=_spec_location(fields),
-                   idempotency_key=key, overrides=_overrides(fields, origin))
+                   idempotency_key=key, overrides=_overrides(fields, origin),
+                   caller=origin.caller)
 
 
 @dataclass(frozen=True)
@@ -230,7 +237,7 @@ def decode_body(body: bytes, *, json_only: bool = False) -> Any:
         raise InvalidRequest("the request body is empty: send a JSON object with specLocation")
     if json_only or text[0] in "{[\"":
         try:
-            return json.loads(text)
+            value = json.loads(text)
         except RecursionError:
             raise InvalidRequest("the request body is nested too deeply") from None
         except ValueError as exc:
@@ -238,9 +245,30 @@ def decode_body(body: bytes, *, json_only: bool = False) -> Any:
                 f"the request body is not valid JSON (line {exc.lineno}, column {exc.colno})"
                 if isinstance(exc, json.JSONDecodeError) else "the request body is not valid JSON"
             ) from None
+        if _holds_surrogate(value):
+            raise InvalidRequest("the request body holds a lone surrogate (a \\ud800-\\udfff "
+                                 "escape), which UTF-8 can't carry")
+        return value
     if "\n" in text or "\r" in text:
         raise InvalidRequest("the request body is neither JSON nor a single-line spec location")
     return text
+
+
+def _holds_surrogate(value: Any) -> bool:
+    """Whether any string of a decoded JSON value, keys included, holds a lone surrogate
+    (only a \\u escape makes one): no answer or log line could carry it."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if has_surrogate(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def body_object(value: Any) -> dict[str, Any]:
@@ -334,15 +362,18 @@ def _overrides(value: Mapping[str, Any], origin: Origin) -> Overrides:
                              or len(name) > MAX_DISPLAY_NAME):
         raise InvalidRequest(f"displayName must be a string of 1 to {MAX_DISPLAY_NAME} "
                              "characters", field="displayName")
+    if name is not None and character_problem(name):
+        raise InvalidRequest(f"displayName {character_problem(name)}", field="displayName")
 
     env = _string_map(value.get("environmentVariables"), "environmentVariables")
-    for env_name, _ in env:
-        problem = env_problem(env_name, frozenset())
+    for env_name, env_value in env:
+        problem = env_problem(env_name, origin.launcher_env)
         if problem:
             raise InvalidRequest(f"environmentVariables: {problem}", field="environmentVariables")
-        if env_name in origin.launcher_env:
-            raise InvalidRequest(f"environmentVariables: {env_name} is set by the launcher and "
-                                 "can't be overridden", field="environmentVariables")
+        problem = env_value_problem(env_value)
+        if problem:
+            raise InvalidRequest(f"environmentVariables: the value of {env_name} {problem}",
+                                 field="environmentVariables")
     if env_size(env) > MAX_ENV_TOTAL:
         raise InvalidRequest(f"environmentVariables total more than {MAX_ENV_TOTAL} characters",
                              field="environmentVariables")
@@ -351,6 +382,10 @@ def _overrides(value: Mapping[str, Any], origin: Origin) -> Overrides:
     if args is not None and (not isinstance(args, str) or len(args) > MAX_ARGUMENTS):
         raise InvalidRequest(f"commandLineArguments must be a string of at most {MAX_ARGUMENTS} "
                              "characters", field="commandLineArguments")
+    if args is not None and character_problem(args, keep_tab_newline=True):
+        raise InvalidRequest("commandLineArguments "
+                             f"{character_problem(args, keep_tab_newline=True)}",
+                             field="commandLineArguments")
 
     minutes = value.get("maximumRuntimeInMinutes")
     if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int)
@@ -363,6 +398,10 @@ def _overrides(value: Mapping[str, Any], origin: Origin) -> Overrides:
         if not 1 <= len(tag) <= MAX_TAG_KEY or len(tag_value) > MAX_TAG_VALUE:
             raise InvalidRequest(f"freeformTags keys must be 1 to {MAX_TAG_KEY} characters and "
                                  f"values at most {MAX_TAG_VALUE}", field="freeformTags")
+        problem = character_problem(tag) or character_problem(tag_value)
+        if problem:
+            raise InvalidRequest(f"freeformTags: a tag's name or value {problem}",
+                                 field="freeformTags")
     return Overrides(display_name=name, environment_variables=env,
                      command_line_arguments=args, maximum_runtime_in_minutes=minutes,
                      freeform_tags=tags)

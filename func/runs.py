@@ -16,7 +16,14 @@ from ociplatform.objects import read_object
 from ociplatform.retry import Deadline
 
 from .errors import InvalidRequest, InvalidSpec, SpecLocationNotAllowed, SpecTooLarge
-from .plan import environment_problem, needs_job_info, plan_job_run, retry_token, to_wire
+from .plan import (
+    environment_problem,
+    needs_job_info,
+    plan_job_run,
+    retry_token,
+    runtime_problem,
+    to_wire,
+)
 from .request import RunRequest, ValidateRequest
 from .runstates import run_fields
 
@@ -29,7 +36,8 @@ Body = dict[str, Any]
 
 
 def run(launcher: Launcher, request: RunRequest, invocation: Invocation) -> Body:
-    token = retry_token(launcher.settings.job_ocid, idempotency_key=request.idempotency_key,
+    token = retry_token(launcher.settings.job_ocid, trigger=request.trigger,
+                        caller=request.caller, idempotency_key=request.idempotency_key,
                         call_id=invocation.call_id)
     invocation.facts["retryTokenPrefix"] = token[:TOKEN_PREFIX_LENGTH]
     details, common = _plan(launcher, request, invocation.deadline)
@@ -48,7 +56,21 @@ def run(launcher: Launcher, request: RunRequest, invocation: Invocation) -> Body
 
 def validate(launcher: Launcher, request: ValidateRequest, invocation: Invocation) -> Body:
     details, common = _plan(launcher, request, invocation.deadline)
-    return {"operation": "validate", **common, "createJobRunDetails": to_wire(details)}
+    return {"operation": "validate", **common,
+            "createJobRunDetails": redacted(to_wire(details))}
+
+
+REDACTED = "<redacted>"
+
+
+def redacted(wire: Body) -> Body:
+    """A CreateJobRunDetails body (camelCase) with every environment value replaced by
+    ``<redacted>``: validate answers anyone who may call it, and a value may be a secret."""
+    overrides = wire.get("jobConfigurationOverrideDetails")
+    if isinstance(overrides, dict) and isinstance(overrides.get("environmentVariables"), dict):
+        overrides["environmentVariables"] = dict.fromkeys(overrides["environmentVariables"],
+                                                          REDACTED)
+    return wire
 
 
 def _plan(launcher: Launcher, request: RunRequest | ValidateRequest,
@@ -63,6 +85,9 @@ def _plan(launcher: Launcher, request: RunRequest | ValidateRequest,
     if location.region and launcher.region and location.region != launcher.region:
         raise InvalidRequest(f"the spec URL is in {location.region}, but the function runs "
                              f"in {launcher.region}", field="specLocation")
+    too_long = runtime_problem(settings, request)
+    if too_long is not None:
+        raise too_long
     # Only an event's run pins the version that fired it.
     pinned = request.spec_etag if isinstance(request, RunRequest) else None
     data, etag = _read_spec(launcher, request, pinned, deadline)
@@ -93,7 +118,8 @@ def _parse(launcher: Launcher, data: bytes, location: str, etag: str) -> JobSpec
     try:
         return parse_spec(data, max_bytes=settings.max_spec_bytes,
                           spec_env_var=settings.spec_env_var,
-                          launcher_env={settings.spec_env_var: location, ETAG_ENV_VAR: etag})
+                          launcher_env={settings.spec_env_var: location, ETAG_ENV_VAR: etag},
+                          limits=settings.cost_limits)
     except spec_errors.SpecInvalid as exc:
         raise InvalidSpec.from_spec_error(exc) from None
     except spec_errors.SpecTooLarge as exc:

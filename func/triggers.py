@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, unquote
 from jobspec.suggestions import suggest
 from ocirefs.locations import LocationError, SpecLocation, location_of
 
-from .errors import InvalidRequest, MethodNotAllowed, NotFound
+from .errors import InvalidRequest, MethodNotAllowed, NotFound, UnsupportedMediaType
 from .operations import ALL_FIELDS, DEFAULT_OPERATION, OPERATIONS, Operation
 from .request import (
     IDEMPOTENCY_HEADERS,
@@ -33,6 +33,12 @@ from .request import (
     body_object,
     decode_body,
 )
+
+# Set by API Gateway from the validated JWT's ``sub`` (overwriting any client value) and
+# removed when the deployment has no authentication; it reaches the function as the client
+# header Fn-Http-H-X-Authenticated-Subject. Read only for the apigateway trigger.
+SUBJECT_HEADER = "x-authenticated-subject"
+MAX_SUBJECT = 1024
 
 OBJECT_EVENTS = ("com.oraclecloud.objectstorage.createobject",
                  "com.oraclecloud.objectstorage.updateobject")
@@ -192,10 +198,10 @@ def _gateway(call: RawCall, origin: Origin) -> tuple[Request, Route]:
     headers = {name: call.http_headers[name] for name in IDEMPOTENCY_HEADERS
                if name in call.http_headers}
     origin = Origin(trigger="apigateway", query=not operation.reads_body, headers=headers,
-                    launcher_env=origin.launcher_env)
+                    caller=_subject(call.http_headers), launcher_env=origin.launcher_env)
     if operation.reads_body:
-        content_type = call.http_headers.get("content-type", "").split(";")[0].strip().lower()
-        fields = body_object(decode_body(call.body, json_only=content_type == "application/json"))
+        check_json_media_type(call.http_headers.get("content-type", ""))
+        fields = body_object(decode_body(call.body, json_only=True))
         _check_known(fields)
         if "operation" in fields:
             raise InvalidRequest("operation is given by the route, not the body",
@@ -203,6 +209,29 @@ def _gateway(call: RawCall, origin: Origin) -> tuple[Request, Route]:
     else:
         fields = _query_fields(url, operation)
     return operation.request.parse({**_used_by(operation, fields), **params}, origin), route
+
+
+def check_json_media_type(content_type: str) -> None:
+    """A gateway body must be ``application/json`` (``; charset=utf-8`` allowed): a web
+    page can send text/plain or a form across sites without a preflight, never JSON."""
+    media_type, _, params = content_type.partition(";")
+    charsets = [value.strip().strip('"').lower() for name, _, value in
+                (param.partition("=") for param in params.split(";"))
+                if name.strip().lower() == "charset"]
+    if media_type.strip().lower() != "application/json" \
+            or any(charset != "utf-8" for charset in charsets):
+        raise UnsupportedMediaType("the request body must be JSON sent with Content-Type: "
+                                   "application/json (UTF-8)")
+
+
+def _subject(http_headers: Headers) -> str | None:
+    """The authenticated caller the gateway put in X-Authenticated-Subject, if any."""
+    subject = http_headers.get(SUBJECT_HEADER, "").strip()
+    if not subject:
+        return None
+    if len(subject) > MAX_SUBJECT or not subject.isprintable():
+        raise InvalidRequest("the gateway's authenticated subject is not usable")
+    return subject
 
 
 def _query_fields(url: str, operation: Operation) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from ocirefs.ocids import expected_form, is_ocid
 
+from .chars import character_problem
 from .document import Document, Path, show
 from .errors import Problem
 
@@ -77,6 +78,10 @@ class Checker:
             return None
         if max_length and len(text) > max_length:
             self.problem(path, f"is longer than {max_length} characters")
+            return None
+        unusable = character_problem(text)
+        if unusable:
+            self.problem(path, unusable)
             return None
         return text
 

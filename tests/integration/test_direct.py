@@ -47,7 +47,7 @@ def test_run_returns_the_run_at_once_and_sends_the_exact_details(fn, oci_local):
         },
         "freeformTags": {"trigger": "direct"},
     }
-    assert runs[0]["retryToken"] == retry_token(JOB_OCID, call_id="CALL-1")
+    assert runs[0]["retryToken"] == retry_token(JOB_OCID, trigger="direct", call_id="CALL-1")
 
 
 @pytest.mark.parametrize("form", ["oci", "classic", "classic-encoded", "dedicated", "text"])
@@ -91,9 +91,11 @@ def test_par_url_is_refused_and_its_token_never_logged(fn, oci_local):
     assert oci_local.operations() == []
 
 
-def test_ads_documentation_example_launches_as_written(fn, oci_local):
+def test_ads_documentation_example_launches_as_written(functions, oci_local):
     spec = (ROOT / "examples/specs/ads-notebook-job.yaml").read_bytes()
     etag = oci_local.put_spec("ads/notebook.yaml", spec)
+    # The example names a shape: a deployment must allow it (ALLOWED_SHAPES, a cost guard).
+    fn = functions(ALLOWED_SHAPES="VM.Standard.E3.Flex")
     ok(fn.invoke({"specLocation": oci_local.location("ads/notebook.yaml")}))
     sent = oci_local.create_bodies()[0]
     assert sent == {
@@ -141,7 +143,7 @@ def test_same_idempotency_key_gives_the_same_run(fn, oci_local):
     assert first["jobRunId"] == second["jobRunId"]
     assert len(oci_local.job_runs()) == 1
     assert oci_local.job_runs()[0]["retryToken"] == retry_token(
-        JOB_OCID, idempotency_key="di-task-run-42")
+        JOB_OCID, trigger="direct", idempotency_key="di-task-run-42")
 
 
 def test_without_a_key_each_call_creates_a_run(fn, oci_local):
@@ -289,7 +291,7 @@ def test_logs_hold_one_line_per_call_and_no_secrets(functions, oci_local, rp_env
     lines = [line for line in stderr.splitlines() if "jobrun_launcher" in line]
     assert len(lines) == 1
     fields = json.loads(lines[0].split(" - INFO - ", 1)[1])
-    token = retry_token(JOB_OCID, idempotency_key=key)
+    token = retry_token(JOB_OCID, trigger="direct", idempotency_key=key)
     assert fields == {"callId": "LOGCALL1", "trigger": "direct", "operation": "run",
                       "specLocation": oci_local.location(SPEC), "jobRunId": result["jobRunId"],
                       "retryTokenPrefix": token[:12], "outcome": "ok",

@@ -15,6 +15,7 @@ SPEC = "notebooks/daily.yaml"
 
 
 def call(fn, method, url, body=b"", **headers):
+    headers.setdefault("Content-Type", "application/json")  # the client's, as the gateway sends
     result = fn.invoke(body, gateway=(method, url), client_headers=headers,
                        content_type=headers.get("Content-Type", "application/json"))
     assert result.status == 200  # the socket status; the client's is in Fn-Http-Status
@@ -32,7 +33,8 @@ def test_post_runs_is_202_with_location(fn, oci_local):
     assert body["ok"] is True and body["trigger"] == "apigateway"
     run = oci_local.job_runs()[0]
     assert run["createBody"]["freeformTags"] == {"trigger": "apigateway"}
-    assert run["retryToken"] == retry_token(JOB_OCID, idempotency_key="gw-key-1")
+    assert run["retryToken"] == retry_token(JOB_OCID, trigger="apigateway",
+                                            idempotency_key="gw-key-1")
 
 
 @pytest.mark.parametrize("header", ["Idempotency-Key", "opc-retry-token", "IDEMPOTENCY-KEY"])

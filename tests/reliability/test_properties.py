@@ -98,7 +98,8 @@ def test_trigger_normaliser_raises_only_launcher_errors(call):
     try:
         normalise(call, trigger_of(call))
     except LauncherError as error:
-        assert error.code in ("InvalidRequest", "NotFound", "MethodNotAllowed")
+        assert error.code in ("InvalidRequest", "NotFound", "MethodNotAllowed",
+                              "UnsupportedMediaType")
 
 
 # --- linear time ---------------------------------------------------------------------

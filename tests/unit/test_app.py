@@ -39,7 +39,8 @@ def test_an_unexpected_exception_becomes_internal_error_json(caplog):
 
 def test_behind_the_gateway_the_status_is_the_errors():
     app = App(env={"JOB_OCID": JOB}, provider=exploding_provider())
-    call = RawCall(RUN, headers=Headers({"fn-intent": "httprequest"}), method="POST",
+    call = RawCall(RUN, headers=Headers({"fn-intent": "httprequest"}),
+                   http_headers=Headers({"Content-Type": "application/json"}), method="POST",
                    request_url="/v1/runs")
     assert app.handle(call).status == 500
     not_allowed = app.handle(RawCall(b"", headers=Headers({"fn-intent": "httprequest"}),
@@ -51,7 +52,8 @@ def test_behind_the_gateway_the_status_is_the_errors():
 def test_error_status_502_applies_to_direct_calls_only():
     app = App(env={"JOB_OCID": JOB, "ERROR_STATUS": "502"}, provider=exploding_provider())
     assert app.handle(RawCall(b"")).status == 502
-    gateway = RawCall(b"", headers=Headers({"fn-intent": "httprequest"}), method="POST",
+    gateway = RawCall(b"", headers=Headers({"fn-intent": "httprequest"}),
+                      http_headers=Headers({"Content-Type": "application/json"}), method="POST",
                       request_url="/runs")
     assert app.handle(gateway).status == 400
 

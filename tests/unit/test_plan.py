@@ -1,4 +1,5 @@
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -38,25 +39,32 @@ def plan(document: bytes, request: RunRequest | None = None, settings=SETTINGS, 
 
 def test_retry_token_is_a_stable_versioned_sha256():
     # Frozen values: a change here would let a replayed key create a second run.
-    assert retry_token(JOB, idempotency_key="di-task-run-42") == \
-        "601b8192eda84739d03da454b78918003ab4161a8a364866fb6b0ede86b2115b"
-    assert retry_token(JOB, call_id="01CALL") == \
-        "31ede2aec1cab867f2820310e02cd6c363b6826cd56d27733099426de979a65e"
-    material = f"oci-jobrun-launcher/retry-token/v1\nkey\n{JOB}\ndi-task-run-42"
-    assert retry_token(JOB, idempotency_key="di-task-run-42") == \
+    assert retry_token(JOB, trigger="direct", idempotency_key="di-task-run-42") == \
+        "3acc8b21c4daf5296e3468622cdd5d1d924b04720d6a3c55e2698c3fad4d4938"
+    assert retry_token(JOB, trigger="direct", call_id="01CALL") == \
+        "81024bee7aa8f173f0dcf75aa91a6f4dd7b5a06b63720be8165cffe5db806f2b"
+    material = json.dumps(["oci-jobrun-launcher/retry-token/v2", "key", JOB, "direct", None,
+                           "di-task-run-42"])
+    assert retry_token(JOB, trigger="direct", idempotency_key="di-task-run-42") == \
         hashlib.sha256(material.encode()).hexdigest()
 
 
-def test_retry_token_separates_jobs_keys_and_call_ids():
-    tokens = {retry_token(JOB, idempotency_key="k"), retry_token(JOB + "x", idempotency_key="k"),
-              retry_token(JOB, idempotency_key="k2"), retry_token(JOB, call_id="k")}
-    assert len(tokens) == 4
+def test_retry_token_separates_jobs_keys_call_ids_triggers_and_callers():
+    tokens = {retry_token(JOB, trigger="direct", idempotency_key="k"),
+              retry_token(JOB + "x", trigger="direct", idempotency_key="k"),
+              retry_token(JOB, trigger="direct", idempotency_key="k2"),
+              retry_token(JOB, trigger="direct", call_id="k"),
+              retry_token(JOB, trigger="event", idempotency_key="k"),
+              retry_token(JOB, trigger="apigateway", idempotency_key="k"),
+              retry_token(JOB, trigger="apigateway", caller="alice", idempotency_key="k"),
+              retry_token(JOB, trigger="apigateway", caller="bob", idempotency_key="k")}
+    assert len(tokens) == 8
     assert all(len(t) == 64 for t in tokens)
     # the key wins over the call id: a retried invocation with a key gets the same token
-    assert retry_token(JOB, idempotency_key="k", call_id="a") == \
-        retry_token(JOB, idempotency_key="k", call_id="b")
+    assert retry_token(JOB, trigger="direct", idempotency_key="k", call_id="a") == \
+        retry_token(JOB, trigger="direct", idempotency_key="k", call_id="b")
     with pytest.raises(ValueError):
-        retry_token(JOB)
+        retry_token(JOB, trigger="direct")
 
 
 def test_flat_spec_minimal_body_uses_the_jobs_project_and_compartment():
@@ -95,8 +103,8 @@ def test_flat_spec_with_everything_and_request_overrides():
             "enableLogging": True, "enableAutoLogCreation": False,
             "logGroupId": LOG_GROUP, "logId": LOG,
         },
-        # our tag is merged under the caller's: the caller's value wins
-        "freeformTags": {"trigger": "mine", "team": "bi"},
+        # the launcher's own tag is applied last: a caller can't say who triggered the run
+        "freeformTags": {"team": "bi", "trigger": "direct"},
     }
 
 
@@ -227,8 +235,9 @@ def test_the_spec_runtime_limit_and_tags_go_on_the_run_under_the_request():
                            "      freeformTags: {team: bi, trigger: spec}\n")
     config = plan(document)
     assert config["jobConfigurationOverrideDetails"]["maximumRuntimeInMinutes"] == 90
-    assert config["freeformTags"] == {"trigger": "spec", "team": "bi"}
+    # The launcher's own tag goes last: a spec can't say who triggered the run.
+    assert config["freeformTags"] == {"trigger": "direct", "team": "bi"}
     overridden = plan(document, run(maximum_runtime_in_minutes=15,
                                     freeform_tags=(("team", "ops"),)))
     assert overridden["jobConfigurationOverrideDetails"]["maximumRuntimeInMinutes"] == 15
-    assert overridden["freeformTags"] == {"trigger": "spec", "team": "ops"}
+    assert overridden["freeformTags"] == {"trigger": "direct", "team": "ops"}

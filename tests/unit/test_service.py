@@ -73,7 +73,7 @@ def test_run_sends_the_exact_details_and_answers_at_once():
         job_configuration_override_details=models.DefaultJobConfigurationDetails(
             environment_variables={"NOTEPAD_YAML_URL": LOCATION.uri, "JOB_SPEC_ETAG": etag}),
         freeform_tags={"trigger": "direct"})
-    token = retry_token(JOB_OCID, call_id="CALL-1")
+    token = retry_token(JOB_OCID, trigger="direct", call_id="CALL-1")
     assert r.data_science.calls[-1].kwargs == {"opc_retry_token": token}
     assert r.object_storage.calls[0].kwargs == {"range": "bytes=0-65536"}
     assert r.data_science.methods() == ["get_job", "create_job_run"]
@@ -106,7 +106,7 @@ def test_request_overrides_idempotency_key_and_spec_settings_reach_the_details()
         enable_logging=True, enable_auto_log_creation=True, log_group_id=LOG_GROUP)
     # The spec names project and compartment: the job is never read.
     assert r.data_science.methods() == ["create_job_run"]
-    token = retry_token(JOB_OCID, idempotency_key="key-1")
+    token = retry_token(JOB_OCID, trigger="direct", idempotency_key="key-1")
     assert r.data_science.calls[-1].kwargs["opc_retry_token"] == token
     assert outcome.facts["retryTokenPrefix"] == token[:12]
 
@@ -171,8 +171,9 @@ def test_validate_answers_the_details_run_would_send_and_creates_nothing():
             "displayName": "report",
             "jobConfigurationOverrideDetails": {
                 "jobType": "DEFAULT",
-                "environmentVariables": {"NOTEPAD_YAML_URL": LOCATION.uri,
-                                         "JOB_SPEC_ETAG": etag}},
+                # Names only: validate never shows a variable's value.
+                "environmentVariables": {"NOTEPAD_YAML_URL": "<redacted>",
+                                         "JOB_SPEC_ETAG": "<redacted>"}},
             "freeformTags": {"trigger": "direct"}}}
     assert outcome.facts == {"specLocation": LOCATION.uri}
     assert "create_job_run" not in r.data_science.methods()

@@ -50,7 +50,8 @@ def test_a_run_is_answered_and_logged_with_its_facts(oci, caplog):
     assert line.pop("durationMs") >= 0
     assert line == {"callId": "CALL-9", "trigger": "direct", "operation": "run",
                     "specLocation": LOCATION, "jobRunId": run_id,
-                    "retryTokenPrefix": retry_token(JOB_OCID, call_id="CALL-9")[:12],
+                    "retryTokenPrefix": retry_token(JOB_OCID, trigger="direct",
+                                                    call_id="CALL-9")[:12],
                     "outcome": "ok", "level": "INFO"}
 
 
@@ -73,7 +74,7 @@ def test_a_refusal_is_logged_with_the_facts_known_before_it(oci, caplog):
     assert reply.status == 502 and reply.body["error"]["code"] == "SpecNotFound"
     line = log_line(caplog)
     assert (line["outcome"], line["retryTokenPrefix"]) == (
-        "SpecNotFound", retry_token(JOB_OCID, call_id="C-2")[:12])
+        "SpecNotFound", retry_token(JOB_OCID, trigger="direct", call_id="C-2")[:12])
     assert "jobRunId" not in line
 
 

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from func.errors import InvalidRequest, MethodNotAllowed, NotFound
+from func.errors import InvalidRequest, MethodNotAllowed, NotFound, UnsupportedMediaType
 from func.request import Ignored, ListRequest, Overrides
 from func.triggers import ROUTE_LIST, Headers, RawCall, match_route, normalise, trigger_of
 from ocirefs.locations import SpecLocation
@@ -223,7 +223,8 @@ def test_gateway_run_id_that_is_not_a_run_ocid_is_invalid_request(method, run_id
 
 def test_gateway_body_may_not_carry_the_operation():
     call = RawCall(b'{"specLocation": "oci://s@n/a.yaml", "operation": "cancel"}',
-                   headers=Headers({"fn-intent": "httprequest"}), method="POST",
+                   headers=Headers({"fn-intent": "httprequest"}),
+                   http_headers=Headers({"Content-Type": "application/json"}), method="POST",
                    request_url="/v1/runs")
     with pytest.raises(InvalidRequest, match="given by the route"):
         parse(call)
@@ -232,7 +233,8 @@ def test_gateway_body_may_not_carry_the_operation():
 def test_gateway_idempotency_key_from_opc_retry_token_and_conflicts():
     def call(body, headers):
         return RawCall(json.dumps(body).encode(), headers=Headers({"fn-intent": "httprequest"}),
-                       http_headers=Headers(headers), method="POST", request_url="/runs")
+                       http_headers=Headers({"Content-Type": "application/json", **headers}),
+                       method="POST", request_url="/runs")
     base = {"specLocation": "oci://s@n/a.yaml"}
     assert parse(call(base, {"OPC-Retry-Token": "t1"}))[0].idempotency_key == "t1"
     assert parse(call({**base, "idempotencyKey": "k"}, {"Idempotency-Key": "k"}))[0] \
@@ -247,10 +249,12 @@ def test_gateway_json_content_type_requires_json():
                    method="POST", request_url="/runs")
     with pytest.raises(InvalidRequest, match="not valid JSON"):
         parse(call)
+    # The one-line text form is for direct invocation only (tests/security: 415).
     text = RawCall(b"oci://s@n/a.yaml", headers=Headers({"fn-intent": "httprequest"}),
                    http_headers=Headers({"Content-Type": "text/plain"}), method="POST",
                    request_url="/runs")
-    assert parse(text)[0].spec_location == SpecLocation("n", "s", "a.yaml")
+    with pytest.raises(UnsupportedMediaType):
+        parse(text)
 
 
 def test_trigger_recognition():
