@@ -48,7 +48,7 @@ test: $(STAMP) $(CHECKOV_STAMP)
 # Fails if the service's line coverage (the service, its handlers and the request types)
 # by these tests drops under 90 %.
 FAST_TESTS := tests/unit tests/job/test_units.py
-SERVICE_FILES := func/service.py,func/operations.py,func/request.py,func/runs.py,func/runstates.py
+SERVICE_FILES := func/service.py,func/operations.py,func/request.py,func/runs.py,func/runstates.py,func/runlogs.py
 test-fast: $(STAMP)
 	$(BIN)/python -m coverage run -m pytest -q $(FAST_TESTS)
 	$(BIN)/python -m coverage report --include=$(SERVICE_FILES) --fail-under=90

@@ -9,7 +9,8 @@ From the fdk inwards:
 - ``request``: the typed requests, each parsing and validating its own fields;
 - ``service``: the call → its outcome (the one place contract errors are caught), and the
   ``Launcher`` the handlers share;
-- handlers: ``runs`` (run, validate), ``runstates`` (status, cancel, list);
+- handlers: ``runs`` (run, validate), ``runstates`` (status, cancel, list), ``runlogs``
+  (logs, through Logging Search);
 - ``plan``: pure: the retry token and CreateJobRunDetails; ``active_cap``: MAX_ACTIVE_RUNS;
 - ``upstream``: what each OCI answer means (the error table); ``errors``: the error codes;
 - ``clients``, ``config``: the SDK clients and the settings, built once per container.

@@ -219,7 +219,7 @@ spec:
 """.encode()
     with pytest.raises(SpecInvalid) as caught:
         read_container_spec(spec, spec_env_var="MY_SPEC")
-    assert "MY_SPEC is set by the launcher and can't be overridden" in caught.value.message
+    assert "MY_SPEC can't be set by a run: it is set by the launcher" in caught.value.message
 
 
 # output names ---------------------------------------------------------------------------------
