@@ -48,3 +48,19 @@ def test_the_check_sees_a_back_edge(tmp_path, monkeypatch):
     (tmp_path / "jobspec" / "bad.py").write_text("def f():\n    from ociplatform import calls\n")
     monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
     assert imported_packages("jobspec") == {"jobspec/bad.py": {"ociplatform"}}
+
+
+def test_a_contract_error_becomes_an_outcome_in_one_place():
+    """Errors leave by one route: only the service catches a LauncherError without raising
+    one again (the edge catches only bugs; the active-run cap catches its calls' errors to
+    cancel, then raises)."""
+    catching = []
+    for path in sorted((ROOT / "func").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ExceptHandler) and node.type is not None:
+                names = {n.id for n in ast.walk(node.type) if isinstance(n, ast.Name)}
+                names |= {n.attr for n in ast.walk(node.type) if isinstance(n, ast.Attribute)}
+                raises = any(isinstance(n, ast.Raise) for n in ast.walk(node))
+                if "LauncherError" in names and not raises:
+                    catching.append(path.name)
+    assert catching == ["service.py"]

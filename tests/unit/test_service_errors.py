@@ -202,6 +202,11 @@ def test_a_row_that_repeats_a_more_general_row_is_refused():
                    no_time=refused)
 
 
+def test_every_rule_names_an_error():
+    with pytest.raises(TypeError):
+        Rule()  # type: ignore[call-arg]
+
+
 def test_a_table_must_say_what_anything_else_means():
     with pytest.raises(ValueError, match="ANY, ANY, ANY"):
         ErrorTable({}, no_time=lambda f: KeyError())
