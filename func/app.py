@@ -21,7 +21,7 @@ from .clients import ClientProvider
 from .errors import InternalError, MethodNotAllowed
 from .logs import call_line, where_raised
 from .service import Invocation, Outcome, Service
-from .triggers import RawCall, trigger_of
+from .triggers import RawCall, carries_http_status, trigger_of
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class App:
         return reply
 
     def _reply(self, outcome: Outcome) -> Reply:
-        gateway = outcome.trigger == "apigateway"
+        gateway = carries_http_status(outcome.trigger)
         if outcome.error is not None:
             error = outcome.error
             body = {"ok": False, "error": error.to_dict()}

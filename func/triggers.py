@@ -95,6 +95,13 @@ def trigger_of(call: RawCall) -> Trigger:
     return "direct"
 
 
+def carries_http_status(trigger: Trigger) -> bool:
+    """Whether the caller sees the answer's status as the HTTP status: only behind API
+    Gateway (``Fn-Http-Status``); a direct or event invocation answers 200 (or
+    ``ERROR_STATUS``) with the body."""
+    return trigger == "apigateway"
+
+
 def normalise(call: RawCall, trigger: Trigger, *,
               launcher_env: frozenset[str] | None = None) -> tuple[Request | Ignored,
                                                                    Route | None]:
