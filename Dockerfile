@@ -27,6 +27,7 @@ COPY func.yaml /function/func.yaml
 COPY func/ /function/func/
 COPY jobspec/ /function/jobspec/
 COPY ociplatform/ /function/ociplatform/
+COPY ocirefs/ /function/ocirefs/
 # Byte-code, compiled once here like /python's: the function's file system is read-only at
 # run time, so a missing .pyc is recompiled on every cold start. unchecked-hash .pyc files
 # are used without comparing source mtimes, which COPY may not preserve.

@@ -33,7 +33,7 @@ from pathlib import Path
 
 ALLOWED_SERVICES = frozenset({"data_science", "object_storage", "dns"})
 FORBIDDEN = frozenset({"ads", "pandas", "numpy"})
-OWN_PACKAGES = frozenset({"func", "jobspec", "ociplatform"})
+OWN_PACKAGES = frozenset({"func", "jobspec", "ociplatform", "ocirefs"})
 _PREFIX = "import time:"
 
 

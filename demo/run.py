@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from localoci.fdkrunner import ROOT, FunctionProcess
+from ocirefs import jobruns
 
 from .ocicli import OciCli, OciCliFailed
 from .show import notebook_cells, short_ocid, show_lines, step
@@ -55,7 +56,9 @@ from .stack import (
 SPECS = {"timed": ROOT / "examples/specs/daily-report.yaml",
          "SUCCEEDED": ROOT / "examples/specs/hello.yaml",
          "FAILED": ROOT / "examples/specs/hello-fails.yaml"}
-TERMINAL = {"SUCCEEDED", "FAILED", "CANCELED", "DELETED"}
+# How many of a failed run's last log lines the demo shows.
+LOG_TAIL = 10
+TERMINAL = jobruns.TERMINAL
 # The python runtime example's code (hello-python.yaml), uploaded to scripts/<name>.
 SCRIPTS = ROOT / "examples/scripts"
 JOB_ERROR_PREFIX = "job-runner: "
@@ -199,6 +202,8 @@ class Demo:
                                                   "jobRunId": run_id}).json()
         print(f"\n   the function's own status operation says: {status.get('lifecycleState')}"
               f" (terminal: {status.get('terminal')})")
+        if self.outcome.state == "FAILED":
+            self.last_log_lines(function, run_id)
         print("\n   the function's log line for the run call:")
         for line in function.stderr().splitlines():
             if "jobrun_launcher" in line and '"operation":"run"' in line:
@@ -281,6 +286,23 @@ class Demo:
                                         f"{self.args.wait_seconds:.0f} s (--wait-seconds)")
                 return
             time.sleep(1)
+
+    def last_log_lines(self, function: FunctionProcess, run_id: str) -> None:
+        """The failed run's last lines, as a caller reads them: the function's logs operation
+        (GetJobRun's log details, then Logging Search)."""
+        request = {"operation": "logs", "jobRunId": run_id, "tail": LOG_TAIL}
+        answer: dict[str, Any] = function.invoke(request).json()
+        print(f"\n   the run failed; its last log lines, from the function's logs operation "
+              f"({json.dumps(request).replace(run_id, '$JOB_RUN_ID')}):")
+        if not answer.get("ok"):
+            error = answer.get("error") or {}
+            print(f"   {error.get('code')}: {error.get('message')}")
+            return
+        lines = answer.get("lines") or []
+        if not lines:
+            print("   (none: with --no-execute no job runs, so nothing was logged)")
+        for line in lines:
+            print(f"   | {line['time']}  {line['message']}".replace(run_id, short_ocid(run_id)))
 
     def what_the_job_did(self, run_id: str) -> None:
         """Step 7: the run's log, its outputs, and the executed notebook if there is one."""

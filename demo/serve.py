@@ -66,6 +66,8 @@ RUN=$({json_post} "$GW/runs" -H 'Idempotency-Key: try-1' -d "$HELLO" \\
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["jobRunId"])')
 # status (200)
 curl -sS -w '\\n' "$GW/runs/$RUN"
+# its last log lines, oldest first (200; with --execute, what the job printed)
+curl -sS -w '\\n' "$GW/runs/$RUN/logs?tail=20"
 # the job's runs, newest first (200)
 curl -sS -w '\\n' "$GW/runs?limit=5"
 # cancel (202)

@@ -36,6 +36,11 @@ JOB = {
     "projectId": "ocid1.datascienceproject.oc1.phx.amaaaaaademoproject",
     "compartmentId": "ocid1.compartment.oc1..aaaaaaaademocompartment",
     "displayName": "notebook-runner (BYOC)",
+    # Every run logs (Data Science creates a log per run in this group), so that a failed
+    # run's output can be read back with the function's logs operation.
+    "jobLogConfigurationDetails": {
+        "enableLogging": True, "enableAutoLogCreation": True,
+        "logGroupId": "ocid1.loggroup.oc1.phx.amaaaaaademologgroup"},
 }
 WORK_PREFIX = "jobrun-demo-"
 # The job container accepts an http endpoint only in this explicit local mode.
@@ -168,6 +173,8 @@ class LocalStack:
         allowed only under ``oci://specs@localns/notebooks/``, and its resource principal."""
         return {"JOB_OCID": JOB["id"], "OCI_DATA_SCIENCE_ENDPOINT": self.emulator.url,
                 "OCI_OBJECT_STORAGE_ENDPOINT": self.emulator.url,
+                "OCI_LOGGING_ENDPOINT": self.emulator.url,
+                "OCI_LOGGING_SEARCH_ENDPOINT": self.emulator.url,
                 "SPEC_ALLOWLIST": f"oci://{BUCKET}@{NAMESPACE}/{SPEC_PREFIX}",
                 **self.rp_env, **extra}
 

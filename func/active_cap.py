@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from ociplatform.calls import OciService
 from ociplatform.retry import MIN_ATTEMPT_SECONDS, Deadline
+from ocirefs import jobruns
 
 from .errors import Conflict, LauncherError, NotFound, TooManyActiveRuns, UpstreamError
 
@@ -48,8 +49,8 @@ if TYPE_CHECKING:
 
 # In the order a run moves through them: a run seen in two of them (it moved on while they
 # were listed) counts once, in the later one.
-ACTIVE_STATES = ("ACCEPTED", "IN_PROGRESS", "NEEDS_ATTENTION")
-CANCELED_STATES = frozenset({"CANCELING", "CANCELED"})
+ACTIVE_STATES = jobruns.ACTIVE
+CANCELED_STATES = frozenset({jobruns.CANCELING, jobruns.CANCELED})
 PAGE_LIMIT = 100
 MAX_PAGES = 100  # 10,000 active runs per state: far beyond any cap, and a bound on the loop
 # Time kept back from the count and the create so that the recount's verdict can still

@@ -13,6 +13,8 @@ import os
 import traceback
 from typing import Any
 
+from .errors import InternalError
+
 LOGGER_NAME = "jobrun_launcher"
 QUIET_LOGGERS = ("oci", "urllib3", "requests")
 # The checkout (or /function in the image): func/, jobspec/, ociplatform/ live here.
@@ -32,7 +34,7 @@ def call_line(fields: dict[str, Any]) -> None:
 
     A bug (``InternalError``) is logged at ERROR so that alerts can match the level.
     """
-    level = logging.ERROR if fields.get("outcome") == "InternalError" else logging.INFO
+    level = logging.ERROR if fields.get("outcome") == InternalError.code else logging.INFO
     log.log(level, json.dumps({k: v for k, v in fields.items() if v is not None},
                               ensure_ascii=False, separators=(",", ":")))
 

@@ -8,6 +8,7 @@ is recognised by Data Science as the same request (README: "Idempotency").
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
 from dataclasses import dataclass
 from typing import Any
@@ -15,14 +16,21 @@ from typing import Any
 from oci.data_science import models
 
 from jobspec.limits import ETAG_ENV_VAR
-from jobspec.spec import MAX_DISPLAY_NAME, MAX_ENV_TOTAL, Infrastructure, JobSpec, env_size
+from jobspec.spec import (
+    MAX_DISPLAY_NAME,
+    MAX_ENV_TOTAL,
+    Infrastructure,
+    JobSpec,
+    env_size,
+)
 
 from .config import Settings
 from .errors import InvalidRequest, InvalidSpec
 from .request import RunRequest, ValidateRequest
 
-# Changing this string changes every token: only ever bump the version.
-TOKEN_NAMESPACE = "oci-jobrun-launcher/retry-token/v1"
+# Changing this string changes every token: only ever bump the version. v2 added the
+# trigger and the authenticated caller, so that callers never share idempotency keys.
+TOKEN_NAMESPACE = "oci-jobrun-launcher/retry-token/v2"
 DEFAULT_BLOCK_STORAGE_GB = 50
 
 
@@ -35,21 +43,25 @@ class JobInfo:
     block_storage_size_in_gbs: int | None = None
 
 
-def retry_token(job_ocid: str, *, idempotency_key: str | None = None,
-                call_id: str | None = None) -> str:
-    """Hex SHA-256 of a versioned string of the job and the caller's key.
+def retry_token(job_ocid: str, *, trigger: str, caller: str | None = None,
+                idempotency_key: str | None = None, call_id: str | None = None) -> str:
+    """Hex SHA-256 of a versioned string of the job, the trigger, the authenticated caller
+    (the gateway's, when it has one) and the caller's key.
 
     With an idempotency key the token is stable across invocations (24 h of
-    deduplication by Data Science); without one it is derived from the
-    invocation's call id, so only retries within one invocation collapse.
+    deduplication by Data Science) but never shared across triggers or callers;
+    without one it is derived from the invocation's call id, so only retries
+    within one invocation collapse.
     """
     if idempotency_key is not None:
-        material = f"{TOKEN_NAMESPACE}\nkey\n{job_ocid}\n{idempotency_key}"
+        kind, key = "key", idempotency_key
     elif call_id:
-        material = f"{TOKEN_NAMESPACE}\ncall\n{job_ocid}\n{call_id}"
+        kind, key = "call", call_id
     else:
         raise ValueError("a retry token needs an idempotency key or a call id")
-    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+    # JSON keeps the parts apart whatever they hold (a key may contain any separator).
+    material = json.dumps([TOKEN_NAMESPACE, kind, job_ocid, trigger, caller, key])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
 def needs_job_info(spec: JobSpec) -> bool:
@@ -64,32 +76,47 @@ def default_display_name(request: RunRequest | ValidateRequest) -> str:
     return (stem if ext.lower() in (".yaml", ".yml") and stem else name)[:MAX_DISPLAY_NAME]
 
 
-def check_overrides(settings: Settings, request: RunRequest | ValidateRequest) -> None:
-    """Refuse request variables the launcher sets itself.
+def runtime_problem(settings: Settings,
+                    request: RunRequest | ValidateRequest) -> InvalidRequest | None:
+    """A requested runtime beyond MAX_RUNTIME_MINUTES, or None (the spec's own runtime is
+    checked by the spec library against the same limits)."""
+    minutes = request.overrides.maximum_runtime_in_minutes
+    limits = settings.cost_limits
+    if minutes is not None and minutes > limits.max_runtime_minutes:
+        return InvalidRequest(f"maximumRuntimeInMinutes {limits.runtime_problem()}",
+                              field="maximumRuntimeInMinutes")
+    return None
 
-    The service calls it once, before any OCI call; :func:`plan_job_run` relies on it.
-    """
-    for name, _ in request.overrides.environment_variables:
-        if name in (settings.spec_env_var, ETAG_ENV_VAR):
-            raise InvalidRequest(f"environmentVariables: {name} is set by the launcher and "
-                                 "can't be overridden", field="environmentVariables")
+
+def environment_problem(settings: Settings, request: RunRequest | ValidateRequest,
+                        spec: JobSpec, etag: str) -> InvalidRequest | InvalidSpec | None:
+    """The run's variables (the launcher's, the spec's and the request's) over Data
+    Science's total, blamed on the request when it adds any; else None."""
+    env = _environment(settings, request, spec, etag)
+    if env_size(env.items()) <= MAX_ENV_TOTAL:
+        return None
+    message = f"environment variables total more than {MAX_ENV_TOTAL} characters"
+    if request.overrides.environment_variables:
+        return InvalidRequest(message, field="environmentVariables")
+    return InvalidSpec(message)
+
+
+def _environment(settings: Settings, request: RunRequest | ValidateRequest, spec: JobSpec,
+                 etag: str) -> dict[str, str]:
+    launcher_vars = {settings.spec_env_var: request.spec_location.uri, ETAG_ENV_VAR: etag}
+    # First for their place in the body, last for their values: the launcher's variables
+    # always win (a request that names one is refused when it is parsed, func/request.py).
+    return {**launcher_vars, **dict(spec.environment),
+            **dict(request.overrides.environment_variables), **launcher_vars}
 
 
 def plan_job_run(settings: Settings, request: RunRequest | ValidateRequest, spec: JobSpec,
                  etag: str, job: JobInfo | None) -> models.CreateJobRunDetails:
-    """Build the CreateJobRunDetails for ``request`` (its overrides already passed
-    :func:`check_overrides`); raise InvalidRequest/InvalidSpec."""
+    """Build the CreateJobRunDetails for ``request``: pure and total on valid input (a
+    request as parsed, a spec as parsed, :func:`environment_problem` None, ``job`` given
+    when :func:`needs_job_info`); it raises no request or spec error."""
     overrides = request.overrides
-    launcher_vars = {settings.spec_env_var: request.spec_location.uri, ETAG_ENV_VAR: etag}
-    # First for their place in the body, last for their values: the launcher's variables
-    # always win, even for a caller that skipped check_overrides (which says why clearly).
-    env = {**launcher_vars, **dict(spec.environment), **dict(overrides.environment_variables),
-           **launcher_vars}
-    if env_size(env.items()) > MAX_ENV_TOTAL:
-        message = f"environment variables total more than {MAX_ENV_TOTAL} characters"
-        if overrides.environment_variables:
-            raise InvalidRequest(message, field="environmentVariables")
-        raise InvalidSpec(message)
+    env = _environment(settings, request, spec, etag)
 
     if job is None:
         if spec.project_id is None or spec.compartment_id is None:
@@ -115,8 +142,9 @@ def plan_job_run(settings: Settings, request: RunRequest | ValidateRequest, spec
             maximum_runtime_in_minutes=overrides.maximum_runtime_in_minutes
             or spec.maximum_runtime_in_minutes,
         ),
-        freeform_tags={"trigger": request.trigger, **dict(spec.freeform_tags),
-                       **dict(overrides.freeform_tags)},
+        # The launcher's own tag last: neither a spec nor a caller can say who triggered.
+        freeform_tags={**dict(spec.freeform_tags), **dict(overrides.freeform_tags),
+                       "trigger": request.trigger},
     )
     if spec.log_group_id is not None:
         details.job_log_configuration_override_details = models.JobLogConfigurationDetails(

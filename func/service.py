@@ -1,205 +1,89 @@
-"""The operations: run, validate, status, cancel, list (I/O through injected clients).
+"""The service: one call in (a raw call, or a request already typed), one :class:`Outcome` out.
 
-Every OCI call goes through :class:`ociplatform.calls.OciService` with the function's one
-error table (:mod:`func.upstream`), so nothing here maps OCI statuses by hand.
-:meth:`Launcher.execute` returns an :data:`Outcome`: the answer or the contract error,
-with the facts the edge's log line reports; it raises only for bugs.
+:meth:`Service.serve` reads the configuration, lets the router type the call, and runs the
+operation's handler from :mod:`func.operations` with the container's :class:`Launcher`. It
+is the one place a :class:`~func.errors.LauncherError` becomes an outcome; anything else
+raised is a bug, for the edge (:mod:`func.app`) to report. Every OCI call goes through
+:class:`ociplatform.calls.OciService` with the function's one error table
+(:mod:`func.upstream`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from jobspec import errors as spec_errors
 from jobspec.limits import ETAG_ENV_VAR
-from jobspec.spec import JobSpec, parse_spec
 from ociplatform.calls import OciService
-from ociplatform.objects import read_object
 from ociplatform.retry import Deadline, RetryPolicy
 
 from . import active_cap
-from .clients import Clients
+from .clients import ClientProvider, Clients
 from .config import Settings
-from .errors import (
-    Conflict,
-    InvalidRequest,
-    InvalidSpec,
-    LauncherError,
-    NotFound,
-    SpecLocationNotAllowed,
-    SpecTooLarge,
-)
-from .plan import JobInfo, check_overrides, needs_job_info, plan_job_run, retry_token, to_wire
-from .request import (
-    CancelRequest,
-    ListRequest,
-    Request,
-    RunRequest,
-    StatusRequest,
-    ValidateRequest,
-)
-from .upstream import COMPARTMENT_GIVEN, ERRORS, PAGE_GIVEN
-
-TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELED", "DELETED"})
-TOKEN_PREFIX_LENGTH = 12  # enough to find the run's create request; the token stays private
+from .errors import LauncherError
+from .operations import OPERATIONS
+from .plan import JobInfo
+from .request import Ignored, Request, Trigger
+from .triggers import RawCall, Route, normalise
+from .upstream import ERRORS
 
 Body = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Invocation:
-    """The platform's facts about one call: its id (retry tokens) and its deadline."""
+    """The platform's facts about one call: its id (retry tokens) and its deadline.
+
+    ``facts`` collects what the call's log line reports beyond the request (the run's id,
+    the retry token's prefix) as handlers learn it, so a failure still reports them.
+    """
 
     call_id: str
     deadline: Deadline
+    facts: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class Facts:
-    """What the call's log line reports beyond the request itself."""
+class Outcome:
+    """What one call came to: the answer's fields (``body``) or the ``error``, the HTTP
+    status and headers it has behind the gateway, and the facts for its log line."""
 
-    job_run_id: str | None = None
-    retry_token_prefix: str | None = None
-
-
-@dataclass(frozen=True)
-class Answered:
-    body: Body
-    facts: Facts
-
-
-@dataclass(frozen=True)
-class Refused:
-    error: LauncherError
-    facts: Facts
-
-
-Outcome = Answered | Refused
+    trigger: Trigger
+    operation: str | None = None
+    body: Body | None = None
+    error: LauncherError | None = None
+    route: Route | None = None
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+    facts: Mapping[str, str | None] = field(default_factory=dict)
 
 
 class Launcher:
-    """The operations on the one configured job; built once per container (it caches the
-    job's project and compartment)."""
+    """What every operation's handler works with, built once per container: the settings,
+    the OCI services, the active-run cap and the configured job (read once, cached)."""
 
     def __init__(self, settings: Settings, clients: Clients,
                  policy: RetryPolicy | None = None):
         self.settings = settings
+        self.clients = clients
         self.region = clients.region
-        policy = policy or RetryPolicy()
+        self.policy = policy or RetryPolicy()
         self.object_storage = OciService(clients.object_storage, "Object Storage", ERRORS,
-                                         policy)
-        self.data_science = OciService(clients.data_science, "Data Science", ERRORS, policy)
+                                         self.policy)
+        self.data_science = OciService(clients.data_science, "Data Science", ERRORS,
+                                       self.policy)
         self.cap = active_cap.for_settings(settings.max_active_runs, settings.job_ocid,
                                            self.data_science)
         self._job_info: JobInfo | None = None
 
-    # -- entry point ----------------------------------------------------------------
+    @property
+    def known_compartment(self) -> str | None:
+        """The job's compartment once :meth:`job` has read it, else None."""
+        return self._job_info.compartment_id if self._job_info else None
 
-    def execute(self, request: Request, invocation: Invocation) -> Outcome:
-        facts = self._facts(request, invocation)
-        try:
-            body = self._dispatch(request, invocation)
-        except LauncherError as error:
-            return Refused(error, facts)
-        return Answered(body, replace(facts, job_run_id=body.get("jobRunId",
-                                                                 facts.job_run_id)))
-
-    def _facts(self, request: Request, invocation: Invocation) -> Facts:
-        """What is known before any OCI call (logged even when the call fails)."""
-        match request:
-            case RunRequest():
-                token = self._retry_token(request, invocation)
-                return Facts(retry_token_prefix=token[:TOKEN_PREFIX_LENGTH])
-            case StatusRequest() | CancelRequest():
-                return Facts(job_run_id=request.job_run_id)
-            case _:
-                return Facts()
-
-    def _dispatch(self, request: Request, invocation: Invocation) -> Body:
-        deadline = invocation.deadline
-        match request:
-            case RunRequest() | ValidateRequest():
-                return self._run(request, invocation)
-            case StatusRequest():
-                return {"operation": "status",
-                        **self._status_fields(self._get_run(request.job_run_id, deadline))}
-            case CancelRequest():
-                return self._cancel(request, deadline)
-            case ListRequest():
-                return self._list(request, deadline)
-
-    def _retry_token(self, request: RunRequest, invocation: Invocation) -> str:
-        return retry_token(self.settings.job_ocid, idempotency_key=request.idempotency_key,
-                           call_id=invocation.call_id)
-
-    # -- run / validate -------------------------------------------------------------
-
-    def _run(self, request: RunRequest | ValidateRequest, invocation: Invocation) -> Body:
-        location = request.spec_location
-        allow = self.settings.spec_allowlist
-        if allow and not any(location.within(prefix) for prefix in allow):
-            raise SpecLocationNotAllowed(f"{location.uri} is outside SPEC_ALLOWLIST",
-                                         field="specLocation")
-        if location.region and self.region and location.region != self.region:
-            raise InvalidRequest(f"the spec URL is in {location.region}, but the function runs "
-                                 f"in {self.region}", field="specLocation")
-        check_overrides(self.settings, request)
-        # Only an event's run pins the version that fired it.
-        pinned = request.spec_etag if isinstance(request, RunRequest) else None
-        # MAX_ACTIVE_RUNS: the count runs while the spec is read, in the job's compartment
-        # if known (the run's unless the spec names another: then check() counts there).
-        ahead = None
-        if self.cap is not None and isinstance(request, RunRequest):
-            ahead = self.cap.count_ahead(self.cap.reserve(invocation.deadline),
-                                         self._job_info.compartment_id if self._job_info
-                                         else None)
-        data, etag = self._read_spec(request, pinned, invocation.deadline)
-        spec = self._parse(data, location.uri, etag)
-        job = self._job(invocation.deadline) if needs_job_info(spec) else None
-        details = plan_job_run(self.settings, request, spec, etag, job)
-        common = {"specLocation": location.uri, "specETag": etag}
-        if isinstance(request, ValidateRequest):
-            return {"operation": "validate", **common, "createJobRunDetails": to_wire(details),
-                    "notes": list(spec.notes)}
-
-        # MAX_ACTIVE_RUNS: count before the create, recount after it (func/active_cap.py).
-        deadline = invocation.deadline
-        counted: list[active_cap.ActiveRun] = []
-        if self.cap is not None:
-            deadline = self.cap.reserve(invocation.deadline)
-            counted = self.cap.check(details.compartment_id, deadline, ahead)
-        run = self.data_science.call(
-            "create_job_run", details, deadline=deadline,
-            opc_retry_token=self._retry_token(request, invocation)).data
-        if self.cap is not None:
-            self.cap.confirm(run, details.compartment_id, invocation.deadline, counted=counted)
-        return {"operation": "run", **run_fields(run), **common}
-
-    def _read_spec(self, request: RunRequest | ValidateRequest, pinned: str | None,
-                   deadline: Deadline) -> tuple[bytes, str]:
-        location = request.spec_location
-        limit = self.settings.max_spec_bytes
-        read = read_object(self.object_storage, location.namespace, location.bucket,
-                           location.object, limit=limit, if_match=pinned, deadline=deadline,
-                           subject=location.uri)
-        if read.too_large:
-            raise SpecTooLarge(f"{location.uri} is larger than MAX_SPEC_BYTES ({limit} bytes)",
-                               field="specLocation")
-        return read.data, read.etag
-
-    def _parse(self, data: bytes, location: str, etag: str) -> JobSpec:
-        try:
-            return parse_spec(data, max_bytes=self.settings.max_spec_bytes,
-                              spec_env_var=self.settings.spec_env_var,
-                              launcher_env={self.settings.spec_env_var: location,
-                                            ETAG_ENV_VAR: etag})
-        except spec_errors.SpecInvalid as exc:
-            raise InvalidSpec.from_spec_error(exc) from None
-        except spec_errors.SpecTooLarge as exc:
-            raise SpecTooLarge(exc.message, field="specLocation") from None
-
-    def _job(self, deadline: Deadline) -> JobInfo:
+    def job(self, deadline: Deadline) -> JobInfo:
         if self._job_info is None:
             job = self.data_science.call("get_job", self.settings.job_ocid,
                                          deadline=deadline).data
@@ -209,70 +93,70 @@ class Launcher:
                 block_storage_size_in_gbs=getattr(infra, "block_storage_size_in_gbs", None))
         return self._job_info
 
-    # -- status / cancel / list -----------------------------------------------------
 
-    def _get_run(self, run_id: str, deadline: Deadline) -> Any:
-        run = self.data_science.call("get_job_run", run_id, deadline=deadline).data
-        if run.job_id != self.settings.job_ocid:
-            raise NotFound("no such job run", field="jobRunId")
-        return run
+class Service:
+    """Turns calls into outcomes; built once per container (settings, clients, launcher)."""
 
-    def _cancel(self, request: CancelRequest, deadline: Deadline) -> Body:
-        run = self._get_run(request.job_run_id, deadline)
-        if run.lifecycle_state in TERMINAL_STATES:
-            raise Conflict(f"the job run is already {run.lifecycle_state}")
-        self.data_science.call("cancel_job_run", run.id, deadline=deadline)
-        return {"operation": "cancel", **self._status_fields(self._get_run(run.id, deadline))}
+    def __init__(self, env: Mapping[str, str] | None = None,
+                 provider: ClientProvider | None = None,
+                 policy: RetryPolicy | None = None):
+        self._env = os.environ if env is None else env
+        self._provider = provider or ClientProvider()
+        self._policy = policy
+        self._settings: Settings | None = None
+        self._launcher: Launcher | None = None
 
-    def _list(self, request: ListRequest, deadline: Deadline) -> Body:
-        """One page of this job's runs, newest first (the job_id filter keeps other
-        jobs' runs out; the compartment defaults to the job's own)."""
-        compartment_id = request.compartment_id or self._job(deadline).compartment_id
-        kwargs: dict[str, Any] = {"job_id": self.settings.job_ocid, "limit": request.limit,
-                                  "sort_by": "timeCreated", "sort_order": "DESC"}
-        context: set[str] = set()
-        if request.lifecycle_state is not None:
-            kwargs["lifecycle_state"] = request.lifecycle_state
-        if request.page is not None:
-            kwargs["page"] = request.page
-            context.add(PAGE_GIVEN)
-        if request.compartment_id is not None:
-            context.add(COMPARTMENT_GIVEN)
-        response = self.data_science.call("list_job_runs", compartment_id, deadline=deadline,
-                                          context=frozenset(context), **kwargs)
-        runs = [run for run in response.data if run.job_id == self.settings.job_ocid]
-        return {"operation": "list", "runs": [self._status_fields(run) for run in runs],
-                "nextPage": response.headers.get("opc-next-page")}
+    @property
+    def settings(self) -> Settings | None:
+        """The configuration once it has been read and found valid."""
+        return self._settings
 
-    def _status_fields(self, run: Any) -> Body:
-        body = run_fields(run)
-        body.update(lifecycleDetails=run.lifecycle_details,
-                    timeStarted=_time(run.time_started), timeFinished=_time(run.time_finished),
-                    terminal=run.lifecycle_state in TERMINAL_STATES)
-        # A listed run (JobRunSummary) has no override details, so no spec location.
-        overrides = getattr(run, "job_configuration_override_details", None)
-        env = getattr(overrides, "environment_variables", None) or {}
-        if self.settings.spec_env_var in env:
-            body["specLocation"] = env[self.settings.spec_env_var]
-        if ETAG_ENV_VAR in env:
-            body["specETag"] = env[ETAG_ENV_VAR]
-        return body
+    def serve(self, call: RawCall | Request, trigger: Trigger,
+              invocation: Invocation) -> Outcome:
+        """The outcome of ``call`` (raw, from ``trigger``; or a typed request)."""
+        outcome = Outcome(trigger=trigger)
+        try:
+            if self._settings is None:
+                self._settings = Settings.from_env(self._env)
+            settings = self._settings
+            route = None
+            if isinstance(call, RawCall):
+                origin_env = frozenset({settings.spec_env_var, ETAG_ENV_VAR})
+                parsed, route = normalise(call, trigger, launcher_env=origin_env)
+            else:
+                parsed = call
+            outcome = replace(outcome, trigger=parsed.trigger, operation=parsed.operation,
+                              route=route)
+            if isinstance(parsed, Ignored):
+                return replace(outcome, body={"ignored": True, "reason": parsed.reason})
+            invocation.facts.update(_request_facts(parsed))
+            operation = OPERATIONS[parsed.operation]
+            body = operation.handler(self._launcher_for(settings), parsed, invocation)
+            if body.get("jobRunId"):
+                invocation.facts["jobRunId"] = body["jobRunId"]
+            headers = {}
+            if route is not None and operation.location is not None:
+                headers["Location"] = f"{route.prefix}/" + operation.location.format(**body)
+            return replace(outcome, body=body, status=operation.status, headers=headers,
+                           facts=dict(invocation.facts))
+        except LauncherError as error:
+            return replace(outcome, error=error, status=error.status,
+                           facts=dict(invocation.facts))
 
-
-def run_fields(run: Any) -> Body:
-    return {
-        "jobRunId": run.id,
-        "id": run.id,
-        "jobId": run.job_id,
-        "lifecycleState": run.lifecycle_state,
-        "displayName": run.display_name,
-        "projectId": run.project_id,
-        "compartmentId": run.compartment_id,
-        "timeAccepted": _time(run.time_accepted),
-    }
+    def _launcher_for(self, settings: Settings) -> Launcher:
+        if self._launcher is None:
+            self._launcher = Launcher(settings, self._provider.get(settings), self._policy)
+        return self._launcher
 
 
-def _time(value: Any) -> str | None:
-    if value is None:
-        return None
-    return str(value.isoformat()).replace("+00:00", "Z")
+def _request_facts(request: Request) -> dict[str, str | None]:
+    """What the log line reports of the request itself: the run it names, the spec's place."""
+    facts: dict[str, str | None] = {}
+    job_run_id = getattr(request, "job_run_id", None)
+    if isinstance(job_run_id, str):
+        facts["jobRunId"] = job_run_id
+    location = getattr(request, "spec_location", None)
+    if location is not None:
+        facts["specLocation"] = location.uri
+    return facts
+

@@ -1,11 +1,14 @@
-"""Recognise who called and turn the raw call into one typed request.
+"""Recognise who called and route the raw call to one typed request.
 
-This is the only module that knows the three triggers (README: "Requests and responses"):
+The three triggers (README: "Requests and responses") are recognised here and only here:
 
 - **apigateway**: the ``Fn-Intent: httprequest`` header; routes matched on the
   tail of ``Fn-Http-Request-Url`` whatever the deployment prefix;
 - **event**: an OCI Events envelope (CloudEvents 0.1 as delivered, or 1.0);
 - **direct**: everything else (Data Integration, ``fn invoke``, SDK).
+
+Which operations exist, their routes and the fields each reads come from
+:data:`func.operations.OPERATIONS`; each request type validates its own fields.
 """
 
 from __future__ import annotations
@@ -15,23 +18,27 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from jobspec.locations import LocationError, SpecLocation, location_of
+from jobspec.suggestions import suggest
+from ocirefs.locations import LocationError, SpecLocation, location_of
 
-from .errors import InvalidRequest, MethodNotAllowed, NotFound
+from .errors import InvalidRequest, MethodNotAllowed, NotFound, UnsupportedMediaType
+from .operations import ALL_FIELDS, DEFAULT_OPERATION, OPERATIONS, Operation
 from .request import (
-    LIST_FIELDS,
-    CancelRequest,
+    IDEMPOTENCY_HEADERS,
     Ignored,
-    ListRequest,
+    Origin,
     Request,
     RunRequest,
-    StatusRequest,
     Trigger,
-    check_job_run_id,
+    body_object,
     decode_body,
-    list_request,
-    request_from_body,
 )
+
+# Set by API Gateway from the validated JWT's ``sub`` (overwriting any client value) and
+# removed when the deployment has no authentication; it reaches the function as the client
+# header Fn-Http-H-X-Authenticated-Subject. Read only for the apigateway trigger.
+SUBJECT_HEADER = "x-authenticated-subject"
+MAX_SUBJECT = 1024
 
 OBJECT_EVENTS = ("com.oraclecloud.objectstorage.createobject",
                  "com.oraclecloud.objectstorage.updateobject")
@@ -72,7 +79,7 @@ class RawCall:
 
 @dataclass(frozen=True)
 class Route:
-    """Where an API Gateway call was routed; shapes the HTTP response."""
+    """Where an API Gateway call was routed: the deployment's prefix and the operation."""
 
     prefix: str
     operation: str
@@ -88,19 +95,40 @@ def trigger_of(call: RawCall) -> Trigger:
     return "direct"
 
 
-def normalise(call: RawCall, trigger: Trigger) -> tuple[Request | Ignored, Route | None]:
+def carries_http_status(trigger: Trigger) -> bool:
+    """Whether the caller sees the answer's status as the HTTP status: only behind API
+    Gateway (``Fn-Http-Status``); a direct or event invocation answers 200 (or
+    ``ERROR_STATUS``) with the body."""
+    return trigger == "apigateway"
+
+
+def normalise(call: RawCall, trigger: Trigger, *,
+              launcher_env: frozenset[str] | None = None) -> tuple[Request | Ignored,
+                                                                   Route | None]:
     """The raw call of ``trigger`` → request (or Ignored) and, behind the gateway, its route.
 
-    An Events rule may deliver without the ``cloudevent`` intent header; its body
-    is then recognised as an event envelope, so a direct call whose body is an
-    event is handled as the event it is.
+    ``launcher_env``: the variables the launcher sets in every run (a request may not set
+    them); the defaults when not given. An Events rule may deliver without the
+    ``cloudevent`` intent header; its body is then recognised as an event envelope, so a
+    direct call whose body is an event is handled as the event it is.
     """
+    origin = Origin(trigger="direct")
+    if launcher_env is not None:
+        origin = Origin(trigger="direct", launcher_env=launcher_env)
     if trigger == "apigateway":
-        return _gateway(call)
+        return _gateway(call, origin)
     value = decode_body(call.body)
     if trigger == "event" or _is_event(value):
         return from_event(value), None
-    return request_from_body(value, trigger="direct"), None
+    fields = body_object(value)
+    _check_known(fields)
+    name = fields.get("operation", DEFAULT_OPERATION)
+    if name not in OPERATIONS:
+        raise InvalidRequest("operation must be one of " + ", ".join(OPERATIONS),
+                             field="operation")
+    operation = OPERATIONS[name]
+    fields = {key: value for key, value in fields.items() if key != "operation"}
+    return operation.request.parse(_used_by(operation, fields), origin), None
 
 
 def _is_event(value: Any) -> bool:
@@ -109,92 +137,130 @@ def _is_event(value: Any) -> bool:
         or ("specversion" in value and "type" in value))
 
 
+def _check_known(fields: Mapping[str, Any]) -> None:
+    unknown = [key for key in fields if key not in ALL_FIELDS]
+    if unknown:
+        shown = unknown[0][:64]
+        # The same "did you mean" as an unknown key in a spec gets.
+        close = suggest(unknown[0], ALL_FIELDS)
+        hint = f"; did you mean {close}?" if close else ""
+        raise InvalidRequest(f"unknown field {shown!r}{hint}", field=shown)
+
+
+def _used_by(operation: Operation, fields: dict[str, Any]) -> dict[str, Any]:
+    extra = [key for key in fields if key not in operation.request.FIELDS]
+    if extra:
+        raise InvalidRequest(f"{extra[0]} is not used by {operation.name}", field=extra[0])
+    return fields
+
+
 # --- API Gateway -----------------------------------------------------------------
 
-# Path tail → method → operation, in the order the 404 message lists them; a
-# known tail with another method is a 405 whose Allow header lists these methods.
-RUN_ID_TAIL = "runs/{jobRunId}"
-ROUTES: dict[str, dict[str, str]] = {
-    "runs": {"GET": "list", "POST": "run"},
-    "runs/validate": {"POST": "validate"},
-    RUN_ID_TAIL: {"GET": "status", "DELETE": "cancel"},
-}
-_LISTED_ORDER = (("POST", "runs"), ("GET", "runs"), ("POST", "runs/validate"),
-                 ("GET", RUN_ID_TAIL), ("DELETE", RUN_ID_TAIL))
-ROUTE_LIST = ", ".join(f"{method} …/{tail}" for method, tail in _LISTED_ORDER)
+# Longest routes first, literal segments before parameters: …/runs/validate is not a run id.
+_BY_SPECIFICITY = sorted(
+    {op.route.path: op.route for op in OPERATIONS.values()}.values(),
+    key=lambda route: (-len(route.segments), len(route.parameters)))
+ROUTE_LIST = ", ".join(str(op.route) for op in OPERATIONS.values())
 
 
-def match_route(method: str, url: str) -> tuple[Route, str | None]:
-    """Map method + path tail to an operation; raise NotFound / MethodNotAllowed.
-
-    Returns the route and, for the ``{jobRunId}`` routes, the (unchecked) run id.
-    """
+def match_route(method: str, url: str) -> tuple[Route, dict[str, str]]:
+    """Map method + path tail to an operation and its path parameters (unchecked); raise
+    NotFound for an unknown path, MethodNotAllowed (with the allowed methods) for another
+    method on a known one."""
     path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
     segments = path.split("/")
-    run_id = None
-    if segments[-1] == "runs":
-        tail, prefix = "runs", segments[:-1]
-    elif len(segments) >= 2 and segments[-2] == "runs" and segments[-1] == "validate":
-        tail, prefix = "runs/validate", segments[:-2]
-    elif len(segments) >= 2 and segments[-2] == "runs" and segments[-1]:
-        tail, prefix, run_id = RUN_ID_TAIL, segments[:-2], unquote(segments[-1])
-    else:
-        raise NotFound(f"no such route; the routes are {ROUTE_LIST}")
-    methods = ROUTES[tail]
-    operation = methods.get(method.upper())
-    if operation is None:
-        allowed = tuple(methods)
-        raise MethodNotAllowed(f"{method.upper()} is not allowed on …/{tail}; allowed: "
-                               + ", ".join(allowed), allow=allowed)
-    return Route(prefix="/".join(prefix), operation=operation), run_id
+    for template in _BY_SPECIFICITY:
+        wanted = template.segments
+        if len(segments) < len(wanted):
+            continue
+        tail = segments[len(segments) - len(wanted):]
+        params = {}
+        for given, expected in zip(tail, wanted, strict=True):
+            if expected.startswith("{"):
+                if not given:
+                    break
+                params[expected[1:-1]] = unquote(given)
+            elif given != expected:
+                break
+        else:
+            on_path = [op for op in OPERATIONS.values() if op.route.path == template.path]
+            prefix = "/".join(segments[:len(segments) - len(wanted)])
+            for op in on_path:
+                if op.route.method == method.upper():
+                    return Route(prefix=prefix, operation=op.name), params
+            allowed = tuple(op.route.method for op in sorted(
+                on_path, key=lambda op: _METHOD_ORDER.index(op.route.method)))
+            raise MethodNotAllowed(f"{method.upper()} is not allowed on …/{template.path}; "
+                                   "allowed: " + ", ".join(allowed), allow=allowed)
+    raise NotFound(f"no such route; the routes are {ROUTE_LIST}")
 
 
-def _gateway(call: RawCall) -> tuple[Request, Route]:
+_METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _gateway(call: RawCall, origin: Origin) -> tuple[Request, Route]:
     url = call.request_url or "/"
-    route, run_id = match_route(call.method or "GET", url)
-    match route.operation:
-        case "status" | "cancel":
-            if run_id is None:  # the route table pairs these operations with {jobRunId}
-                raise AssertionError("status/cancel route without a job run id")
-            check_job_run_id(run_id)
-            if route.operation == "status":
-                return StatusRequest(trigger="apigateway", job_run_id=run_id), route
-            return CancelRequest(trigger="apigateway", job_run_id=run_id), route
-        case "list":
-            return _list_from_query(url), route
-    content_type = call.http_headers.get("content-type", "").split(";")[0].strip().lower()
-    value = decode_body(call.body, json_only=content_type == "application/json")
-    given = {call.http_headers[name] for name in ("idempotency-key", "opc-retry-token")
-             if name in call.http_headers}
-    if len(given) > 1:
-        raise InvalidRequest("the Idempotency-Key and opc-retry-token headers differ",
-                             field="idempotencyKey")
-    header_key = given.pop() if given else None
-    request = request_from_body(value, trigger="apigateway", operation=route.operation,
-                                idempotency_key=header_key)
-    return request, route
+    route, params = match_route(call.method or "GET", url)
+    operation = OPERATIONS[route.operation]
+    headers = {name: call.http_headers[name] for name in IDEMPOTENCY_HEADERS
+               if name in call.http_headers}
+    origin = Origin(trigger="apigateway", query=not operation.reads_body, headers=headers,
+                    caller=_subject(call.http_headers), launcher_env=origin.launcher_env)
+    if operation.reads_body:
+        check_json_media_type(call.http_headers.get("content-type", ""))
+        fields = body_object(decode_body(call.body, json_only=True))
+        _check_known(fields)
+        if "operation" in fields:
+            raise InvalidRequest("operation is given by the route, not the body",
+                                 field="operation")
+    else:
+        fields = _query_fields(url, operation)
+    return operation.request.parse({**_used_by(operation, fields), **params}, origin), route
 
 
-def _list_from_query(url: str) -> ListRequest:
-    """``GET …/runs?lifecycleState=&limit=&page=&compartmentId=`` → ListRequest.
+def check_json_media_type(content_type: str) -> None:
+    """A gateway body must be ``application/json`` (``; charset=utf-8`` allowed): a web
+    page can send text/plain or a form across sites without a preflight, never JSON."""
+    media_type, _, params = content_type.partition(";")
+    charsets = [value.strip().strip('"').lower() for name, _, value in
+                (param.partition("=") for param in params.split(";"))
+                if name.strip().lower() == "charset"]
+    if media_type.strip().lower() != "application/json" \
+            or any(charset != "utf-8" for charset in charsets):
+        raise UnsupportedMediaType("the request body must be JSON sent with Content-Type: "
+                                   "application/json (UTF-8)")
 
-    Every parameter is optional; one given is checked like its body field, so an
-    empty value (``limit=``) is refused rather than silently meaning the default.
-    """
+
+def _subject(http_headers: Headers) -> str | None:
+    """The authenticated caller the gateway put in X-Authenticated-Subject, if any."""
+    subject = http_headers.get(SUBJECT_HEADER, "").strip()
+    if not subject:
+        return None
+    if len(subject) > MAX_SUBJECT or not subject.isprintable():
+        raise InvalidRequest("the gateway's authenticated subject is not usable")
+    return subject
+
+
+def _query_fields(url: str, operation: Operation) -> dict[str, Any]:
+    """The query string's parameters: each at most once, each one the operation reads
+    (but not a path parameter). An empty value (``limit=``) is kept, for the request to
+    refuse rather than silently read as the default. A route that reads no parameter
+    ignores the query string, as API Gateway's own routes do."""
+    route = operation.route
+    takes = [name for name in operation.request.FIELDS if name not in route.parameters]
+    if not takes:
+        return {}
     query = url.split("#", 1)[0].partition("?")[2]
     params: dict[str, Any] = {}
     for name, value in parse_qsl(query, keep_blank_values=True):
-        if name not in LIST_FIELDS:
-            raise InvalidRequest(f"unknown query parameter {name[:64]!r}; GET …/runs takes "
-                                 + ", ".join(LIST_FIELDS), field=name[:64])
+        if name not in takes:
+            raise InvalidRequest(f"unknown query parameter {name[:64]!r}; {route} takes "
+                                 + ", ".join(takes), field=name[:64])
         if name in params:
             raise InvalidRequest(f"the query parameter {name} is given more than once",
                                  field=name)
         params[name] = value
-    limit = params.get("limit")
-    if isinstance(limit, str) and limit.isascii() and limit.isdigit():
-        params["limit"] = int(limit)
-    return list_request(params, trigger="apigateway")
+    return params
 
 
 # --- Events ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ or attempts run out, 429 becomes ``UpstreamThrottled``, no answer ``DeadlineExce
 from __future__ import annotations
 
 from ociplatform.calls import ANY, ErrorTable, Failure, Rule, transient
+from ociplatform.objects import OBJECT_ROWS
 
 from .errors import (
     ConfigurationError,
@@ -69,6 +70,29 @@ def cancel_refused(failure: Failure) -> Conflict:
     return Conflict(f"Data Science refused to cancel the run ({failure.code})")
 
 
+class SearchTooLarge(Exception):
+    """Logging Search refused a window as too large: the caller searches it in halves."""
+
+
+def search_refused(failure: Failure) -> SearchTooLarge | UpstreamError | DeadlineExceeded:
+    if "search result is too large" in failure.message.lower():
+        return SearchTooLarge(failure.message)
+    return upstream(failure)
+
+
+def log_group_not_readable(failure: Failure) -> ConfigurationError:
+    return ConfigurationError("the function may not read the run's log group, or it no longer "
+                              f"exists ({failure.status} {failure.code}): grant it read "
+                              "log-groups in the log group's compartment",
+                              field="logGroupId")
+
+
+def log_not_searchable(failure: Failure) -> ConfigurationError:
+    return ConfigurationError("the function may not search the run's log "
+                              f"({failure.status} {failure.code}): grant it read log-content "
+                              "in the log group's compartment", field="logId")
+
+
 def listing_refused(failure: Failure) -> InvalidRequest | UpstreamError | DeadlineExceeded:
     # Every other list parameter is checked before the call: a 400 is about the page token.
     if PAGE_GIVEN in failure.context:
@@ -86,23 +110,31 @@ def compartment_not_listable(failure: Failure) -> NotFound | UpstreamError | Dea
 
 ERRORS = ErrorTable({
     **transient(upstream, throttled=throttled),
+    **OBJECT_ROWS,
     ("GetObject", 403, ANY): Rule(spec_not_found),
     ("GetObject", 404, ANY): Rule(spec_not_found),
     ("GetObject", 412, ANY): Rule(spec_changed),
-    ("GetObject", 416, ANY): Rule(),  # a range on an empty object: the answer is no bytes
     ("GetJob", 401, ANY): Rule(job_not_readable),
     ("GetJob", 403, ANY): Rule(job_not_readable),
     ("GetJob", 404, ANY): Rule(job_not_readable),
     ("GetJobRun", 404, ANY): Rule(no_such_run),
-    ("CreateJobRun", 409, ANY): Rule(key_reused),
+    # A reused retry token: with another body (Conflict), or after a conflicting change
+    # (InvalidatedRetryToken). Other 409s to a create are the busy ones transient() retries.
+    ("CreateJobRun", 409, "Conflict"): Rule(key_reused),
+    ("CreateJobRun", 409, "InvalidatedRetryToken"): Rule(key_reused),
     # A run that is already terminal answers 409 (IncorrectState): that is final, not busy.
     ("CancelJobRun", 409, ANY): Rule(cancel_refused),
-    ("CancelJobRun", 409, "IncorrectState"): Rule(cancel_refused),
-    ("CancelJobRun", 409, "LockConflict"): Rule(cancel_refused),
     ("CancelJobRun", 404, ANY): Rule(no_such_run),
     ("ListJobRuns", 400, ANY): Rule(listing_refused),
     ("ListJobRuns", 401, ANY): Rule(compartment_not_listable),
     ("ListJobRuns", 403, ANY): Rule(compartment_not_listable),
     ("ListJobRuns", 404, ANY): Rule(compartment_not_listable),
+    ("GetLogGroup", 401, ANY): Rule(log_group_not_readable),
+    ("GetLogGroup", 403, ANY): Rule(log_group_not_readable),
+    ("GetLogGroup", 404, ANY): Rule(log_group_not_readable),
+    ("SearchLogs", 400, ANY): Rule(search_refused),
+    ("SearchLogs", 401, ANY): Rule(log_not_searchable),
+    ("SearchLogs", 403, ANY): Rule(log_not_searchable),
+    ("SearchLogs", 404, ANY): Rule(log_not_searchable),
     (ANY, ANY, ANY): Rule(upstream),
 }, no_time=no_time)

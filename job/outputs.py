@@ -10,7 +10,7 @@ import posixpath
 import re
 from urllib.parse import unquote, urlsplit
 
-from jobspec.locations import MAX_OBJECT_NAME_BYTES, SpecLocation
+from ocirefs.locations import MAX_OBJECT_NAME_BYTES, SpecLocation
 
 DEFAULT_NOTEBOOK_NAME = "notebook.ipynb"
 MAX_NAME_LENGTH = 255

@@ -37,7 +37,7 @@ from typing import Any, TextIO
 from jobspec.container import ContainerSpec, ScriptSpec, read_container_spec
 from jobspec.errors import SpecInvalid, SpecTooLarge
 from jobspec.limits import ETAG_ENV_VAR
-from jobspec.locations import SpecLocation
+from ocirefs.locations import SpecLocation
 
 from .errors import (
     PREFIX,

@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import IO, Any, TextIO
 
 from jobspec.container import ScriptSpec
-from jobspec.locations import SpecLocation
 from jobspec.script_keys import folder_name
+from ocirefs.locations import SpecLocation
 
 from .errors import PREFIX, CellFailed, UploadFailed
 from .notebook import one_line

@@ -18,9 +18,9 @@ from jobspec.limits import (
     ETAG_ENV_VAR,
     MAX_SPEC_BYTES_CEILING,
 )
-from jobspec.locations import LocationError, SpecLocation, parse_location
-from jobspec.ocids import is_ocid
 from ociplatform.env import Env, EnvProblem
+from ocirefs.locations import LocationError, SpecLocation, parse_location
+from ocirefs.ocids import is_ocid
 
 from .errors import ConfigurationProblem
 

@@ -34,10 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from jobspec.locations import LocationError, SpecLocation, parse_location
 from jobspec.script_keys import file_name, folder_name
 from ociplatform.calls import ANY, ErrorTable, OciService, Rule, transient
 from ociplatform.retry import Deadline
+from ocirefs.locations import LocationError, SpecLocation, parse_location
 
 from .errors import ExitCode, NotReadable, RunnerError
 from .storage import (

@@ -20,11 +20,11 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from jobspec.locations import LocationError, SpecLocation, parse_location
 from ociplatform.calls import ANY, CONNECTION, ErrorTable, Failure, OciService, Rule, transient
 from ociplatform.clients import SignerUnavailable, build_client, load_signer
-from ociplatform.objects import read_object
+from ociplatform.objects import OBJECT_ROWS, read_object
 from ociplatform.retry import Deadline, RetryPolicy
+from ocirefs.locations import LocationError, SpecLocation, parse_location
 
 from .errors import ConfigurationProblem, NotReadable, UploadFailed
 from .urltext import download_failure, shown_url
@@ -83,7 +83,7 @@ ERRORS = ErrorTable({
     ("GetObject", 403, ANY): Rule(_not_permitted),
     ("GetObject", 404, ANY): Rule(_not_permitted),
     ("GetObject", 412, ANY): Rule(_changed),
-    ("GetObject", 416, ANY): Rule(),  # a range on an empty object: the answer is no bytes
+    **OBJECT_ROWS,
     ("GetObject", ANY, ANY): Rule(_not_readable),
     **transient(_upload_failed, operation="PutObject"),
     (ANY, ANY, ANY): Rule(_upload_failed),

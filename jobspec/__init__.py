@@ -13,6 +13,9 @@ neither the function nor the container.
 - ``env``: run environment variables; ``substitution``: ``${VAR}`` as oracle-ads does it;
 - ``document``, ``problems``, ``suggestions``: paths as written, problems in file order,
   "did you mean …?";
-- ``yamlsafe``: the strict YAML loader; ``limits``, ``locations``, ``ocids``, ``reading``:
-  what the function and the container share beyond the spec itself.
+- ``yamlsafe``: the strict YAML loader; ``limits``: the names and sizes every reader of a
+  spec agrees on.
+
+It imports nothing of the project's but :mod:`ocirefs` (spec locations, OCIDs, variable
+names), the leaf it shares with the platform layer.
 """

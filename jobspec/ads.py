@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from .chars import character_problem
 from .container_keys import ADS_NAMES, read_container_keys
 from .document import Path
 from .env import MAX_ENV_TOTAL, env_size, read_env
@@ -27,6 +28,7 @@ from .keys import (
     Fields,
     Section,
 )
+from .limits import CostLimits
 from .model import MAX_DISPLAY_NAME, Infrastructure, JobSpec
 from .problems import Checker, type_name
 from .script_keys import read_script_keys
@@ -56,9 +58,10 @@ _WITH_SHAPE_ONLY = ("subnetId", "jobInfrastructureType", "blockStorageSize",
 
 
 def read_ads(doc: dict[str, Any], check: Checker, reserved: frozenset[str],
-             env_room: int = MAX_ENV_TOTAL) -> JobSpec:
+             env_room: int = MAX_ENV_TOTAL, limits: CostLimits | None = None) -> JobSpec:
     """``reserved``: variables the launcher sets; ``env_room``: characters the spec's
-    variables may total, once the launcher's own are counted."""
+    variables may total, once the launcher's own are counted; ``limits``: the deployment's
+    cost limits, when the caller has them (the function)."""
     top = ADS_TOP.read(doc, (), check)
     if top.get("kind") != "job":
         check.problem(top.at("kind"), "expected 'job'")
@@ -92,8 +95,8 @@ def read_ads(doc: dict[str, Any], check: Checker, reserved: frozenset[str],
         log_id=_log(infra, check),
         environment=tuple((environment or {}).items()),
         arguments=_arguments(runtime, check),
-        infrastructure=_infrastructure(infra, check),
-        maximum_runtime_in_minutes=_minutes(runtime, check),
+        infrastructure=_infrastructure(infra, check, limits),
+        maximum_runtime_in_minutes=_minutes(runtime, check, limits),
         freeform_tags=_tags(runtime, check),
         container=read_container_keys(runtime, ADS_NAMES, check)
         if runtime_type == "notebook" else None,
@@ -196,6 +199,11 @@ def _arguments(runtime: Fields, check: Checker) -> tuple[str, ...] | None:
     values = [check.typed(arg, (*path, i), str, "string") for i, arg in enumerate(args)]
     if any(value is None for value in values):
         return None
+    for i, arg in enumerate(args):
+        unusable = character_problem(arg, keep_tab_newline=True)
+        if unusable:
+            check.problem((*path, i), unusable)
+            return None
     arguments = tuple(args)
     if len(shlex.join(arguments)) > MAX_ARGUMENTS:
         check.problem(path, f"arguments are longer than {MAX_ARGUMENTS} characters")
@@ -203,11 +211,14 @@ def _arguments(runtime: Fields, check: Checker) -> tuple[str, ...] | None:
     return arguments or None
 
 
-def _minutes(runtime: Fields, check: Checker) -> int | None:
+def _minutes(runtime: Fields, check: Checker, limits: CostLimits | None) -> int | None:
     minutes = check.integer(runtime.get("maximumRuntimeInMinutes"),
                             runtime.at("maximumRuntimeInMinutes"))
     if minutes is not None and minutes < 1:
         check.problem(runtime.at("maximumRuntimeInMinutes"), "must be at least 1")
+        return None
+    if minutes is not None and limits is not None and minutes > limits.max_runtime_minutes:
+        check.problem(runtime.at("maximumRuntimeInMinutes"), limits.runtime_problem())
         return None
     return minutes
 
@@ -223,15 +234,20 @@ def _tags(runtime: Fields, check: Checker) -> tuple[tuple[str, str], ...]:
     for key, value in tags.items():
         if not 1 <= len(key) <= MAX_TAG_KEY:
             check.problem((*path, key), f"tag names are 1 to {MAX_TAG_KEY} characters")
+        elif character_problem(key):
+            check.problem((*path, key), f"the tag name {character_problem(key)}")
         elif check.typed(value, (*path, key), str, "string") is not None:
             if len(value) > MAX_TAG_VALUE:
                 check.problem((*path, key), f"is longer than {MAX_TAG_VALUE} characters")
+            elif character_problem(value):
+                check.problem((*path, key), str(character_problem(value)))
             else:
                 good.append((key, value))
     return tuple(good)
 
 
-def _infrastructure(infra: Fields, check: Checker) -> Infrastructure | None:
+def _infrastructure(infra: Fields, check: Checker, limits: CostLimits | None
+                    ) -> Infrastructure | None:
     shape = check.text(infra.get("shapeName"), infra.at("shapeName"),
                        max_length=MAX_DISPLAY_NAME)
     subnet = check.ocid(infra.get("subnetId"), infra.at("subnetId"), "subnet")
@@ -245,6 +261,10 @@ def _infrastructure(infra: Fields, check: Checker) -> Infrastructure | None:
     if block is not None and block < MIN_BLOCK_STORAGE_GB:
         check.problem(infra.at("blockStorageSize"),
                       f"must be at least {MIN_BLOCK_STORAGE_GB} (GB)")
+    elif block is not None and limits is not None and block > limits.max_block_storage_gbs:
+        check.problem(infra.at("blockStorageSize"), limits.block_storage_problem())
+    if shape is not None and limits is not None and shape not in limits.allowed_shapes:
+        check.problem(infra.at("shapeName"), limits.shape_problem())
     ocpus, memory = _shape_config(infra, shape, check)
 
     if not infra.has("shapeName"):

@@ -25,9 +25,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ocirefs.locations import LocationError, SpecLocation, parse_allow_entry, parse_location
+
 from .document import Path, show
 from .keys import Fields
-from .locations import LocationError, SpecLocation, parse_allow_entry, parse_location
 from .problems import Checker, ambiguous, expected, type_name
 
 _VARIABLE = re.compile(r"\$(\{)?[A-Za-z_]")

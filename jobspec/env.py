@@ -1,35 +1,40 @@
-"""A job run's custom environment variables: names Data Science allows, values that are
-strings, the ADS ``env`` forms (a list of ``{name, value}`` or a mapping) and its limits."""
+"""A job run's custom environment variables: names Data Science allows and no one else
+reserves (:mod:`jobspec.reserved`), values that are strings, the ADS ``env`` forms (a list of
+``{name, value}`` or a mapping) and its limits."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
+from ocirefs.envnames import ENV_NAME
+
+from .chars import character_problem
 from .document import Path, show
 from .keys import ENV_ITEM
-from .limits import ENV_NAME
 from .problems import Checker, type_name
+from .reserved import reserved_reason
 
 MAX_ENV_TOTAL = 20000
-# Set by Data Science on every run; a job run may not override them.
-RESERVED_ENV = frozenset({
-    "TENANCY_OCID", "PROJECT_OCID", "PROJECT_COMPARTMENT_OCID", "JOB_OCID",
-    "JOB_COMPARTMENT_OCID", "JOB_ARTIFACT_FILE_NAME", "JOB_RUN_OCID",
-    "JOB_RUN_COMPARTMENT_OCID", "FQDN",
-})
-RESERVED_ENV_PREFIXES = ("OCI_RESOURCE_PRINCIPAL_",)
 
 
-def env_problem(name: Any, reserved: frozenset[str]) -> str | None:
-    """Why ``name`` can't be a custom environment variable of a job run, or None."""
+def env_problem(name: Any, launcher: Iterable[str] = ()) -> str | None:
+    """Why ``name`` can't be a custom environment variable of a job run, or None.
+
+    ``launcher``: the variables the launcher sets under configured names (its
+    ``SPEC_ENV_VAR``); the defaults are reserved whatever the configuration.
+    """
     if not isinstance(name, str) or not ENV_NAME.match(name):
         return "environment variable names must match [A-Za-z_][A-Za-z0-9_]*"
-    if name in RESERVED_ENV or name.startswith(RESERVED_ENV_PREFIXES):
-        return f"{show((name,))} is set by Data Science and can't be overridden"
-    if name in reserved:
-        return f"{name} is set by the launcher and can't be overridden"
+    reason = reserved_reason(name, launcher)
+    if reason is not None:
+        return f"{show((name,))} can't be set by a run: {reason}"
     return None
+
+
+def env_value_problem(value: str) -> str | None:
+    """Why a variable's value can't be carried (tab and newline are fine), or None."""
+    return character_problem(value, keep_tab_newline=True)
 
 
 def env_size(env: Iterable[tuple[str, str]]) -> int:
@@ -75,6 +80,10 @@ def read_env(value: Any, path: Path, check: Checker, reserved: frozenset[str]
             check.problem(value_path, "expected a string, got null; write '' for an empty value")
             continue
         if check.typed(item, value_path, str, "string") is None:
+            continue
+        value_problem = env_value_problem(item)
+        if value_problem:
+            check.problem(value_path, value_problem)
             continue
         if name in env:
             check.problem(name_path, f"{show((name,))} is set twice")

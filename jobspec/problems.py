@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from ocirefs.ocids import expected_form, is_ocid
+
+from .chars import character_problem
 from .document import Document, Path, show
 from .errors import Problem
-from .ocids import expected_form, is_ocid
 from .yamlsafe import TabInIndentation
 
 _TYPE_NAMES: dict[type, str] = {
@@ -98,6 +100,10 @@ class Checker:
             return None
         if max_length and len(text) > max_length:
             self.problem(path, f"is longer than {max_length} characters")
+            return None
+        unusable = character_problem(text)
+        if unusable:
+            self.problem(path, unusable)
             return None
         return text
 

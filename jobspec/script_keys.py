@@ -26,10 +26,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ocirefs.locations import LocationError, SpecLocation, parse_location
+
 from .container_keys import read_output
 from .document import Path, show
 from .keys import Fields
-from .locations import LocationError, SpecLocation, parse_location
 from .problems import Checker, type_name
 
 RUNTIMES = ("python", "script")

@@ -19,19 +19,19 @@ from collections.abc import Mapping
 
 from .ads import INFRASTRUCTURE_TYPES, MAX_ARGUMENTS, MIN_BLOCK_STORAGE_GB, read_ads
 from .document import Document, Path
-from .env import MAX_ENV_TOTAL, RESERVED_ENV, env_problem, env_size
+from .env import MAX_ENV_TOTAL, env_problem, env_size, env_value_problem
 from .errors import Problem, SpecInvalid, SpecTooLarge
 from .flat import read_flat
 from .keys import FLAT
-from .limits import DEFAULT_MAX_SPEC_BYTES, DEFAULT_SPEC_ENV_VAR, ETAG_ENV_VAR
+from .limits import DEFAULT_MAX_SPEC_BYTES, DEFAULT_SPEC_ENV_VAR, ETAG_ENV_VAR, CostLimits
 from .model import MAX_DISPLAY_NAME, Infrastructure, JobSpec
 from .problems import Checker, tab_problem, type_name
 from .yamlsafe import TabInIndentation, YamlProblem, load_with_nodes
 
 __all__ = [
     "INFRASTRUCTURE_TYPES", "MAX_ARGUMENTS", "MAX_DISPLAY_NAME", "MAX_ENV_TOTAL",
-    "MIN_BLOCK_STORAGE_GB", "RESERVED_ENV", "Infrastructure", "JobSpec", "env_problem",
-    "env_size", "load_document", "parse_spec", "type_name",
+    "MIN_BLOCK_STORAGE_GB", "Infrastructure", "JobSpec", "env_problem", "env_size",
+    "env_value_problem", "load_document", "parse_spec", "type_name",
 ]
 
 
@@ -64,19 +64,21 @@ def load_document(data: bytes, *, max_bytes: int = DEFAULT_MAX_SPEC_BYTES) -> Do
 
 def parse_spec(data: bytes, *, max_bytes: int = DEFAULT_MAX_SPEC_BYTES,
                spec_env_var: str = DEFAULT_SPEC_ENV_VAR,
-               launcher_env: Mapping[str, str] | None = None) -> JobSpec:
+               launcher_env: Mapping[str, str] | None = None,
+               limits: CostLimits | None = None) -> JobSpec:
     """Validate a spec; raise SpecTooLarge or SpecInvalid (with every problem).
 
     ``launcher_env`` is what the launcher adds to the run's environment (the spec's location
     and eTag) when the caller knows it: the function and the job container do, so they agree
-    on the environment's size limit; the lint command does not.
+    on the environment's size limit; the lint command does not. ``limits``: the
+    deployment's cost limits (the function's configuration); None checks none.
     """
     document = load_document(data, max_bytes=max_bytes)
     doc = document.data
     check = Checker(document)
     if "kind" in doc or "spec" in doc:
         room = MAX_ENV_TOTAL - env_size((launcher_env or {}).items())
-        spec = read_ads(doc, check, frozenset({spec_env_var, ETAG_ENV_VAR}), room)
+        spec = read_ads(doc, check, frozenset({spec_env_var, ETAG_ENV_VAR}), room, limits)
     elif any(FLAT.resembles(key) for key in doc):
         spec = read_flat(doc, check)
     else:

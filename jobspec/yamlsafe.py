@@ -114,6 +114,16 @@ def strict_loader(event_parser: type) -> type:
                 mapping[key] = self.construct_object(value_node, deep=deep)
             return mapping
 
+        def construct_object(self, node: Node, deep: bool = False) -> Any:
+            try:
+                return super().construct_object(node, deep=deep)
+            except YamlProblem:
+                raise
+            except (ValueError, OverflowError):
+                # int() beyond 4300 digits, a date that does not exist (2026-02-30): the
+                # exception's text may quote the value, so only the kind is named.
+                raise YamlProblem(_unreadable(node.tag), *_mark(node)) from None
+
     return StrictLoader
 
 
@@ -150,6 +160,8 @@ def load_with_nodes(text: str, loader_class: type | None = None) -> tuple[Any, N
         raise YamlProblem(f"{reason} (character {getattr(exc, 'position', '?')})") from None
     except RecursionError:
         raise YamlProblem(f"nesting is deeper than {MAX_DEPTH} levels") from None
+    except (ValueError, OverflowError):  # a constructor's failure outside construct_object
+        raise YamlProblem("a value YAML can't read") from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -164,6 +176,16 @@ def _expanded(text: str, loader_class: type | None) -> tuple[Any, Node | None] |
         return load_with_nodes(expanded, loader_class)
     except YamlProblem:
         return None
+
+
+def _unreadable(tag: str) -> str:
+    kind = tag.rsplit(":", 1)[-1]
+    if kind == "int":
+        return ("an integer longer than Python reads (4300 digits); quote it to make it a "
+                "string")
+    if kind == "timestamp":
+        return "a date or time that does not exist; quote it to make it a string"
+    return f"a {kind} value YAML can't read; quote it to make it a string"
 
 
 def _is_tab(text: str, index: int) -> bool:

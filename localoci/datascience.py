@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
+from ocirefs import jobruns
+
 from .executors import ACTIVE_STATES, TERMINAL_STATES, Executor, Progress, RunInfo
 from .wire import ApiError, Request, Response, Route, new_ocid, rfc3339, utcnow
 
@@ -25,8 +27,7 @@ MAX_ARGUMENT_CHARACTERS = 4_000
 DEFAULT_PAGE_LIMIT = 100
 MAX_PAGE_TOKEN_LENGTH = 1024
 SORT_FIELDS = ("timeCreated", "displayName")
-JOB_RUN_STATES = ("ACCEPTED", "IN_PROGRESS", "FAILED", "SUCCEEDED", "CANCELING", "CANCELED",
-                  "DELETED", "NEEDS_ATTENTION")
+JOB_RUN_STATES = jobruns.STATES
 MISMATCH_MODES = ("conflict", "return_first")
 FORCIBLE_STATES = frozenset(
     {"ACCEPTED", "IN_PROGRESS", "NEEDS_ATTENTION", "SUCCEEDED", "FAILED", "CANCELED"}

@@ -23,10 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from ocirefs import jobruns
+
 from .wire import utcnow
 
-ACTIVE_STATES = frozenset({"ACCEPTED", "IN_PROGRESS", "NEEDS_ATTENTION"})
-TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELED", "DELETED"})
+ACTIVE_STATES = frozenset(jobruns.ACTIVE)
+TERMINAL_STATES = jobruns.TERMINAL
 OUTCOMES = frozenset({"SUCCEEDED", "FAILED", "NEEDS_ATTENTION"})
 FAILED_DETAILS = "Job run failed: the job exited with code 1."
 

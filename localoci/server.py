@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -16,9 +17,10 @@ from .credentials import DEFAULT_COMPARTMENT, load_public_key
 from .datascience import DataScience
 from .executors import Executor, TimedExecutor
 from .faults import FaultRule, Faults
+from .logsearch import Logging, RunOutput
 from .objectstorage import DEFAULT_CONTENT_TYPE, ObjectStorage
 from .signatures import SignatureError, verify_request
-from .wire import ApiError, Request, Response, Route, new_request_id
+from .wire import ApiError, Request, Response, Route, new_request_id, utcnow
 
 logger = logging.getLogger("localoci")
 
@@ -26,7 +28,8 @@ NO_BODY_STATUSES = frozenset({204, 304})
 
 
 class Emulator:
-    """Local Object Storage + Data Science that verifies resource-principal request signatures.
+    """Local Object Storage + Data Science + Logging that verifies resource-principal request
+    signatures.
 
     Requests must be signed with a session key whose RPST was issued by the trusted issuer
     (see :mod:`localoci.credentials`). Job-run progression is delegated to ``executor``;
@@ -59,6 +62,7 @@ class Emulator:
         )
         for job in jobs or ():
             self.data_science.add_job(job)
+        self.logging = Logging(outputs=self._run_outputs)
         self._faults = Faults()
         self._requests: list[dict[str, Any]] = []
         self._unauthorized = 0
@@ -188,7 +192,8 @@ class Emulator:
             return self.object_storage.put_object(bucket, name, data, content_type, metadata).etag
 
     def reset(self) -> None:
-        """Forget job runs, retry tokens, faults, the request log and the 401 count.
+        """Forget job runs, log records, retry tokens, faults, the request log and the 401
+        count.
 
         Jobs, buckets and objects stay. A request still waiting out an injected delay is
         then dropped unprocessed, so a slow request of one test can't touch the next.
@@ -196,6 +201,8 @@ class Emulator:
         with self._lock:
             self._generation += 1
             self.data_science.reset()
+            self.logging.records.clear()
+            self.logging._seen.clear()
             self._faults.clear()
             self._requests.clear()
             self._unauthorized = 0
@@ -221,6 +228,40 @@ class Emulator:
                 "unauthorizedCount": self._unauthorized,
             }
 
+    def add_log_group(self, log_group_id: str, compartment_id: str) -> None:
+        """A log group runs may log to (one a run names is added in the run's compartment)."""
+        with self._lock:
+            self.logging.add_log_group(log_group_id, compartment_id)
+
+    def write_log(self, log_id: str, source: str, message: str,
+                  time: datetime | None = None) -> None:
+        """A record in ``log_id`` from ``source`` (a run's OCID), stamped ``time`` or now."""
+        with self._lock:
+            self.logging.write(log_id, source, message, time)
+
+    def _run_outputs(self) -> list[RunOutput]:
+        """Every run that logs, with what it printed so far when its executor ran it as a
+        process (nothing otherwise)."""
+        read = getattr(self.data_science.executor, "log", None)
+        outputs = []
+        now = utcnow()
+        for run_id, record in self.data_science.runs.items():
+            details = record.log_details
+            if not details:
+                continue
+            stdout = stderr = ""
+            if read is not None:
+                try:
+                    printed = read(run_id)
+                    stdout, stderr = printed.stdout, printed.stderr
+                except KeyError:  # not started yet
+                    pass
+            finished = self.data_science._progress(record, now).time_finished
+            outputs.append(RunOutput(run_id, record.info.create_body["compartmentId"],
+                                     details["logGroupId"], details["logId"], stdout, stderr,
+                                     finished))
+        return outputs
+
     def _check_namespace(self, namespace: str) -> None:
         if namespace != self.object_storage.namespace:
             raise ValueError(
@@ -234,9 +275,11 @@ class Emulator:
         """Answer one request; None means close the connection without answering."""
         if request.path.startswith(control.PREFIX):
             return _guard("control API", lambda: control.handle(self, request))
-        route = self.object_storage.resolve(
-            request.method, request.path
-        ) or self.data_science.resolve(request.method, request.path)
+        route = (
+            self.object_storage.resolve(request.method, request.path)
+            or self.data_science.resolve(request.method, request.path)
+            or self.logging.resolve(request.method, request.path)
+        )
         if route is None:
             return self._finish(
                 request, None, ApiError(404, "NotFound", "No such API route.").response()
@@ -273,6 +316,7 @@ class Emulator:
 
     def _call(self, route: Route, request: Request) -> Response:
         with self._lock:
+            self.logging.collect()  # what runs printed since, stamped about when printed
             return _guard(route.operation, lambda: route.handler(request))
 
     def _finish(

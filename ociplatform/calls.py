@@ -3,8 +3,8 @@
 Every call goes through :meth:`OciService.call`, which looks up what OCI answered in the
 caller's :class:`ErrorTable` — rows keyed by (operation, HTTP status, service code), like the
 SDK's own ``{status: [codes]}`` retry-checker tables — and either retries (jittered backoff
-while the :class:`~ociplatform.retry.Deadline` allows), raises the caller's own error, or,
-for a row without an error, answers ``None`` (GetObject's 416 on an empty object).
+while the :class:`~ociplatform.retry.Deadline` allows) or raises the caller's own error. Every
+row names an error: a call either answers or raises.
 
 Only public SDK surface is used: the client's operation by name, ``oci.exceptions``, and the
 client's ``base_client.timeout``, which Oracle documents as the way to change a built
@@ -70,10 +70,10 @@ class Rule:
     """What to do with one kind of failure.
 
     ``retry``: try again while time remains; ``error`` is raised when it runs out (or at
-    once when not retried). A rule without an error is not a failure: the call answers None.
+    once when not retried).
     """
 
-    error: ErrorFactory | None = None
+    error: ErrorFactory
     retry: bool = False
 
 
@@ -94,12 +94,12 @@ def transient(error: ErrorFactory, *, throttled: ErrorFactory | None = None,
 class ErrorTable:
     """(operation, status, code) → :class:`Rule`; ``ANY`` matches every value.
 
-    The most specific row wins. Rows are tried by status first (the exact status, then its
-    class such as ``5xx``, then ``ANY``), within a status by code (the exact code, then
-    ``ANY``), within a code by operation (the operation's own row, then ``ANY``): so
-    ``(ANY, 409, "IncorrectState")`` wins over ``("CreateJobRun", 409, ANY)``. Every table
-    ends in an ``(ANY, ANY, ANY)`` row. ``no_time`` is the error for a call that the
-    deadline left no time to start.
+    The most specific row wins: an operation's own rows before the rows for any operation,
+    and within each, status + code, then status, then the status's class (``5xx``), then
+    any status. So ``("CancelJobRun", 409, ANY)`` wins over ``(ANY, 409, "IncorrectState")``.
+    Every table ends in an ``(ANY, ANY, ANY)`` row, and a row that says what the table would
+    say without it is refused (a repeated row hides which one matters). ``no_time`` is the
+    error for a call that the deadline left no time to start.
     """
 
     def __init__(self, rows: Mapping[Key, Rule], *, no_time: ErrorFactory):
@@ -107,12 +107,19 @@ class ErrorTable:
             raise ValueError("an error table needs an (ANY, ANY, ANY) row")
         self.rows = dict(rows)
         self.no_time = no_time
+        for key, rule in self.rows.items():
+            if key != (ANY, ANY, ANY) and self._rule(_example(key), skip=key) == rule:
+                raise ValueError(f"the row {key} repeats what a more general row says")
 
     def rule(self, operation: str, status: int, code: str) -> Rule:
+        return self._rule((operation, status, code))
+
+    def _rule(self, answer: tuple[str, int, str], skip: Key | None = None) -> Rule:
+        operation, status, code = answer
         status_class = f"{status // 100}xx" if status >= 100 else None
         for key in _lookup_order(operation, status, status_class, code):
             rule = self.rows.get(key)
-            if rule is not None:
+            if rule is not None and key != skip:
                 return rule
         raise AssertionError("unreachable: the table has an (ANY, ANY, ANY) row")
 
@@ -120,13 +127,27 @@ class ErrorTable:
 def _lookup_order(operation: str, status: int, status_class: str | None,
                   code: str) -> list[Key]:
     keys: list[Key] = []
-    for status_key in (status, status_class, ANY):
-        if status_key is None:
-            continue
-        for code_key in ((code, ANY) if status_key == status else (ANY,)):
-            for operation_key in (operation, ANY):
+    for operation_key in (operation, ANY):
+        for status_key in (status, status_class, ANY):
+            if status_key is None:
+                continue
+            for code_key in ((code, ANY) if status_key == status else (ANY,)):
                 keys.append((operation_key, status_key, code_key))
     return keys
+
+
+def _example(key: Key) -> tuple[str, int, str]:
+    """An answer that row ``key`` matches (ANY and a status class stand for a value no
+    other row names: status 0 is in no class)."""
+    operation, status, code = key
+    if status == ANY:
+        number = 0
+    elif isinstance(status, str):
+        number = int(status[0]) * 100 + 99
+    else:
+        number = status
+    return ("\x00" if operation == ANY else operation, number,
+            "\x00" if code == ANY else code)
 
 
 def operation_name(method: str) -> str:
@@ -145,8 +166,8 @@ class OciService:
 
     def call(self, method: str, *args: Any, deadline: Deadline, subject: str = "",
              context: frozenset[str] = frozenset(), **kwargs: Any) -> Any:
-        """``client.<method>(*args, **kwargs)`` with retries; the SDK's response, or None
-        where the table says the failure is an answer; raise the table's error otherwise."""
+        """``client.<method>(*args, **kwargs)`` with retries: the SDK's response, or the
+        table's error."""
         operation = operation_name(method)
         bound = getattr(self.client, method)
         attempt = 0
@@ -166,8 +187,6 @@ class OciService:
                     raise
                 failure = replace(failure, context=context)
                 rule = self.errors.rule(operation, failure.status, failure.code)
-                if rule.error is None:
-                    return None
                 if not rule.retry:
                     raise rule.error(failure) from None
                 delay = retry_after(exc)

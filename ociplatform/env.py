@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import overload
 
+from ocirefs.envnames import ENV_NAME
+
 _ENDPOINT = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?\Z")
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,10}\Z")
 
@@ -69,8 +71,6 @@ class Env:
 
     def variable_name(self, name: str, default: str) -> str:
         """The name of another environment variable (e.g. ``SPEC_ENV_VAR``)."""
-        from jobspec.limits import ENV_NAME
-
         value = self.text(name) or default
         if not ENV_NAME.match(value):
             raise EnvProblem(name, f"{name} must be an environment variable name")

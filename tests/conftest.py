@@ -105,7 +105,9 @@ def functions(emulator, rp_env):
 
     def get(**config: str) -> FunctionProcess:
         env = {"JOB_OCID": JOB_OCID, "OCI_DATA_SCIENCE_ENDPOINT": emulator.url,
-               "OCI_OBJECT_STORAGE_ENDPOINT": emulator.url, **rp_env}
+               "OCI_OBJECT_STORAGE_ENDPOINT": emulator.url,
+               "OCI_LOGGING_ENDPOINT": emulator.url, "OCI_LOGGING_SEARCH_ENDPOINT": emulator.url,
+               **rp_env}
         env.update(config)
         env = {k: v for k, v in env.items() if v is not None}
         key = tuple(sorted(env.items()))

@@ -37,9 +37,9 @@ from jobspec.keys import (
     FLAT,
     Section,
 )
-from jobspec.limits import ENV_NAME
 from jobspec.model import MAX_DISPLAY_NAME
 from jobspec.script_keys import MAX_PATH_LENGTH, MAX_PYTHON_PATHS
+from ocirefs.envnames import ENV_NAME
 
 SCHEMA_PATH = Path(__file__).with_name("jobspec.schema.json")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

@@ -26,8 +26,8 @@ from typing import Any
 from func.config import Settings
 from func.plan import JobInfo, plan_job_run
 from func.request import RunRequest
-from jobspec.locations import SpecLocation
 from jobspec.spec import parse_spec
+from ocirefs.locations import SpecLocation
 
 CORPUS = Path(__file__).parent / "corpus"
 

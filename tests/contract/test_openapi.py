@@ -32,7 +32,8 @@ def gateway(issuer, rp_env):
         emulator.create_bucket(NAMESPACE, "specs")
         emulator.put_object(NAMESPACE, "specs", "notebooks/daily.yaml", flat())
         env = {"JOB_OCID": JOBS[0]["id"], "OCI_DATA_SCIENCE_ENDPOINT": emulator.url,
-               "OCI_OBJECT_STORAGE_ENDPOINT": emulator.url, **rp_env}
+               "OCI_OBJECT_STORAGE_ENDPOINT": emulator.url, "OCI_LOGGING_ENDPOINT": emulator.url,
+               "OCI_LOGGING_SEARCH_ENDPOINT": emulator.url, **rp_env}
         with FunctionProcess(env) as function, LocalGateway(function, "/jobruns") as shim:
             yield shim
 

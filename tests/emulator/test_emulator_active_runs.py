@@ -45,15 +45,15 @@ def executor() -> RecordingExecutor:
 
 
 @pytest.fixture
-def emulator(issuer: Issuer, executor: RecordingExecutor) -> Iterator[Emulator]:
+def emulated(issuer: Issuer, executor: RecordingExecutor) -> Iterator[Emulator]:
     jobs = [JOB, {**JOB, "id": OTHER_JOB}]
     with Emulator(issuer.public_pem, jobs=jobs, executor=executor, cancel_seconds=0.2) as running:
         yield running
 
 
 @pytest.fixture
-def client(emulator: Emulator, signer: Any) -> oci.data_science.DataScienceClient:
-    return oci.data_science.DataScienceClient({}, signer=signer, service_endpoint=emulator.url,
+def client(emulated: Emulator, signer: Any) -> oci.data_science.DataScienceClient:
+    return oci.data_science.DataScienceClient({}, signer=signer, service_endpoint=emulated.url,
                                               **NO_RETRIES)
 
 
@@ -84,14 +84,14 @@ def test_an_accepted_run_canceled_never_starts(client, executor):
     assert executor.canceled == [run_id]
 
 
-def test_a_retry_token_replayed_after_a_cancel_returns_the_canceled_run(client, emulator):
+def test_a_retry_token_replayed_after_a_cancel_returns_the_canceled_run(client, emulated):
     first = client.create_job_run(run_details(), opc_retry_token="cap-1").data
     client.cancel_job_run(first.id)
     replay = client.create_job_run(run_details(), opc_retry_token="cap-1").data
     assert replay.id == first.id
     assert replay.lifecycle_state in ("CANCELING", "CANCELED")
     assert replay.time_started is None
-    assert len(emulator.job_runs()) == 1
+    assert len(emulated.job_runs()) == 1
 
 
 def test_a_second_cancel_of_a_canceling_run_is_an_incorrect_state_conflict(client):

@@ -12,17 +12,17 @@ from tests.support.emulator import BUCKET, JOB, NAMESPACE, run_details
 DataScienceClient = oci.data_science.DataScienceClient
 
 
-def control(emulator: Emulator, method: str, path: str, **kwargs: object) -> requests.Response:
-    return requests.request(method, f"{emulator.url}/_localoci/{path}", timeout=5, **kwargs)
+def control(emulated: Emulator, method: str, path: str, **kwargs: object) -> requests.Response:
+    return requests.request(method, f"{emulated.url}/_localoci/{path}", timeout=5, **kwargs)
 
 
 def test_state_shows_runs_requests_and_401s(
-    data_science: DataScienceClient, emulator: Emulator
+    data_science: DataScienceClient, emulated: Emulator
 ) -> None:
     run_id = data_science.create_job_run(run_details(), opc_retry_token="key-1").data.id
-    requests.get(f"{emulator.url}/n", timeout=5)
+    requests.get(f"{emulated.url}/n", timeout=5)
 
-    state = control(emulator, "GET", "state").json()
+    state = control(emulated, "GET", "state").json()
 
     [run] = state["jobRuns"]
     assert run["id"] == run_id
@@ -59,10 +59,10 @@ def test_state_shows_runs_requests_and_401s(
 
 
 def test_faults_through_the_control_api(
-    data_science: DataScienceClient, emulator: Emulator
+    data_science: DataScienceClient, emulated: Emulator
 ) -> None:
     added = control(
-        emulator,
+        emulated,
         "POST",
         "faults",
         json=[
@@ -72,34 +72,34 @@ def test_faults_through_the_control_api(
     ).json()
     assert [rule["operation"] for rule in added] == ["CreateJobRun", "GetJobRun"]
     assert added[1]["code"] == "TooManyRequests"
-    invalid = control(emulator, "POST", "faults", json={"operation": "Nope", "status": 500})
+    invalid = control(emulated, "POST", "faults", json={"operation": "Nope", "status": 500})
     assert invalid.status_code == 400
 
     with pytest.raises(oci.exceptions.RequestException):
         data_science.create_job_run(run_details())
-    [run] = emulator.job_runs()
+    [run] = emulated.job_runs()
     with pytest.raises(oci.exceptions.ServiceError) as caught:
         data_science.get_job_run(run["id"])
     assert caught.value.status == 429
 
-    assert control(emulator, "DELETE", "faults").status_code == 204
-    assert emulator.faults() == []
+    assert control(emulated, "DELETE", "faults").status_code == 204
+    assert emulated.faults() == []
     assert data_science.get_job_run(run["id"]).status == 200
 
 
 def test_jobs_buckets_objects_and_outcomes(
     data_science: DataScienceClient,
     object_storage: oci.object_storage.ObjectStorageClient,
-    emulator: Emulator,
+    emulated: Emulator,
 ) -> None:
     other = {**JOB, "id": "ocid1.datasciencejob.oc1.phx.added"}
-    [job] = control(emulator, "POST", "jobs", json=other).json()
+    [job] = control(emulated, "POST", "jobs", json=other).json()
     assert job["lifecycleState"] == "ACTIVE"
     assert data_science.get_job(other["id"]).data.id == other["id"]
 
-    assert control(emulator, "POST", "buckets", json={"name": "more"}).json()["name"] == "more"
+    assert control(emulated, "POST", "buckets", json={"name": "more"}).json()["name"] == "more"
     etag = control(
-        emulator,
+        emulated,
         "PUT",
         "objects/more/dir%2Fa%20b.yaml",
         data=b"x: 1\n",
@@ -111,7 +111,7 @@ def test_jobs_buckets_objects_and_outcomes(
 
     run_id = data_science.create_job_run(run_details(job_id=other["id"])).data.id
     forced = control(
-        emulator,
+        emulated,
         "POST",
         f"jobruns/{run_id}/outcome",
         json={"lifecycleState": "FAILED", "lifecycleDetails": "boom"},
@@ -119,7 +119,7 @@ def test_jobs_buckets_objects_and_outcomes(
     assert (forced["lifecycleState"], forced["lifecycleDetails"]) == ("FAILED", "boom")
     assert data_science.get_job_run(run_id).data.lifecycle_state == "FAILED"
     missing = control(
-        emulator,
+        emulated,
         "POST",
         "jobruns/ocid1.datasciencejobrun.oc1.phx.x/outcome",
         json={"lifecycleState": "FAILED"},
@@ -127,23 +127,23 @@ def test_jobs_buckets_objects_and_outcomes(
     assert missing.status_code == 404
 
 
-def test_reset_keeps_jobs_and_objects(data_science: DataScienceClient, emulator: Emulator) -> None:
-    emulator.put_object(NAMESPACE, BUCKET, "spec.yaml", b"x")
+def test_reset_keeps_jobs_and_objects(data_science: DataScienceClient, emulated: Emulator) -> None:
+    emulated.put_object(NAMESPACE, BUCKET, "spec.yaml", b"x")
     data_science.create_job_run(run_details())
-    emulator.add_fault("GetJob", status=500)
-    requests.get(f"{emulator.url}/n", timeout=5)
+    emulated.add_fault("GetJob", status=500)
+    requests.get(f"{emulated.url}/n", timeout=5)
 
-    assert control(emulator, "POST", "reset").status_code == 204
+    assert control(emulated, "POST", "reset").status_code == 204
 
-    state = control(emulator, "GET", "state").json()
+    state = control(emulated, "GET", "state").json()
     assert (state["jobRuns"], state["requests"], state["faults"]) == ([], [], [])
     assert state["unauthorizedCount"] == 0
     assert [job["id"] for job in state["jobs"]] == [JOB["id"]]
     assert state["buckets"][0]["objects"][0]["name"] == "spec.yaml"
 
 
-def test_unknown_control_routes(emulator: Emulator) -> None:
-    response = control(emulator, "GET", "nothing")
+def test_unknown_control_routes(emulated: Emulator) -> None:
+    response = control(emulated, "GET", "nothing")
 
     assert response.status_code == 404
     assert response.json()["code"] == "NotFound"

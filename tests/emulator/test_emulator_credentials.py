@@ -72,28 +72,28 @@ def test_writing_again_rotates_key_and_token(tmp_path: Path, issuer: Issuer) -> 
 
 
 def test_sdk_resource_principal_signer_is_accepted(
-    emulator: Emulator, rp_env: dict[str, str]
+    emulated: Emulator, rp_set: dict[str, str]
 ) -> None:
     signer = oci.auth.signers.get_resource_principals_signer()
     client = oci.object_storage.ObjectStorageClient(
-        {}, signer=signer, service_endpoint=emulator.url, **NO_RETRIES
+        {}, signer=signer, service_endpoint=emulated.url, **NO_RETRIES
     )
 
     assert isinstance(signer, oci.auth.signers.EphemeralResourcePrincipalSigner)
     assert signer.tenancy_id == "ocid1.tenancy.oc1..localtenancy"
     assert client.get_namespace().data == "localns"
-    assert emulator.unauthorized_count == 0
+    assert emulated.unauthorized_count == 0
 
 
 def test_a_token_from_another_issuer_is_rejected(
-    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    emulated: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name, value in write_resource_principal(tmp_path, Issuer.generate()).items():
         monkeypatch.setenv(name, value)
     client = oci.object_storage.ObjectStorageClient(
         {},
         signer=oci.auth.signers.get_resource_principals_signer(),
-        service_endpoint=emulator.url,
+        service_endpoint=emulated.url,
         **NO_RETRIES,
     )
 
@@ -101,4 +101,4 @@ def test_a_token_from_another_issuer_is_rejected(
         client.get_namespace()
 
     assert (caught.value.status, caught.value.code) == (401, "NotAuthenticated")
-    assert emulator.unauthorized_count == 2  # the SDK refreshes and retries once after a 401
+    assert emulated.unauthorized_count == 2  # the SDK refreshes and retries once after a 401

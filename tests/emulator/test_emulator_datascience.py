@@ -66,7 +66,7 @@ def test_get_job_fills_the_fields_the_sdk_needs(data_science: DataScienceClient)
 
 
 def test_create_job_run_answers_a_full_job_run_and_keeps_the_body(
-    data_science: DataScienceClient, emulator: Emulator
+    data_science: DataScienceClient, emulated: Emulator
 ) -> None:
     response = data_science.create_job_run(run_details(), opc_retry_token="token-1")
     run = response.data
@@ -83,7 +83,7 @@ def test_create_job_run_answers_a_full_job_run_and_keeps_the_body(
     assert run.job_configuration_override_details.environment_variables == {
         "NOTEPAD_YAML_URL": "oci://specs@localns/daily.yaml"
     }
-    [stored] = emulator.job_runs()
+    [stored] = emulated.job_runs()
     assert stored["id"] == run.id
     assert stored["retryToken"] == "token-1"
     assert stored["lifecycleState"] == "ACCEPTED"
@@ -101,7 +101,7 @@ def test_create_job_run_answers_a_full_job_run_and_keeps_the_body(
 
 
 def test_create_job_run_validates(
-    data_science: DataScienceClient, emulator: Emulator, signer: Any
+    data_science: DataScienceClient, emulated: Emulator, signer: Any
 ) -> None:
     unknown = service_error(
         data_science.create_job_run, run_details(job_id="ocid1.datasciencejob.oc1.phx.unknown")
@@ -110,7 +110,7 @@ def test_create_job_run_validates(
     too_long = service_error(data_science.create_job_run, run_details(display_name="x" * 256))
     assert (too_long.status, too_long.code) == (400, "InvalidParameter")
 
-    url = f"{emulator.url}/20190101/jobRuns"
+    url = f"{emulated.url}/20190101/jobRuns"
     missing = send(
         signed(
             signer,
@@ -124,7 +124,7 @@ def test_create_job_run_validates(
     assert missing.json()["code"] == "MissingParameter"
     garbage = send(signed(signer, "POST", url, b"{not json", {"content-type": "application/json"}))
     assert garbage.json()["code"] == "CannotParseRequest"
-    assert emulator.job_runs() == []
+    assert emulated.job_runs() == []
 
 
 def test_lifecycle_progresses_with_time(data_science: DataScienceClient) -> None:
@@ -153,12 +153,12 @@ def test_failed_outcome_and_held_runs(issuer: Issuer, signer: Any) -> None:
         assert client.get_job_run(run_id).data.lifecycle_state == "IN_PROGRESS"
 
 
-def test_outcome_can_be_forced_per_run(data_science: DataScienceClient, emulator: Emulator) -> None:
+def test_outcome_can_be_forced_per_run(data_science: DataScienceClient, emulated: Emulator) -> None:
     held = data_science.create_job_run(run_details()).data.id
     failed = data_science.create_job_run(run_details()).data.id
 
-    emulator.set_run_outcome(held, "IN_PROGRESS")
-    emulator.set_run_outcome(failed, "FAILED", "Out of memory")
+    emulated.set_run_outcome(held, "IN_PROGRESS")
+    emulated.set_run_outcome(failed, "FAILED", "Out of memory")
     time.sleep(0.7)
 
     assert data_science.get_job_run(held).data.lifecycle_state == "IN_PROGRESS"
@@ -167,7 +167,7 @@ def test_outcome_can_be_forced_per_run(data_science: DataScienceClient, emulator
     assert run.time_finished is not None
 
 
-def test_cancel(data_science: DataScienceClient, emulator: Emulator) -> None:
+def test_cancel(data_science: DataScienceClient, emulated: Emulator) -> None:
     run_id = data_science.create_job_run(run_details()).data.id
 
     assert data_science.cancel_job_run(run_id).status == 200
@@ -183,10 +183,10 @@ def test_cancel(data_science: DataScienceClient, emulator: Emulator) -> None:
 
 
 def test_cancel_of_a_finished_run_is_refused(
-    data_science: DataScienceClient, emulator: Emulator
+    data_science: DataScienceClient, emulated: Emulator
 ) -> None:
     run_id = data_science.create_job_run(run_details()).data.id
-    emulator.set_run_outcome(run_id, "SUCCEEDED")
+    emulated.set_run_outcome(run_id, "SUCCEEDED")
 
     error = service_error(data_science.cancel_job_run, run_id)
 
@@ -202,14 +202,14 @@ def test_delete(data_science: DataScienceClient) -> None:
 
 
 def test_list_job_runs_filters_and_pages(
-    data_science: DataScienceClient, emulator: Emulator
+    data_science: DataScienceClient, emulated: Emulator
 ) -> None:
-    emulator.add_job({**JOB, "id": "ocid1.datasciencejob.oc1.phx.other"})
+    emulated.add_job({**JOB, "id": "ocid1.datasciencejob.oc1.phx.other"})
     ids = [
         data_science.create_job_run(run_details(display_name=f"run-{i}")).data.id for i in range(5)
     ]
     data_science.create_job_run(run_details(job_id="ocid1.datasciencejob.oc1.phx.other"))
-    emulator.set_run_outcome(ids[0], "FAILED")
+    emulated.set_run_outcome(ids[0], "FAILED")
 
     first = data_science.list_job_runs(compartment_id=COMPARTMENT, job_id=JOB_ID, limit=2)
     assert len(first.data) == 2
@@ -234,26 +234,26 @@ def test_list_job_runs_filters_and_pages(
     assert data_science.list_job_runs(compartment_id="ocid1.compartment.oc1..other").data == []
 
 
-def test_list_job_runs_requires_a_compartment(emulator: Emulator, signer: Any) -> None:
-    response = send(signed(signer, "GET", f"{emulator.url}/20190101/jobRuns?jobId={JOB_ID}"))
+def test_list_job_runs_requires_a_compartment(emulated: Emulator, signer: Any) -> None:
+    response = send(signed(signer, "GET", f"{emulated.url}/20190101/jobRuns?jobId={JOB_ID}"))
 
     assert response.status_code == 400
     assert response.json()["code"] == "MissingParameter"
 
 
 def test_retry_token_replay_returns_the_same_run(
-    data_science: DataScienceClient, emulator: Emulator
+    data_science: DataScienceClient, emulated: Emulator
 ) -> None:
     first = data_science.create_job_run(run_details(), opc_retry_token="key-1")
     replay = data_science.create_job_run(run_details(), opc_retry_token="key-1")
 
     assert replay.status == 200
     assert replay.data.id == first.data.id
-    assert len(emulator.job_runs()) == 1
+    assert len(emulated.job_runs()) == 1
 
 
 def test_retry_token_with_another_body_conflicts(
-    data_science: DataScienceClient, emulator: Emulator
+    data_science: DataScienceClient, emulated: Emulator
 ) -> None:
     data_science.create_job_run(run_details(), opc_retry_token="key-1")
 
@@ -262,14 +262,14 @@ def test_retry_token_with_another_body_conflicts(
     )
 
     assert (error.status, error.code) == (409, "Conflict")
-    assert len(emulator.job_runs()) == 1
+    assert len(emulated.job_runs()) == 1
 
 
 def test_retry_token_with_another_body_can_return_the_first_run(
     issuer: Issuer, signer: Any
 ) -> None:
-    with Emulator(issuer.public_pem, jobs=[JOB], retry_token_mismatch="return_first") as emulator:
-        client = DataScienceClient({}, signer=signer, service_endpoint=emulator.url, **NO_RETRIES)
+    with Emulator(issuer.public_pem, jobs=[JOB], retry_token_mismatch="return_first") as emulated:
+        client = DataScienceClient({}, signer=signer, service_endpoint=emulated.url, **NO_RETRIES)
         first = client.create_job_run(run_details(), opc_retry_token="key-1").data
         other = client.create_job_run(
             run_details(display_name="other"), opc_retry_token="key-1"
@@ -277,7 +277,7 @@ def test_retry_token_with_another_body_can_return_the_first_run(
 
         assert other.id == first.id
         assert other.display_name == "daily-report"
-        assert len(emulator.job_runs()) == 1
+        assert len(emulated.job_runs()) == 1
 
 
 def test_retry_token_of_a_deleted_run_is_invalidated(data_science: DataScienceClient) -> None:
@@ -290,14 +290,14 @@ def test_retry_token_of_a_deleted_run_is_invalidated(data_science: DataScienceCl
 
 
 def test_the_sdk_adds_a_retry_token_only_when_it_may_retry(
-    data_science: DataScienceClient, emulator: Emulator, signer: Any
+    data_science: DataScienceClient, emulated: Emulator, signer: Any
 ) -> None:
-    retrying = DataScienceClient({}, signer=signer, service_endpoint=emulator.url)
+    retrying = DataScienceClient({}, signer=signer, service_endpoint=emulated.url)
     retrying.create_job_run(run_details())
     retrying.create_job_run(run_details())
     data_science.create_job_run(run_details())
 
-    tokens = [run["retryToken"] for run in emulator.job_runs()]
+    tokens = [run["retryToken"] for run in emulated.job_runs()]
     assert tokens[0] and tokens[1] and tokens[0] != tokens[1]
     assert tokens[2] is None
 
@@ -321,8 +321,8 @@ class RecordingExecutor:
 
 def test_a_custom_executor_drives_the_runs(issuer: Issuer, signer: Any) -> None:
     executor = RecordingExecutor()
-    with Emulator(issuer.public_pem, jobs=[JOB], executor=executor) as emulator:
-        client = DataScienceClient({}, signer=signer, service_endpoint=emulator.url, **NO_RETRIES)
+    with Emulator(issuer.public_pem, jobs=[JOB], executor=executor) as emulated:
+        client = DataScienceClient({}, signer=signer, service_endpoint=emulated.url, **NO_RETRIES)
         run_id = client.create_job_run(run_details()).data.id
 
         assert client.get_job_run(run_id).data.lifecycle_state == "IN_PROGRESS"
@@ -387,8 +387,8 @@ def test_list_job_runs_sort_orders_and_the_last_page(data_science: DataScienceCl
         "page=" + "A" * 2000,
     ],
 )
-def test_list_job_runs_refuses_bad_parameters(emulator: Emulator, signer: Any, query: str) -> None:
-    url = f"{emulator.url}/20190101/jobRuns?compartmentId={COMPARTMENT}&{query}"
+def test_list_job_runs_refuses_bad_parameters(emulated: Emulator, signer: Any, query: str) -> None:
+    url = f"{emulated.url}/20190101/jobRuns?compartmentId={COMPARTMENT}&{query}"
     response = send(signed(signer, "GET", url))
 
     assert response.status_code == 400

@@ -80,20 +80,20 @@ def test_every_put_gets_a_new_etag(object_storage: ObjectStorageClient) -> None:
     ],
 )
 def test_object_names_round_trip(
-    object_storage: ObjectStorageClient, emulator: Emulator, name: str
+    object_storage: ObjectStorageClient, emulated: Emulator, name: str
 ) -> None:
     object_storage.put_object(NAMESPACE, BUCKET, name, name.encode())
 
     assert object_storage.get_object(NAMESPACE, BUCKET, name).data.content == name.encode()
-    stored = [obj["name"] for obj in emulator.state()["buckets"][0]["objects"]]
+    stored = [obj["name"] for obj in emulated.state()["buckets"][0]["objects"]]
     assert stored == [name]
 
 
-def test_a_raw_slash_in_the_object_name_is_accepted(emulator: Emulator, signer: Any) -> None:
-    emulator.put_object(NAMESPACE, BUCKET, "dir/sub/x.yaml", b"x")
+def test_a_raw_slash_in_the_object_name_is_accepted(emulated: Emulator, signer: Any) -> None:
+    emulated.put_object(NAMESPACE, BUCKET, "dir/sub/x.yaml", b"x")
 
     response = send(
-        signed(signer, "GET", f"{emulator.url}/n/{NAMESPACE}/b/{BUCKET}/o/dir/sub/x.yaml")
+        signed(signer, "GET", f"{emulated.url}/n/{NAMESPACE}/b/{BUCKET}/o/dir/sub/x.yaml")
     )
 
     assert response.status_code == 200
@@ -111,12 +111,12 @@ def test_a_raw_slash_in_the_object_name_is_accepted(emulator: Emulator, signer: 
 )
 def test_single_byte_ranges(
     object_storage: ObjectStorageClient,
-    emulator: Emulator,
+    emulated: Emulator,
     header: str,
     body: bytes,
     content_range: str,
 ) -> None:
-    emulator.put_object(NAMESPACE, BUCKET, "digits", b"0123456789")
+    emulated.put_object(NAMESPACE, BUCKET, "digits", b"0123456789")
 
     response = object_storage.get_object(NAMESPACE, BUCKET, "digits", range=header)
 
@@ -126,18 +126,18 @@ def test_single_byte_ranges(
 
 
 def test_unsatisfiable_ranges_answer_416(
-    object_storage: ObjectStorageClient, emulator: Emulator
+    object_storage: ObjectStorageClient, emulated: Emulator
 ) -> None:
-    emulator.put_object(NAMESPACE, BUCKET, "empty", b"")
-    emulator.put_object(NAMESPACE, BUCKET, "short", b"abc")
+    emulated.put_object(NAMESPACE, BUCKET, "empty", b"")
+    emulated.put_object(NAMESPACE, BUCKET, "short", b"abc")
 
     for name, header in (("empty", "bytes=0-10"), ("short", "bytes=3-")):
         error = service_error(object_storage.get_object, NAMESPACE, BUCKET, name, range=header)
         assert (error.status, error.code) == (416, "InvalidRange")
 
 
-def test_preconditions(object_storage: ObjectStorageClient, emulator: Emulator) -> None:
-    etag = emulator.put_object(NAMESPACE, BUCKET, "spec.yaml", b"v1")
+def test_preconditions(object_storage: ObjectStorageClient, emulated: Emulator) -> None:
+    etag = emulated.put_object(NAMESPACE, BUCKET, "spec.yaml", b"v1")
 
     assert object_storage.get_object(NAMESPACE, BUCKET, "spec.yaml", if_match=etag).status == 200
     error = service_error(
@@ -165,8 +165,8 @@ def test_missing_things_answer_404_with_their_codes(object_storage: ObjectStorag
     assert service_error(object_storage.head_bucket, NAMESPACE, "nope").status == 404
 
 
-def test_content_md5_is_checked(emulator: Emulator, signer: Any) -> None:
-    url = f"{emulator.url}/n/{NAMESPACE}/b/{BUCKET}/o/x"
+def test_content_md5_is_checked(emulated: Emulator, signer: Any) -> None:
+    url = f"{emulated.url}/n/{NAMESPACE}/b/{BUCKET}/o/x"
     request = signed(signer, "PUT", url, b"abc", {"content-md5": "AAAAAAAAAAAAAAAAAAAAAA=="}, False)
 
     response = send(request)
@@ -175,8 +175,8 @@ def test_content_md5_is_checked(emulator: Emulator, signer: Any) -> None:
     assert response.json()["code"] == "UnmatchedContentMD5"
 
 
-def test_unknown_routes_answer_not_found(emulator: Emulator, signer: Any) -> None:
-    response = send(signed(signer, "GET", f"{emulator.url}/20190101/notebookSessions"))
+def test_unknown_routes_answer_not_found(emulated: Emulator, signer: Any) -> None:
+    response = send(signed(signer, "GET", f"{emulated.url}/20190101/notebookSessions"))
 
     assert response.status_code == 404
     assert response.json()["code"] == "NotFound"

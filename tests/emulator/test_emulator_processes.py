@@ -37,8 +37,8 @@ def oci_cli(emulator_url: str, env: dict[str, str], *args: str) -> Any:
 
 
 def test_oci_cli_round_trip(
-    emulator: Emulator,
-    rp_env: dict[str, str],
+    emulated: Emulator,
+    rp_set: dict[str, str],
     data_science: oci.data_science.DataScienceClient,
     tmp_path: Path,
 ) -> None:
@@ -48,8 +48,8 @@ def test_oci_cli_round_trip(
     name = "nested dir/daily+1.yaml"
 
     created = oci_cli(
-        emulator.url,
-        rp_env,
+        emulated.url,
+        rp_set,
         "os",
         "bucket",
         "create",
@@ -61,8 +61,8 @@ def test_oci_cli_round_trip(
         COMPARTMENT,
     )
     put = oci_cli(
-        emulator.url,
-        rp_env,
+        emulated.url,
+        rp_set,
         "os",
         "object",
         "put",
@@ -77,8 +77,8 @@ def test_oci_cli_round_trip(
         "--force",
     )
     oci_cli(
-        emulator.url,
-        rp_env,
+        emulated.url,
+        rp_set,
         "os",
         "object",
         "get",
@@ -92,15 +92,15 @@ def test_oci_cli_round_trip(
         str(target),
     )
     run_id = data_science.create_job_run(run_details()).data.id
-    run = oci_cli(emulator.url, rp_env, "data-science", "job-run", "get", "--job-run-id", run_id)
+    run = oci_cli(emulated.url, rp_set, "data-science", "job-run", "get", "--job-run-id", run_id)
 
     assert created["data"]["name"] == "cli-bucket"
     assert put["etag"]
     assert target.read_bytes() == source.read_bytes()
     assert run["data"]["id"] == run_id
     assert run["data"]["lifecycle-state"] in ("ACCEPTED", "IN_PROGRESS", "SUCCEEDED")
-    assert emulator.unauthorized_count == 0
-    operations = [entry["operation"] for entry in emulator.requests()]
+    assert emulated.unauthorized_count == 0
+    operations = [entry["operation"] for entry in emulated.requests()]
     assert operations[:2] == ["CreateBucket", "PutObject"]
     assert "GetObject" in operations and operations[-1] == "GetJobRun"
 
@@ -133,8 +133,8 @@ def test_serve_as_a_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         timeout=30,
         check=True,
     )
-    rp_env = dict(line.split("=", 1) for line in credentials.stdout.splitlines())
-    for name, value in rp_env.items():
+    rp_set = dict(line.split("=", 1) for line in credentials.stdout.splitlines())
+    for name, value in rp_set.items():
         monkeypatch.setenv(name, value)
     ready = tmp_path / "ready"
     server = subprocess.Popen(

@@ -27,20 +27,20 @@ def assert_not_authenticated(response: requests.Response) -> None:
     assert response.headers["opc-request-id"]
 
 
-def test_a_signed_request_built_by_hand_is_accepted(emulator: Emulator, signer: Any) -> None:
-    response = send(signed(signer, "POST", f"{emulator.url}/20190101/jobRuns", CREATE_BODY, JSON))
+def test_a_signed_request_built_by_hand_is_accepted(emulated: Emulator, signer: Any) -> None:
+    response = send(signed(signer, "POST", f"{emulated.url}/20190101/jobRuns", CREATE_BODY, JSON))
 
     assert response.status_code == 200
-    assert emulator.unauthorized_count == 0
+    assert emulated.unauthorized_count == 0
 
 
-def test_an_unsigned_request_is_rejected(emulator: Emulator) -> None:
-    assert_not_authenticated(requests.get(f"{emulator.url}/20190101/jobs/{JOB_ID}", timeout=5))
-    assert emulator.unauthorized_count == 1
+def test_an_unsigned_request_is_rejected(emulated: Emulator) -> None:
+    assert_not_authenticated(requests.get(f"{emulated.url}/20190101/jobs/{JOB_ID}", timeout=5))
+    assert emulated.unauthorized_count == 1
 
 
-def test_a_modified_signature_is_rejected(emulator: Emulator, signer: Any) -> None:
-    request = signed(signer, "GET", f"{emulator.url}/20190101/jobs/{JOB_ID}")
+def test_a_modified_signature_is_rejected(emulated: Emulator, signer: Any) -> None:
+    request = signed(signer, "GET", f"{emulated.url}/20190101/jobs/{JOB_ID}")
     authorization = request.headers["authorization"]
     position = authorization.index('signature="') + len('signature="')
     flipped = "B" if authorization[position] == "A" else "A"
@@ -51,27 +51,27 @@ def test_a_modified_signature_is_rejected(emulator: Emulator, signer: Any) -> No
     assert_not_authenticated(send(request))
 
 
-def test_a_body_changed_after_signing_is_rejected(emulator: Emulator, signer: Any) -> None:
-    request = signed(signer, "POST", f"{emulator.url}/20190101/jobRuns", CREATE_BODY, JSON)
+def test_a_body_changed_after_signing_is_rejected(emulated: Emulator, signer: Any) -> None:
+    request = signed(signer, "POST", f"{emulated.url}/20190101/jobRuns", CREATE_BODY, JSON)
     request.body = CREATE_BODY.replace(b"aaaajob", b"bbbbjob")
 
     response = send(request)
 
     assert_not_authenticated(response)
     assert "x-content-sha256" in response.json()["message"]
-    assert emulator.job_runs() == []
+    assert emulated.job_runs() == []
 
 
-def test_a_path_changed_after_signing_is_rejected(emulator: Emulator, signer: Any) -> None:
-    request = signed(signer, "GET", f"{emulator.url}/20190101/jobs/{JOB_ID}")
-    request.url = f"{emulator.url}/20190101/jobs/ocid1.datasciencejob.oc1.phx.other"
+def test_a_path_changed_after_signing_is_rejected(emulated: Emulator, signer: Any) -> None:
+    request = signed(signer, "GET", f"{emulated.url}/20190101/jobs/{JOB_ID}")
+    request.url = f"{emulated.url}/20190101/jobs/ocid1.datasciencejob.oc1.phx.other"
 
     assert_not_authenticated(send(request))
 
 
-def test_a_post_must_sign_its_content_headers(emulator: Emulator, signer: Any) -> None:
+def test_a_post_must_sign_its_content_headers(emulated: Emulator, signer: Any) -> None:
     request = signed(
-        signer, "POST", f"{emulator.url}/20190101/jobRuns", CREATE_BODY, JSON, content_headers=False
+        signer, "POST", f"{emulated.url}/20190101/jobRuns", CREATE_BODY, JSON, content_headers=False
     )
 
     response = send(request)
@@ -80,17 +80,17 @@ def test_a_post_must_sign_its_content_headers(emulator: Emulator, signer: Any) -
     assert "x-content-sha256" in response.json()["message"]
 
 
-def test_put_object_may_leave_content_headers_unsigned(emulator: Emulator, signer: Any) -> None:
-    url = f"{emulator.url}/n/localns/b/specs/o/raw.yaml"
+def test_put_object_may_leave_content_headers_unsigned(emulated: Emulator, signer: Any) -> None:
+    url = f"{emulated.url}/n/localns/b/specs/o/raw.yaml"
     request = signed(signer, "PUT", url, b"a: 1\n", content_headers=False)
 
     assert send(request).status_code == 200
 
 
-def test_a_stale_date_is_rejected(emulator: Emulator, signer: Any) -> None:
+def test_a_stale_date_is_rejected(emulated: Emulator, signer: Any) -> None:
     stale = email.utils.formatdate(time.time() - 600, usegmt=True)
     request = signed(
-        signer, "GET", f"{emulator.url}/20190101/jobs/{JOB_ID}", headers={"date": stale}
+        signer, "GET", f"{emulated.url}/20190101/jobs/{JOB_ID}", headers={"date": stale}
     )
 
     response = send(request)
@@ -100,14 +100,14 @@ def test_a_stale_date_is_rejected(emulator: Emulator, signer: Any) -> None:
 
 
 def test_an_expired_token_is_rejected_then_rotation_heals_the_cached_client(
-    emulator: Emulator, issuer: Issuer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    emulated: Emulator, issuer: Issuer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name, value in write_resource_principal(tmp_path, issuer, lifetime_seconds=-60).items():
         monkeypatch.setenv(name, value)
     client = oci.data_science.DataScienceClient(
         {},
         signer=oci.auth.signers.get_resource_principals_signer(),
-        service_endpoint=emulator.url,
+        service_endpoint=emulated.url,
         **NO_RETRIES,
     )
 
@@ -115,11 +115,11 @@ def test_an_expired_token_is_rejected_then_rotation_heals_the_cached_client(
         client.get_job(JOB_ID)
     assert (caught.value.status, caught.value.code) == (401, "NotAuthenticated")
     assert "expired" in caught.value.message
-    assert emulator.unauthorized_count == 2  # first try and the SDK's one retry after refresh
+    assert emulated.unauthorized_count == 2  # first try and the SDK's one retry after refresh
 
     write_resource_principal(tmp_path, issuer)
 
     assert client.get_job(JOB_ID).data.id == JOB_ID
-    assert emulator.unauthorized_count == 3  # the cached expired token, then a refresh
-    statuses = [entry["status"] for entry in emulator.requests()]
+    assert emulated.unauthorized_count == 3  # the cached expired token, then a refresh
+    statuses = [entry["status"] for entry in emulated.requests()]
     assert statuses == [401, 401, 401, 200]

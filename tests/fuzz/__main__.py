@@ -20,7 +20,7 @@ with atheris.instrument_imports(include=["func", "jobspec"]):
     from func.triggers import Headers, RawCall, normalise, trigger_of
     from jobspec.container import read_container_spec
     from jobspec.errors import SpecError
-    from jobspec.locations import LocationError, parse_location
+    from ocirefs.locations import LocationError, parse_location
 
 
 def _text(data: bytes) -> str:

@@ -27,7 +27,13 @@ def test_validate_creates_nothing_and_shows_the_body_run_sends(fn, oci_local, sp
                               "createJobRunDetails", "notes"}
     assert validated["notes"] == []
     ok(fn.invoke(request))
-    assert oci_local.create_bodies() == [validated["createJobRunDetails"]]
+    [sent] = oci_local.create_bodies()
+    # The same body, but validate shows the variables' names only.
+    env = sent["jobConfigurationOverrideDetails"]["environmentVariables"]
+    assert env["RUN_DATE"] == "x"
+    sent["jobConfigurationOverrideDetails"]["environmentVariables"] = dict.fromkeys(
+        env, "<redacted>")
+    assert sent == validated["createJobRunDetails"]
 
 
 @pytest.mark.parametrize("document, code", [(b"noteBook: no\n", "InvalidSpec"),
@@ -61,7 +67,8 @@ def test_cap_refuses_a_third_run_and_accepts_again_after_one_ends(functions, oci
 def test_cap_behind_the_gateway_is_429(functions, oci_local, spec):
     function = functions(MAX_ACTIVE_RUNS="1")
     hold(oci_local, ok(function.invoke(spec))["jobRunId"])
-    result = function.invoke(spec, gateway=("POST", "/v1/runs"))
+    result = function.invoke(spec, gateway=("POST", "/v1/runs"),
+                             client_headers={"Content-Type": "application/json"})
     assert result.http_status == 429
     assert result.json()["error"]["code"] == "TooManyActiveRuns"
 

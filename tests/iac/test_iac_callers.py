@@ -13,12 +13,8 @@ import re
 
 import pytest
 
-try:  # the job-run states' one home once the layers are reshaped
-    from ocirefs.jobruns import ACTIVE as ACTIVE_STATES
-    from ocirefs.jobruns import TERMINAL as FUNCTION_TERMINAL_STATES
-except ImportError:  # where they live before that (drop this branch after the merge)
-    from func.active_cap import ACTIVE_STATES
-    from func.service import TERMINAL_STATES as FUNCTION_TERMINAL_STATES
+from ocirefs.jobruns import ACTIVE as ACTIVE_STATES
+from ocirefs.jobruns import TERMINAL as FUNCTION_TERMINAL_STATES
 
 # One meaning of "terminal" everywhere: the task stops polling exactly when the function's
 # `status` answers terminal: true. NEEDS_ATTENTION is not terminal: the run holds a

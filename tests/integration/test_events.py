@@ -40,7 +40,7 @@ def test_upload_event_starts_a_run_of_that_version(fn, oci_local, template):
     assert run["createBody"]["jobConfigurationOverrideDetails"]["environmentVariables"][
         "JOB_SPEC_ETAG"] == etag
     key = f"{NAMESPACE}/{BUCKET}/notebooks/daily.yaml@{etag}"
-    assert run["retryToken"] == retry_token(JOB_OCID, idempotency_key=key)
+    assert run["retryToken"] == retry_token(JOB_OCID, trigger="event", idempotency_key=key)
     reads = [r for r in oci_local.emulator.requests() if r["operation"] == "GetObject"]
     assert len(reads) == 1
 

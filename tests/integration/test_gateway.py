@@ -15,6 +15,7 @@ SPEC = "notebooks/daily.yaml"
 
 
 def call(fn, method, url, body=b"", **headers):
+    headers.setdefault("Content-Type", "application/json")  # the client's, as the gateway sends
     result = fn.invoke(body, gateway=(method, url), client_headers=headers,
                        content_type=headers.get("Content-Type", "application/json"))
     assert result.status == 200  # the socket status; the client's is in Fn-Http-Status
@@ -32,7 +33,8 @@ def test_post_runs_is_202_with_location(fn, oci_local):
     assert body["ok"] is True and body["trigger"] == "apigateway"
     run = oci_local.job_runs()[0]
     assert run["createBody"]["freeformTags"] == {"trigger": "apigateway"}
-    assert run["retryToken"] == retry_token(JOB_OCID, idempotency_key="gw-key-1")
+    assert run["retryToken"] == retry_token(JOB_OCID, trigger="apigateway",
+                                            idempotency_key="gw-key-1")
 
 
 @pytest.mark.parametrize("header", ["Idempotency-Key", "opc-retry-token", "IDEMPOTENCY-KEY"])
@@ -158,34 +160,3 @@ def test_get_runs_pages_through_this_jobs_runs_newest_first(fn, oci_local, make_
 
     assert [len(page) for page in seen] == [3, 2]
     assert [run_id for page in seen for run_id in page] == ours[::-1]
-
-
-def test_get_runs_filters_by_lifecycle_state(fn, oci_local, emulator, make_runs):
-    held, done = make_runs(2)
-    emulator.set_run_outcome(held, "IN_PROGRESS")
-    emulator.set_run_outcome(done, "SUCCEEDED")
-    emulator.set_run_outcome(make_runs(1, job_id=OTHER_JOB_OCID)[0], "IN_PROGRESS")
-
-    body = call(fn, "GET", "/jobruns/runs/?lifecycleState=IN_PROGRESS").json()
-
-    assert [run["jobRunId"] for run in body["runs"]] == [held]
-    assert body["runs"][0]["terminal"] is False and body["nextPage"] is None
-
-
-@pytest.mark.parametrize("query, field", [
-    ("limit=0", "limit"),
-    ("limit=101", "limit"),
-    ("limit=ten", "limit"),
-    ("limit=", "limit"),
-    ("lifecycleState=RUNNING", "lifecycleState"),
-    ("compartmentId=ocid1.user.oc1..aaaa", "compartmentId"),
-    ("page=" + "x" * 2049, "page"),
-    ("sortBy=displayName", "sortBy"),
-    ("limit=5&limit=6", "limit"),
-])
-def test_get_runs_bad_parameters_are_400_naming_the_field(fn, oci_local, query, field):
-    result = call(fn, "GET", f"/v1/runs?{query}")
-    assert result.http_status == 400
-    error = result.json()["error"]
-    assert (error["code"], error["status"], error["field"]) == ("InvalidRequest", 400, field)
-    assert oci_local.operations() == []

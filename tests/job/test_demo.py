@@ -103,6 +103,10 @@ def test_the_demo_executes_the_notebook_and_sums_it_up(outcome, expected, tmp_pa
     assert "== 7. What the job run did" in result.stdout
     for text in expected:
         assert text in result.stdout, result.stdout
+    # A failed run's last lines, read back through the function's logs operation.
+    from_logs = re.search(r"^   \| \d{4}-\d\d-\d\dT[\d:.]+Z  job-runner: notebook cell 4 raised "
+                          "ZeroDivisionError", result.stdout, re.MULTILINE)
+    assert (from_logs is not None) == (outcome == "FAILED"), result.stdout
     assert_clean_ending(result)
     assert result.stdout.rstrip().endswith("result:       as asked (exit 0); temporary files "
                                            "removed")

@@ -23,8 +23,8 @@ from job.storage import download, fetch_notebook
 from job.urltext import shown_url
 from jobspec.container import read_container_spec
 from jobspec.errors import SpecInvalid, SpecTooLarge
-from jobspec.locations import parse_allow_entry
 from jobspec.spec import parse_spec
+from ocirefs.locations import parse_allow_entry
 from tests.spec_cases import INVALID
 
 from .conftest import ROOT, RUN_OCID
@@ -219,7 +219,7 @@ spec:
 """.encode()
     with pytest.raises(SpecInvalid) as caught:
         read_container_spec(spec, spec_env_var="MY_SPEC")
-    assert "MY_SPEC is set by the launcher and can't be overridden" in caught.value.message
+    assert "MY_SPEC can't be set by a run: it is set by the launcher" in caught.value.message
 
 
 # output names ---------------------------------------------------------------------------------

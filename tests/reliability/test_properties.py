@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from func.errors import LauncherError
 from func.triggers import Headers, RawCall, normalise, trigger_of
 from jobspec.errors import SpecError, SpecInvalid, SpecTooLarge
-from jobspec.locations import LocationError, parse_location
 from jobspec.spec import parse_spec
+from ocirefs.locations import LocationError, parse_location
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -98,7 +98,8 @@ def test_trigger_normaliser_raises_only_launcher_errors(call):
     try:
         normalise(call, trigger_of(call))
     except LauncherError as error:
-        assert error.code in ("InvalidRequest", "NotFound", "MethodNotAllowed")
+        assert error.code in ("InvalidRequest", "NotFound", "MethodNotAllowed",
+                              "UnsupportedMediaType")
 
 
 # --- linear time ---------------------------------------------------------------------

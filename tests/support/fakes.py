@@ -1,4 +1,5 @@
-"""In-process fakes of the two SDK clients the project uses, and a fake clock.
+"""The one in-process fake of OCI (Object Storage, Data Science, Logging and Logging Search,
+as the SDK clients answer), and a fake clock.
 
 They answer like the SDK does (``oci.response.Response`` holding the SDK's own models, or
 ``oci.exceptions.ServiceError``), record every call with its arguments and the HTTP
@@ -11,17 +12,22 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from oci import exceptions
 from oci.data_science import models
+from oci.logging import models as logging_models
+from oci.loggingsearch import models as search_models
 from oci.response import Response
 
 JOB_OCID = "ocid1.datasciencejob.oc1.phx.amaaaaaafakejob"
 JOB_PROJECT = "ocid1.datascienceproject.oc1.phx.amaaaaaafakeproject"
 JOB_COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaafakecompartment"
 OTHER_JOB_OCID = "ocid1.datasciencejob.oc1.phx.amaaaaaaotherjob"
+LOG_GROUP_OCID = "ocid1.loggroup.oc1.phx.amaaaaaafakeloggroup"
+LOG_OCID = "ocid1.log.oc1.phx.amaaaaaafakelog"
+LOG_COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaafakelogcompartment"
 ACCEPTED_AT = datetime(2026, 11, 27, 10, 0, 0, tzinfo=UTC)
 
 
@@ -193,7 +199,8 @@ class FakeDataScience(RecordingClient):
         self._ids = itertools.count(1)
 
     def add_run(self, state: str, job_id: str = JOB_OCID,
-                env: dict[str, str] | None = None) -> models.JobRun:
+                env: dict[str, str] | None = None, logged: bool = False) -> models.JobRun:
+        """A run; ``logged``: its output goes to the fake's one log (LOG_GROUP_OCID)."""
         run = models.JobRun(
             id=f"ocid1.datasciencejobrun.oc1.phx.amaaaaaarun{next(self._ids)}",
             job_id=job_id, project_id=JOB_PROJECT, compartment_id=JOB_COMPARTMENT,
@@ -201,6 +208,9 @@ class FakeDataScience(RecordingClient):
             time_accepted=ACCEPTED_AT, time_started=None, time_finished=None,
             job_configuration_override_details=models.DefaultJobConfigurationDetails(
                 environment_variables=env))
+        if logged:
+            run.log_details = models.JobRunLogDetails(log_group_id=LOG_GROUP_OCID,
+                                                      log_id=LOG_OCID)
         self.runs[run.id] = run
         return run
 
@@ -256,3 +266,64 @@ class FakeDataScience(RecordingClient):
         if start + size < len(runs):
             headers["opc-next-page"] = str(start + size)
         return Response(200, headers, runs[start:start + size], None)
+
+
+@dataclass
+class LogRecord:
+    source: str
+    time: datetime
+    message: str
+
+
+class FakeLogging(RecordingClient):
+    """Logging management (GetLogGroup) and Logging Search (SearchLogs) over one log group.
+
+    SearchLogs reads the query's stream and ``source = '*<OCID>'`` filter, keeps the records
+    in [timeStart, timeEnd), newest first, ``limit`` a page (``opc-next-page`` an offset),
+    and, like the service, refuses a window of more than 14 days (400) and one holding more
+    than ``too_large`` records ("search result is too large").
+    """
+
+    def __init__(self, clock: Clock | None = None, cost: float = 0.0) -> None:
+        super().__init__(clock, cost)
+        self.records: list[LogRecord] = []
+        self.too_large: int | None = None
+
+    def write(self, source: str, time: datetime, message: str) -> None:
+        self.records.append(LogRecord(source, time, message))
+
+    def get_log_group(self, log_group_id: str, **kwargs: Any) -> Response:
+        self._record("get_log_group", (log_group_id,), kwargs)
+        if log_group_id != LOG_GROUP_OCID:
+            raise service_error(404, "NotAuthorizedOrNotFound")
+        return Response(200, {}, logging_models.LogGroup(
+            id=LOG_GROUP_OCID, compartment_id=LOG_COMPARTMENT, display_name="jobs"), None)
+
+    def search_logs(self, details: search_models.SearchLogsDetails, **kwargs: Any) -> Response:
+        self._record("search_logs", (details,), kwargs)
+        stream = f'search "{LOG_COMPARTMENT}/{LOG_GROUP_OCID}/{LOG_OCID}" '
+        if not details.search_query.startswith(stream):
+            raise service_error(404, "NotAuthorizedOrNotFound")
+        source = details.search_query.split("source = '*", 1)[1].split("'", 1)[0]
+        if details.time_end - details.time_start > timedelta(days=14):
+            raise service_error(400, "InvalidParameter", message="the time range is too wide")
+        found = sorted((r for r in self.records if r.source == source
+                        and details.time_start <= r.time < details.time_end),
+                       key=lambda r: r.time, reverse=True)
+        if self.too_large is not None and len(found) > self.too_large:
+            raise service_error(400, "InvalidParameter",
+                                message="Search result is too large, narrow the time range")
+        start = int(kwargs.get("page") or 0)
+        limit = kwargs.get("limit", 100)
+        headers = {}
+        if start + limit < len(found):
+            headers["opc-next-page"] = str(start + limit)
+        results = [search_models.SearchResult(data={
+            "datetime": int(r.time.timestamp() * 1000),
+            "logContent": {"data": {"message": r.message}, "id": f"id-{i}",
+                           "source": r.source, "time": r.time.isoformat().replace("+00:00", "Z"),
+                           "type": "com.oraclecloud.datascience.jobrun.stdout"}})
+            for i, r in enumerate(found[start:start + limit], start)]
+        return Response(200, headers, search_models.SearchResponse(
+            results=results, summary=search_models.SearchResultSummary(
+                result_count=len(results))), None)

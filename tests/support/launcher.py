@@ -1,4 +1,4 @@
-"""A :class:`func.service.Launcher` wired to the in-process fakes, on a fake clock."""
+"""A :class:`func.service.Service` wired to the in-process fake of OCI, on a fake clock."""
 
 from __future__ import annotations
 
@@ -6,24 +6,25 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from func.clients import Clients
-from func.config import Settings
-from func.service import Invocation, Launcher
+from func.clients import ClientProvider, Clients, Lazy, LoggingClients
+from func.request import Request
+from func.service import Invocation, Outcome, Service
 from ociplatform.retry import Deadline, RetryPolicy
 
-from .fakes import JOB_OCID, Clock, FakeDataScience, FakeObjectStorage
+from .fakes import JOB_OCID, Clock, FakeDataScience, FakeLogging, FakeObjectStorage
 
 NAMESPACE, BUCKET = "ns", "specs"
 
 
 @dataclass
 class Rig:
-    """The launcher under test and everything it talks to."""
+    """The service under test and everything it talks to."""
 
     clock: Clock
     object_storage: FakeObjectStorage
     data_science: FakeDataScience
-    launcher: Launcher
+    logging: FakeLogging
+    service: Service
 
     def put_spec(self, name: str, data: bytes) -> str:
         return self.object_storage.put(NAMESPACE, BUCKET, name, data)
@@ -31,13 +32,19 @@ class Rig:
     def invocation(self, call_id: str = "CALL-1", seconds: float = 30.0) -> Invocation:
         return Invocation(call_id, Deadline(at=self.clock.now + seconds, clock=self.clock))
 
+    def execute(self, request: Request, invocation: Invocation | None = None) -> Outcome:
+        return self.service.serve(request, request.trigger, invocation or self.invocation())
+
 
 def rig(env: Mapping[str, str] | None = None, *, region: str | None = "us-phoenix-1",
         cost: float = 0.0) -> Rig:
     clock = Clock()
     object_storage = FakeObjectStorage(clock, cost)
     data_science = FakeDataScience(clock, cost)
-    settings = Settings.from_env({"JOB_OCID": JOB_OCID, **(env or {})})
+    logging = FakeLogging(clock, cost)
+    clients = Clients(object_storage, data_science, region,
+                      Lazy(lambda: LoggingClients(search=logging, management=logging)))
     policy = RetryPolicy(rng=random.Random(7), sleep=clock.sleep)
-    launcher = Launcher(settings, Clients(object_storage, data_science, region), policy)
-    return Rig(clock, object_storage, data_science, launcher)
+    service = Service({"JOB_OCID": JOB_OCID, **(env or {})},
+                      ClientProvider(lambda settings: clients), policy)
+    return Rig(clock, object_storage, data_science, logging, service)

@@ -2,7 +2,7 @@ import pytest
 
 from func.config import Settings
 from func.errors import ConfigurationError
-from jobspec.locations import SpecLocation
+from ocirefs.locations import SpecLocation
 
 JOB = "ocid1.datasciencejob.oc1.phx.amaaaaaajob"
 

@@ -46,8 +46,9 @@ def installed(tmp_path_factory) -> Path:
     source = tmp / "source"
     source.mkdir()
     shutil.copy(ROOT / "pyproject.toml", source)
-    shutil.copytree(ROOT / "jobspec", source / "jobspec",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    for package in ("jobspec", "ocirefs"):
+        shutil.copytree(ROOT / package, source / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
     built = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
                 "--no-index", "--disable-pip-version-check", "-q", "-w", tmp / "dist", source,
                 cwd=tmp)
@@ -69,10 +70,11 @@ def site_packages(venv: Path) -> Path:
     return found
 
 
-def test_the_wheel_holds_the_spec_library_and_its_command_only(installed):
+def test_the_wheel_holds_the_spec_library_its_oci_references_and_its_command_only(installed):
     installed_names = {path.name for path in site_packages(installed).iterdir()
                        if not path.name.startswith(("_distutils", "distutils-precedence"))}
-    assert {name for name in installed_names if not name.endswith(".dist-info")} == {"jobspec"}
+    assert {name for name in installed_names if not name.endswith(".dist-info")} == {
+        "jobspec", "ocirefs"}
     assert (installed / "bin" / "jobspec").is_file()
     entry_points = next(site_packages(installed).glob("*.dist-info/entry_points.txt"))
     assert "jobspec = jobspec.__main__:main" in entry_points.read_text()

@@ -1,6 +1,6 @@
 import pytest
 
-from jobspec.locations import LocationError, SpecLocation, parse_allow_entry, parse_location
+from ocirefs.locations import LocationError, SpecLocation, parse_allow_entry, parse_location
 
 CLASSIC = "https://objectstorage.us-phoenix-1.oraclecloud.com/n/myns/b/specs/o/"
 DEDICATED = "https://myns.objectstorage.us-phoenix-1.oci.customer-oci.com/n/myns/b/specs/o/"

@@ -1,4 +1,6 @@
 import hashlib
+import json
+from pathlib import Path
 
 import pytest
 
@@ -6,17 +8,19 @@ from func.config import Settings
 from func.errors import InvalidRequest, InvalidSpec
 from func.plan import (
     JobInfo,
-    check_overrides,
+    environment_problem,
     needs_job_info,
     plan_job_run,
     retry_token,
     to_wire,
 )
-from func.request import Overrides, RunRequest
+from func.request import Origin, Overrides, RunRequest
+from jobspec.errors import SpecError
 from jobspec.spec import parse_spec
 from tests.spec_cases import COMPARTMENT, LOG, LOG_GROUP, PROJECT, SUBNET, ads, flat
 from tests.unit.test_triggers import DAILY
 
+ROOT = Path(__file__).resolve().parents[2]
 JOB = "ocid1.datasciencejob.oc1.phx.amaaaaaajob"
 SETTINGS = Settings(job_ocid=JOB)
 JOB_INFO = JobInfo(project_id="ocid1.datascienceproject.oc1.phx.amaaaaaajobproject",
@@ -35,25 +39,32 @@ def plan(document: bytes, request: RunRequest | None = None, settings=SETTINGS, 
 
 def test_retry_token_is_a_stable_versioned_sha256():
     # Frozen values: a change here would let a replayed key create a second run.
-    assert retry_token(JOB, idempotency_key="di-task-run-42") == \
-        "601b8192eda84739d03da454b78918003ab4161a8a364866fb6b0ede86b2115b"
-    assert retry_token(JOB, call_id="01CALL") == \
-        "31ede2aec1cab867f2820310e02cd6c363b6826cd56d27733099426de979a65e"
-    material = f"oci-jobrun-launcher/retry-token/v1\nkey\n{JOB}\ndi-task-run-42"
-    assert retry_token(JOB, idempotency_key="di-task-run-42") == \
+    assert retry_token(JOB, trigger="direct", idempotency_key="di-task-run-42") == \
+        "3acc8b21c4daf5296e3468622cdd5d1d924b04720d6a3c55e2698c3fad4d4938"
+    assert retry_token(JOB, trigger="direct", call_id="01CALL") == \
+        "81024bee7aa8f173f0dcf75aa91a6f4dd7b5a06b63720be8165cffe5db806f2b"
+    material = json.dumps(["oci-jobrun-launcher/retry-token/v2", "key", JOB, "direct", None,
+                           "di-task-run-42"])
+    assert retry_token(JOB, trigger="direct", idempotency_key="di-task-run-42") == \
         hashlib.sha256(material.encode()).hexdigest()
 
 
-def test_retry_token_separates_jobs_keys_and_call_ids():
-    tokens = {retry_token(JOB, idempotency_key="k"), retry_token(JOB + "x", idempotency_key="k"),
-              retry_token(JOB, idempotency_key="k2"), retry_token(JOB, call_id="k")}
-    assert len(tokens) == 4
+def test_retry_token_separates_jobs_keys_call_ids_triggers_and_callers():
+    tokens = {retry_token(JOB, trigger="direct", idempotency_key="k"),
+              retry_token(JOB + "x", trigger="direct", idempotency_key="k"),
+              retry_token(JOB, trigger="direct", idempotency_key="k2"),
+              retry_token(JOB, trigger="direct", call_id="k"),
+              retry_token(JOB, trigger="event", idempotency_key="k"),
+              retry_token(JOB, trigger="apigateway", idempotency_key="k"),
+              retry_token(JOB, trigger="apigateway", caller="alice", idempotency_key="k"),
+              retry_token(JOB, trigger="apigateway", caller="bob", idempotency_key="k")}
+    assert len(tokens) == 8
     assert all(len(t) == 64 for t in tokens)
     # the key wins over the call id: a retried invocation with a key gets the same token
-    assert retry_token(JOB, idempotency_key="k", call_id="a") == \
-        retry_token(JOB, idempotency_key="k", call_id="b")
+    assert retry_token(JOB, trigger="direct", idempotency_key="k", call_id="a") == \
+        retry_token(JOB, trigger="direct", idempotency_key="k", call_id="b")
     with pytest.raises(ValueError):
-        retry_token(JOB)
+        retry_token(JOB, trigger="direct")
 
 
 def test_flat_spec_minimal_body_uses_the_jobs_project_and_compartment():
@@ -92,8 +103,8 @@ def test_flat_spec_with_everything_and_request_overrides():
             "enableLogging": True, "enableAutoLogCreation": False,
             "logGroupId": LOG_GROUP, "logId": LOG,
         },
-        # our tag is merged under the caller's: the caller's value wins
-        "freeformTags": {"trigger": "mine", "team": "bi"},
+        # the launcher's own tag is applied last: a caller can't say who triggered the run
+        "freeformTags": {"team": "bi", "trigger": "direct"},
     }
 
 
@@ -148,20 +159,53 @@ def test_default_display_name_is_the_object_name_without_extension():
     assert body["displayName"] == "daily"
 
 
-@pytest.mark.parametrize("name", ["NOTEPAD_YAML_URL", "JOB_SPEC_ETAG"])
+@pytest.mark.parametrize("name", ["NOTEPAD_YAML_URL", "JOB_SPEC_ETAG", "MY_SPEC"])
 def test_request_may_not_override_the_launchers_variables(name):
+    origin = Origin("direct", launcher_env=frozenset({"MY_SPEC", "NOTEPAD_YAML_URL",
+                                                      "JOB_SPEC_ETAG"}))
+    fields = {"specLocation": DAILY.uri, "environmentVariables": {name: "x"}}
     with pytest.raises(InvalidRequest, match="set by the launcher") as error:
-        check_overrides(SETTINGS, run(environment_variables=((name, "x"),)))
+        RunRequest.parse(fields, origin)
     assert error.value.field == "environmentVariables"
-    check_overrides(SETTINGS, run(environment_variables=(("RUN_DATE", "x"),)))  # others pass
+    fields["environmentVariables"] = {"RUN_DATE": "x"}
+    assert RunRequest.parse(fields, origin).overrides.environment_variables == (
+        ("RUN_DATE", "x"),)  # others pass
 
 
-def test_env_total_over_limit_after_merging():
+def env_problem_of(document: bytes, request: RunRequest | None = None):
+    return environment_problem(SETTINGS, request or run(), parse_spec(document), ETAG)
+
+
+def test_env_total_over_limit_after_merging_blames_the_request_when_it_adds_any():
     spec_env = "      env:\n      - name: A\n        value: " + "x" * 19900 + "\n"
-    with pytest.raises(InvalidRequest):
-        plan(ads(runtime=spec_env), run(environment_variables=(("B", "y" * 200),)))
-    with pytest.raises(InvalidSpec):
-        plan(ads(runtime="      env:\n      - name: A\n        value: " + "x" * 19990 + "\n"))
+    problem = env_problem_of(ads(runtime=spec_env), run(environment_variables=(("B", "y" * 200),)))
+    assert type(problem) is InvalidRequest and problem.field == "environmentVariables"
+    problem = env_problem_of(ads(runtime="      env:\n      - name: A\n        value: "
+                                         + "x" * 19990 + "\n"))
+    assert type(problem) is InvalidSpec
+    assert env_problem_of(ads(runtime=spec_env)) is None
+
+
+@pytest.mark.parametrize("job", [JOB_INFO, None])
+def test_planning_is_total_on_valid_input(job):
+    """Every spec of the ADS corpus and the examples that parses, with and without request
+    overrides: a plan, never a request or spec error (those are found before planning)."""
+    request = run(display_name="n", environment_variables=(("RUN_DATE", "x"),),
+                  command_line_arguments="-v", maximum_runtime_in_minutes=5,
+                  freeform_tags=(("team", "bi"),))
+    planned = 0
+    for path in sorted([*ROOT.glob("tests/ads/corpus/*.yaml"), *ROOT.glob("examples/specs/*")]):
+        try:
+            spec = parse_spec(path.read_bytes())
+        except SpecError:
+            continue
+        if job is None and needs_job_info(spec):
+            continue
+        for each in (run(), request):
+            assert environment_problem(SETTINGS, each, spec, ETAG) is None
+            assert plan_job_run(SETTINGS, each, spec, ETAG, job).job_id == JOB
+            planned += 1
+    assert planned >= 10
 
 
 def test_body_is_deterministic():
@@ -177,7 +221,7 @@ def test_needs_job_info_only_when_something_is_missing():
     assert needs_job_info(parse_spec(infra))
 
 
-def test_the_launchers_variables_win_even_without_check_overrides():
+def test_the_launchers_variables_win_even_over_an_unparsed_request():
     body = plan(flat(), run(environment_variables=(("NOTEPAD_YAML_URL", "oci://evil@ns/x.yaml"),
                                                    ("JOB_SPEC_ETAG", "forged"))))
     env = body["jobConfigurationOverrideDetails"]["environmentVariables"]
@@ -191,8 +235,9 @@ def test_the_spec_runtime_limit_and_tags_go_on_the_run_under_the_request():
                            "      freeformTags: {team: bi, trigger: spec}\n")
     config = plan(document)
     assert config["jobConfigurationOverrideDetails"]["maximumRuntimeInMinutes"] == 90
-    assert config["freeformTags"] == {"trigger": "spec", "team": "bi"}
+    # The launcher's own tag goes last: a spec can't say who triggered the run.
+    assert config["freeformTags"] == {"trigger": "direct", "team": "bi"}
     overridden = plan(document, run(maximum_runtime_in_minutes=15,
                                     freeform_tags=(("team", "ops"),)))
     assert overridden["jobConfigurationOverrideDetails"]["maximumRuntimeInMinutes"] == 15
-    assert overridden["freeformTags"] == {"trigger": "spec", "team": "ops"}
+    assert overridden["freeformTags"] == {"trigger": "direct", "team": "ops"}

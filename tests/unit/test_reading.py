@@ -1,4 +1,4 @@
-from jobspec.reading import content_range_total, range_header, read_bounded
+from ociplatform.reading import content_range_total, range_header, read_bounded
 
 
 class FakeStream:

@@ -15,8 +15,8 @@ REFERENCE = ROOT / "docs/reference.md"
 # Where the repository's own text lives; func/ and jobspec/ are checked the same way by
 # widening this list (a test may name the sibling checker folder: see tests/iac).
 SWEPT = ["README.md", "docs", "demo", "localoci", "job", "benchmarks", "tests", "examples",
-         "func", "jobspec", "ociplatform", "terraform", "policies", "api", "tools", "Makefile",
-         "Dockerfile"]
+         "func", "jobspec", "ociplatform", "ocirefs", "terraform", "policies", "api", "tools",
+         "Makefile", "Dockerfile"]
 # Written split, so that this file does not match itself.
 OUTSIDE = ("CONTRACT" + ".md", "../" + "shared")
 ALLOWED = {"tests/iac/test_iac_tfcheck.py"}
@@ -34,10 +34,13 @@ def table(text: str, first_column: str) -> dict[str, str]:
     return rows
 
 
-def test_every_error_code_is_listed_with_its_status():
-    listed = table(REFERENCE.read_text(), "code")
-    assert {code: int(status) for code, status in listed.items()} == {
-        error.code: error.status for error in ALL_ERRORS}
+def test_every_error_code_is_listed_with_its_status_and_meaning():
+    text = REFERENCE.read_text()
+    section = text[text.index("| code | status | when |"):]
+    rows = re.findall(r"^\| `(\w+)` \| (\d{3}) \| (.*) \|$",
+                      section[:section.index("\n\n")], re.MULTILINE)
+    assert {code: (int(status), when) for code, status, when in rows} == {
+        error.code: (error.status, error.meaning) for error in ALL_ERRORS}
 
 
 def test_the_configuration_is_the_readmes():

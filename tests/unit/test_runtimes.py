@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from func.request import ValidateRequest
-from func.service import Answered, Refused
 from jobspec.container import ContainerSpec, ScriptSpec, read_container_spec
 from jobspec.errors import SpecInvalid
-from jobspec.locations import parse_location
+from ocirefs.locations import parse_location
 from tests.spec_cases import INVALID, VALID_SCRIPTS, ads
 from tests.support.launcher import BUCKET, NAMESPACE, rig
 
@@ -31,11 +30,9 @@ def validate(document: bytes) -> list[str]:
     """The function's validate in-process: [] when it answers ok, else its problems."""
     r = rig()
     r.put_spec(LOCATION.object, document)
-    outcome = r.launcher.execute(ValidateRequest(trigger="direct", spec_location=LOCATION),
-                                 r.invocation())
-    if isinstance(outcome, Answered):
+    outcome = r.execute(ValidateRequest(trigger="direct", spec_location=LOCATION))
+    if outcome.error is None:
         return []
-    assert isinstance(outcome, Refused)
     return [f"{p['field']}: {p['message']}" for p in outcome.error.to_dict()["problems"]]
 
 

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-import func.service
+import func.runs
 from func.app import App
 from func.clients import ClientProvider, Clients
 from func.plan import retry_token
@@ -50,7 +50,8 @@ def test_a_run_is_answered_and_logged_with_its_facts(oci, caplog):
     assert line.pop("durationMs") >= 0
     assert line == {"callId": "CALL-9", "trigger": "direct", "operation": "run",
                     "specLocation": LOCATION, "jobRunId": run_id,
-                    "retryTokenPrefix": retry_token(JOB_OCID, call_id="CALL-9")[:12],
+                    "retryTokenPrefix": retry_token(JOB_OCID, trigger="direct",
+                                                    call_id="CALL-9")[:12],
                     "outcome": "ok", "level": "INFO"}
 
 
@@ -73,7 +74,7 @@ def test_a_refusal_is_logged_with_the_facts_known_before_it(oci, caplog):
     assert reply.status == 502 and reply.body["error"]["code"] == "SpecNotFound"
     line = log_line(caplog)
     assert (line["outcome"], line["retryTokenPrefix"]) == (
-        "SpecNotFound", retry_token(JOB_OCID, call_id="C-2")[:12])
+        "SpecNotFound", retry_token(JOB_OCID, trigger="direct", call_id="C-2")[:12])
     assert "jobRunId" not in line
 
 
@@ -81,7 +82,7 @@ def test_an_internal_error_logs_type_file_and_line_but_no_input(oci, caplog, mon
     def broken(*args, **kwargs):
         raise KeyError(f"spec text {SECRET}")
 
-    monkeypatch.setattr(func.service, "plan_job_run", broken)
+    monkeypatch.setattr(func.runs, "plan_job_run", broken)
     body = json.dumps({"specLocation": LOCATION, "idempotencyKey": SECRET,
                        "environmentVariables": {"TOKEN": SECRET}}).encode()
     with caplog.at_level(logging.INFO, logger="jobrun_launcher"):
@@ -105,7 +106,7 @@ def test_an_internal_error_in_the_function_names_the_functions_file(oci, caplog,
     with caplog.at_level(logging.INFO, logger="jobrun_launcher"):
         app_for(oci).handle(RawCall(json.dumps({"specLocation": LOCATION}).encode()))
     file, line_number = log_line(caplog)["exceptionAt"].rsplit(":", 1)
-    assert file == "jobspec/reading.py" and int(line_number) > 0
+    assert file == "ociplatform/reading.py" and int(line_number) > 0
 
 
 @pytest.mark.parametrize("env, field", [({"JOB_OCID": ""}, "JOB_OCID"),

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 
 import pytest
 from oci import exceptions
 
 from func import errors
-from func.upstream import COMPARTMENT_GIVEN, ERRORS, PAGE_GIVEN
+from func.upstream import COMPARTMENT_GIVEN, ERRORS, PAGE_GIVEN, SearchTooLarge
 from job import errors as job_errors
 from job.storage import ERRORS as JOB_ERRORS
-from ociplatform.calls import ANY, CONNECTION, ErrorTable, OciService, Rule
+from ociplatform.calls import ANY, CONNECTION, ErrorTable, Failure, OciService, Rule
+from ociplatform.objects import EmptyObject
 from ociplatform.retry import Deadline, RetryPolicy
 from tests.support.fakes import Clock, ScriptedClient, service_error
 
-# (operation, status, code) → (error the caller gets, retried?). None: the call answers None.
+# (operation, status, code) → (error the caller gets, retried?). EmptyObject is read_object's
+# answer of no bytes (tests/unit/test_ociplatform.py).
 FUNCTION_ROWS = {
     (ANY, 429, ANY): (errors.UpstreamThrottled, True),
     (ANY, "5xx", ANY): (errors.UpstreamError, True),
@@ -28,20 +31,26 @@ FUNCTION_ROWS = {
     ("GetObject", 403, ANY): (errors.SpecNotFound, False),
     ("GetObject", 404, ANY): (errors.SpecNotFound, False),
     ("GetObject", 412, ANY): (errors.SpecChanged, False),
-    ("GetObject", 416, ANY): (None, False),
+    ("GetObject", 416, ANY): (EmptyObject, False),
     ("GetJob", 401, ANY): (errors.ConfigurationError, False),
     ("GetJob", 403, ANY): (errors.ConfigurationError, False),
     ("GetJob", 404, ANY): (errors.ConfigurationError, False),
     ("GetJobRun", 404, ANY): (errors.NotFound, False),
-    ("CreateJobRun", 409, ANY): (errors.Conflict, False),
+    ("CreateJobRun", 409, "Conflict"): (errors.Conflict, False),
+    ("CreateJobRun", 409, "InvalidatedRetryToken"): (errors.Conflict, False),
     ("CancelJobRun", 409, ANY): (errors.Conflict, False),
-    ("CancelJobRun", 409, "IncorrectState"): (errors.Conflict, False),
-    ("CancelJobRun", 409, "LockConflict"): (errors.Conflict, False),
     ("CancelJobRun", 404, ANY): (errors.NotFound, False),
     ("ListJobRuns", 400, ANY): (errors.UpstreamError, False),
     ("ListJobRuns", 401, ANY): (errors.UpstreamError, False),
     ("ListJobRuns", 403, ANY): (errors.UpstreamError, False),
     ("ListJobRuns", 404, ANY): (errors.UpstreamError, False),
+    ("GetLogGroup", 401, ANY): (errors.ConfigurationError, False),
+    ("GetLogGroup", 403, ANY): (errors.ConfigurationError, False),
+    ("GetLogGroup", 404, ANY): (errors.ConfigurationError, False),
+    ("SearchLogs", 400, ANY): (errors.UpstreamError, False),
+    ("SearchLogs", 401, ANY): (errors.ConfigurationError, False),
+    ("SearchLogs", 403, ANY): (errors.ConfigurationError, False),
+    ("SearchLogs", 404, ANY): (errors.ConfigurationError, False),
     (ANY, ANY, ANY): (errors.UpstreamError, False),
 }
 JOB_ROWS = {
@@ -55,7 +64,7 @@ JOB_ROWS = {
     ("GetObject", 403, ANY): (job_errors.NotReadable, False),
     ("GetObject", 404, ANY): (job_errors.NotReadable, False),
     ("GetObject", 412, ANY): (job_errors.NotReadable, False),
-    ("GetObject", 416, ANY): (None, False),
+    ("GetObject", 416, ANY): (EmptyObject, False),
     ("GetObject", ANY, ANY): (job_errors.NotReadable, False),
     ("PutObject", 429, ANY): (job_errors.UploadFailed, True),
     ("PutObject", "5xx", ANY): (job_errors.UploadFailed, True),
@@ -109,8 +118,6 @@ def test_function_rows(key):
     result, calls = outcome_of(ERRORS, key)
     if retried:
         assert (result, calls) == ("answer", 2)  # (when it never succeeds: the test below)
-    elif expected is None:
-        assert (result, calls) == (None, 1)
     else:
         assert (result, calls) == (expected, 1)
 
@@ -122,8 +129,6 @@ def test_job_rows(key):
     result, calls = outcome_of(JOB_ERRORS, key)
     if retried:
         assert (result, calls) == ("answer", 2)
-    elif expected is None:
-        assert (result, calls) == (None, 1)
     else:
         assert (result, calls) == (expected, 1)
 
@@ -157,6 +162,14 @@ def test_list_rows_depend_on_what_the_caller_gave(key, context, expected):
     assert outcome_of(ERRORS, key, frozenset(context)) == (expected, 1)
 
 
+def test_a_search_result_too_large_is_told_apart_for_the_caller_to_halve():
+    rule = ERRORS.rule("SearchLogs", 400, "InvalidParameter")
+    failure = Failure("Logging Search", "SearchLogs", "", 400, "InvalidParameter", "E",
+                      message="Search result is too large, narrow the time range")
+    assert type(rule.error(failure)) is SearchTooLarge
+    assert type(rule.error(replace(failure, message="bad query"))) is errors.UpstreamError
+
+
 def test_the_most_specific_row_wins():
     table = ErrorTable({
         ("Op", 409, ANY): Rule(lambda f: KeyError("op-409")),
@@ -170,11 +183,28 @@ def test_the_most_specific_row_wins():
         assert rule.error is not None
         return str(rule.error(None).args[0])  # type: ignore[arg-type]
 
-    assert name("Op", 409, "Busy") == "any-409-busy"  # an exact code beats an exact operation
+    assert name("Op", 409, "Busy") == "op-409"  # the operation's own row beats a generic one
+    assert name("Other", 409, "Busy") == "any-409-busy"
     assert name("Op", 409, "Other") == "op-409"
     assert name("Other", 409, "Other") == "4xx"
     assert name("Other", 503, "X") == "any"
     assert name("Other", CONNECTION, "") == "any"
+
+
+def test_a_row_that_repeats_a_more_general_row_is_refused():
+    def refused(failure):
+        return KeyError("refused")
+    with pytest.raises(ValueError, match="repeats"):
+        ErrorTable({("Op", 409, ANY): Rule(refused), ("Op", 409, "Busy"): Rule(refused),
+                    (ANY, ANY, ANY): Rule(refused, retry=True)}, no_time=refused)
+    with pytest.raises(ValueError, match="repeats"):
+        ErrorTable({("Op", 404, ANY): Rule(refused), (ANY, ANY, ANY): Rule(refused)},
+                   no_time=refused)
+
+
+def test_every_rule_names_an_error():
+    with pytest.raises(TypeError):
+        Rule()  # type: ignore[call-arg]
 
 
 def test_a_table_must_say_what_anything_else_means():

@@ -1,11 +1,12 @@
 import json
+from datetime import UTC, datetime
 
 import pytest
 
-from func.errors import InvalidRequest, MethodNotAllowed, NotFound
+from func.errors import InvalidRequest, MethodNotAllowed, NotFound, UnsupportedMediaType
 from func.request import Ignored, ListRequest, Overrides
 from func.triggers import ROUTE_LIST, Headers, RawCall, match_route, normalise, trigger_of
-from jobspec.locations import SpecLocation
+from ocirefs.locations import SpecLocation
 from tests.support.events import event_bytes, load_event
 
 RUN_ID = "ocid1.datasciencejobrun.oc1.phx.amaaaaaaexamplerun"
@@ -182,8 +183,8 @@ def test_gateway_validate_get_and_delete():
     ("DELETE", f"/v1/runs/{RUN_ID}", "cancel", "/v1", RUN_ID),
 ])
 def test_routes_match_on_the_tail_whatever_the_prefix(method, url, operation, prefix, run_id):
-    route, matched_id = match_route(method, url)
-    assert (route.operation, route.prefix, matched_id) == (operation, prefix, run_id)
+    route, params = match_route(method, url)
+    assert (route.operation, route.prefix, params.get("jobRunId")) == (operation, prefix, run_id)
 
 
 @pytest.mark.parametrize("method, url, allow", [
@@ -205,7 +206,8 @@ def test_other_paths_are_404_naming_every_route(url):
         match_route("GET", url)
     assert ROUTE_LIST in error.value.message
     assert ROUTE_LIST == ("POST …/runs, GET …/runs, POST …/runs/validate, "
-                          "GET …/runs/{jobRunId}, DELETE …/runs/{jobRunId}")
+                          "GET …/runs/{jobRunId}, DELETE …/runs/{jobRunId}, "
+                          "GET …/runs/{jobRunId}/logs")
 
 
 @pytest.mark.parametrize("method", ["GET", "DELETE"])
@@ -221,7 +223,8 @@ def test_gateway_run_id_that_is_not_a_run_ocid_is_invalid_request(method, run_id
 
 def test_gateway_body_may_not_carry_the_operation():
     call = RawCall(b'{"specLocation": "oci://s@n/a.yaml", "operation": "cancel"}',
-                   headers=Headers({"fn-intent": "httprequest"}), method="POST",
+                   headers=Headers({"fn-intent": "httprequest"}),
+                   http_headers=Headers({"Content-Type": "application/json"}), method="POST",
                    request_url="/v1/runs")
     with pytest.raises(InvalidRequest, match="given by the route"):
         parse(call)
@@ -230,7 +233,8 @@ def test_gateway_body_may_not_carry_the_operation():
 def test_gateway_idempotency_key_from_opc_retry_token_and_conflicts():
     def call(body, headers):
         return RawCall(json.dumps(body).encode(), headers=Headers({"fn-intent": "httprequest"}),
-                       http_headers=Headers(headers), method="POST", request_url="/runs")
+                       http_headers=Headers({"Content-Type": "application/json", **headers}),
+                       method="POST", request_url="/runs")
     base = {"specLocation": "oci://s@n/a.yaml"}
     assert parse(call(base, {"OPC-Retry-Token": "t1"}))[0].idempotency_key == "t1"
     assert parse(call({**base, "idempotencyKey": "k"}, {"Idempotency-Key": "k"}))[0] \
@@ -245,10 +249,12 @@ def test_gateway_json_content_type_requires_json():
                    method="POST", request_url="/runs")
     with pytest.raises(InvalidRequest, match="not valid JSON"):
         parse(call)
+    # The one-line text form is for direct invocation only (tests/security: 415).
     text = RawCall(b"oci://s@n/a.yaml", headers=Headers({"fn-intent": "httprequest"}),
                    http_headers=Headers({"Content-Type": "text/plain"}), method="POST",
                    request_url="/runs")
-    assert parse(text)[0].spec_location == SpecLocation("n", "s", "a.yaml")
+    with pytest.raises(UnsupportedMediaType):
+        parse(text)
 
 
 def test_trigger_recognition():
@@ -412,3 +418,56 @@ def test_bad_gateway_list_queries(query, field, fragment):
         parse(gateway_get(f"/v1/runs?{query}"))
     assert error.value.field == field
     assert fragment in error.value.message
+
+
+# --- logs ---------------------------------------------------------------------------
+
+def test_direct_logs_with_defaults_and_with_every_field():
+    request, _ = parse(direct(json.dumps({"operation": "logs", "jobRunId": RUN_ID}).encode()))
+    assert (request.operation, request.job_run_id, request.tail, request.since) == (
+        "logs", RUN_ID, 100, None)
+    request, _ = parse(direct(json.dumps({"operation": "logs", "jobRunId": RUN_ID, "tail": 1000,
+                                          "since": "2026-12-05T06:15:22.123Z"}).encode()))
+    assert request.tail == 1000
+    assert request.since == datetime(2026, 12, 5, 6, 15, 22, 123000, tzinfo=UTC)
+
+
+def test_gateway_logs_reads_the_path_and_the_query():
+    call = RawCall(b"", headers=Headers({"fn-intent": "httprequest"}), method="GET",
+                   request_url=f"/v1/runs/{RUN_ID}/logs?tail=5&since=2026-12-05T07:00:00%2B01:00")
+    request, route = parse(call)
+    assert (route.operation, route.prefix, request.job_run_id, request.tail) == (
+        "logs", "/v1", RUN_ID, 5)
+    assert request.since == datetime(2026, 12, 5, 6, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("fields, field, fragment", [
+    ({"tail": 0}, "tail", "from 1 to 1000"),
+    ({"tail": 1001}, "tail", "from 1 to 1000"),
+    ({"tail": "5"}, "tail", "whole number"),
+    ({"tail": True}, "tail", "whole number"),
+    ({"since": "2026-12-05"}, "since", "RFC 3339"),
+    ({"since": "2026-12-05T06:15:22"}, "since", "with an offset"),
+    ({"since": 1733380522}, "since", "RFC 3339"),
+    ({"specLocation": "oci://s@n/a.yaml"}, "specLocation", "not used by logs"),
+])
+def test_bad_direct_logs_bodies(fields, field, fragment):
+    body = {"operation": "logs", "jobRunId": RUN_ID, **fields}
+    with pytest.raises(InvalidRequest) as error:
+        parse(direct(json.dumps(body).encode()))
+    assert error.value.field == field and fragment in error.value.message
+
+
+@pytest.mark.parametrize("query, field, fragment", [
+    ("tail=", "tail", "whole number"),
+    ("tail=-1", "tail", "whole number"),
+    ("tail=1&tail=2", "tail", "more than once"),
+    ("since=yesterday", "since", "RFC 3339"),
+    ("limit=5", "limit", "takes tail, since"),
+])
+def test_bad_gateway_logs_queries(query, field, fragment):
+    call = RawCall(b"", headers=Headers({"fn-intent": "httprequest"}), method="GET",
+                   request_url=f"/v1/runs/{RUN_ID}/logs?{query}")
+    with pytest.raises(InvalidRequest) as error:
+        parse(call)
+    assert error.value.field == field and fragment in error.value.message

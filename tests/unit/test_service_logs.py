@@ -1,0 +1,184 @@
+"""``logs`` in-process with the fake of OCI: the calls made, the window searched, ``since``,
+``tail``, paging past 1,000, a too-large answer, a run without a log, another job's run."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from func import runlogs
+from func.errors import ConfigurationError, LogsNotConfigured, NotFound, UpstreamError
+from func.request import LogsRequest
+from tests.support.fakes import (
+    ACCEPTED_AT,
+    LOG_COMPARTMENT,
+    LOG_GROUP_OCID,
+    LOG_OCID,
+    OTHER_JOB_OCID,
+    service_error,
+)
+from tests.support.launcher import Rig, rig
+
+FINISHED_AT = ACCEPTED_AT + timedelta(hours=1)
+
+
+def logs(r: Rig, run_id: str, **fields):
+    return r.execute(LogsRequest(trigger="direct", job_run_id=run_id, **fields))
+
+
+def finished_run(r: Rig, lines: int = 0, state: str = "FAILED", step=timedelta(seconds=1)):
+    run = r.data_science.add_run(state, logged=True)
+    run.time_finished = FINISHED_AT
+    for i in range(lines):
+        r.logging.write(run.id, ACCEPTED_AT + step * (i + 1), f"line {i}")
+    return run
+
+
+def body_of(outcome) -> dict:
+    assert outcome.error is None, outcome.error
+    return outcome.body
+
+
+def messages(body: dict) -> list[str]:
+    return [line["message"] for line in body["lines"]]
+
+
+def searches(r: Rig):
+    return [call for call in r.logging.calls if call.method == "search_logs"]
+
+
+def test_the_newest_lines_oldest_first_with_the_query_ads_uses():
+    r = rig()
+    run = finished_run(r, lines=3)
+    r.logging.write("ocid1.datasciencejobrun.oc1.phx.amaaaaaaother", ACCEPTED_AT, "not mine")
+    body = body_of(logs(r, run.id))
+    assert body == {"operation": "logs", "jobRunId": run.id, "more": False, "terminal": True,
+                    "lines": [{"time": "2026-11-27T10:00:01Z", "message": "line 0"},
+                              {"time": "2026-11-27T10:00:02Z", "message": "line 1"},
+                              {"time": "2026-11-27T10:00:03Z", "message": "line 2"}]}
+    assert r.logging.methods() == ["get_log_group", "search_logs"]
+    [search] = searches(r)
+    details = search.args[0]
+    assert details.search_query == (f'search "{LOG_COMPARTMENT}/{LOG_GROUP_OCID}/{LOG_OCID}" '
+                                    f"| where source = '*{run.id}' | sort by datetime desc")
+    assert (details.time_start, details.time_end) == (ACCEPTED_AT, FINISHED_AT)
+    assert search.kwargs == {"limit": 1000}
+
+
+def test_tail_keeps_the_newest_and_says_there_is_more():
+    r = rig()
+    run = finished_run(r, lines=5)
+    body = body_of(logs(r, run.id, tail=2))
+    assert messages(body) == ["line 3", "line 4"] and body["more"] is True
+
+
+def test_since_keeps_only_later_lines_and_narrows_the_search():
+    r = rig()
+    run = finished_run(r, lines=5)
+    since = ACCEPTED_AT + timedelta(seconds=3)  # the time of "line 2"
+    body = body_of(logs(r, run.id, since=since))
+    assert messages(body) == ["line 3", "line 4"] and body["more"] is False
+    assert searches(r)[0].args[0].time_start == since
+
+
+def test_a_running_run_is_searched_up_to_now(monkeypatch):
+    r = rig()
+    run = r.data_science.add_run("IN_PROGRESS", logged=True)
+    now = ACCEPTED_AT + timedelta(minutes=5)
+    monkeypatch.setattr(runlogs, "utc_now", lambda: now)
+    r.logging.write(run.id, ACCEPTED_AT + timedelta(minutes=1), "working")
+    body = body_of(logs(r, run.id))
+    assert messages(body) == ["working"] and body["terminal"] is False
+    assert searches(r)[0].args[0].time_end == now
+
+
+def test_paging_past_1000_results():
+    r = rig()
+    run = finished_run(r, lines=1500, step=timedelta(milliseconds=100))
+    body = body_of(logs(r, run.id, tail=1000))
+    assert len(body["lines"]) == 1000 and body["more"] is True
+    assert body["lines"][-1]["message"] == "line 1499"
+    assert body["lines"][0]["message"] == "line 500"
+    assert [call.kwargs for call in searches(r)] == [{"limit": 1000},
+                                                     {"limit": 1000, "page": "1000"}]
+
+
+def test_a_window_of_more_than_14_days_is_searched_in_slices_newest_first():
+    r = rig()
+    run = r.data_science.add_run("SUCCEEDED", logged=True)
+    run.time_finished = ACCEPTED_AT + timedelta(days=30)
+    r.logging.write(run.id, ACCEPTED_AT + timedelta(days=1), "early")
+    r.logging.write(run.id, ACCEPTED_AT + timedelta(days=29), "late")
+    body = body_of(logs(r, run.id))
+    assert messages(body) == ["early", "late"]
+    windows = [(c.args[0].time_start, c.args[0].time_end) for c in searches(r)]
+    assert all(end - start <= timedelta(days=14) for start, end in windows)
+    assert windows[0][1] == run.time_finished and windows[-1][0] == ACCEPTED_AT
+    # Only as far back as needed: the newest slice holds enough lines (tail + 1, for "more").
+    r.logging.write(run.id, ACCEPTED_AT + timedelta(days=28), "later")
+    r.logging.calls.clear()
+    body = body_of(logs(r, run.id, tail=1))
+    assert (messages(body), body["more"]) == (["late"], True)
+    assert len(searches(r)) == 1
+
+
+def test_a_too_large_answer_is_searched_in_halves():
+    r = rig()
+    run = finished_run(r, lines=40)
+    r.logging.too_large = 15
+    body = body_of(logs(r, run.id, tail=30))
+    assert messages(body) == [f"line {i}" for i in range(10, 40)] and body["more"] is True
+    assert len(searches(r)) > 2
+
+
+def test_a_window_too_large_even_at_a_millisecond_is_an_upstream_error():
+    r = rig()
+    run = finished_run(r)
+    for _ in range(5):
+        r.logging.write(run.id, ACCEPTED_AT + timedelta(seconds=1), "same instant")
+    r.logging.too_large = 2
+    error = logs(r, run.id).error
+    assert type(error) is UpstreamError and "too large" in error.message
+
+
+def test_a_run_without_a_log_says_what_to_set_and_searches_nothing():
+    r = rig()
+    run = r.data_science.add_run("FAILED")
+    error = logs(r, run.id).error
+    assert type(error) is LogsNotConfigured and error.status == 404
+    assert "logGroupId" in error.message and "log configuration" in error.message
+    assert r.logging.calls == []
+
+
+def test_another_jobs_run_is_not_found_and_its_log_is_not_read():
+    r = rig()
+    other = r.data_science.add_run("FAILED", job_id=OTHER_JOB_OCID, logged=True)
+    error = logs(r, other.id).error
+    assert type(error) is NotFound and error.field == "jobRunId"
+    assert r.logging.calls == []
+
+
+@pytest.mark.parametrize("method, field", [("get_log_group", "logGroupId"),
+                                           ("search_logs", "logId")])
+def test_a_log_the_function_may_not_read_names_the_grant(method, field):
+    r = rig()
+    run = finished_run(r, lines=1)
+    r.logging.fail(method, service_error(404, "NotAuthorizedOrNotFound"))
+    error = logs(r, run.id).error
+    assert type(error) is ConfigurationError and error.field == field
+    assert "grant" in error.message
+
+
+def test_the_log_line_reports_the_run():
+    r = rig()
+    run = finished_run(r, lines=1)
+    assert logs(r, run.id).facts == {"jobRunId": run.id}
+
+
+def test_a_record_without_a_time_is_skipped():
+    assert runlogs._line(type("R", (), {"data": {"logContent": {"data": {}}}})()) is None
+    line = runlogs._line(type("R", (), {"data": {"logContent": {
+        "time": "2026-12-05T06:15:22.123Z", "data": {"message": 7}}}})())
+    assert line is not None and line.text == "7"
+    assert line.time == datetime(2026, 12, 5, 6, 15, 22, 123000, tzinfo=UTC)
