@@ -33,7 +33,8 @@ def test_post_runs_is_202_with_location(fn, oci_local):
     assert body["ok"] is True and body["trigger"] == "apigateway"
     run = oci_local.job_runs()[0]
     assert run["createBody"]["freeformTags"] == {"trigger": "apigateway"}
-    assert run["retryToken"] == retry_token(JOB_OCID, trigger="apigateway", idempotency_key="gw-key-1")
+    assert run["retryToken"] == retry_token(JOB_OCID, trigger="apigateway",
+                                            idempotency_key="gw-key-1")
 
 
 @pytest.mark.parametrize("header", ["Idempotency-Key", "opc-retry-token", "IDEMPOTENCY-KEY"])
