@@ -20,7 +20,7 @@ from typing import Any
 
 from localoci.credentials import Issuer, write_resource_principal
 from localoci.fdkrunner import ROOT, FunctionProcess
-from localoci.jobprocess import ProcessExecutor
+from localoci.jobprocess import ProcessExecutor, local_job_configuration
 from localoci.server import Emulator
 
 NAMESPACE = "localns"
@@ -136,7 +136,10 @@ class LocalStack:
                                       outcome=self.outcome)
         self._emulator.start()
         if self.executor is not None:
-            self.executor.endpoint = self._emulator.url
+            # The job's own configuration points its container at the emulator, as a real
+            # job's would at Object Storage; runs can't override it (reserved names).
+            self._emulator.add_job(
+                {**JOB, "jobConfigurationDetails": local_job_configuration(self._emulator.url)})
         for bucket in (BUCKET, OUTPUT_BUCKET):
             self._emulator.create_bucket(NAMESPACE, bucket)
 
