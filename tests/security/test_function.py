@@ -283,6 +283,17 @@ def test_control_characters_in_a_spec_name_are_refused():
     assert caught.value.field == "jobName"
 
 
+# --- allow-list entries are folders ---------------------------------------------------------
+
+def test_an_allow_list_entry_without_a_slash_does_not_allow_its_neighbours():
+    function = make_function(SPEC_ALLOWLIST="oci://specs@ns/team-a")
+    function.put_spec(flat(), "team-admin/x.yaml")
+    function.put_spec(flat(), "team-a/x.yaml")
+    neighbour = function.direct({"specLocation": "oci://specs@ns/team-admin/x.yaml"})
+    assert neighbour.body["error"]["code"] == "SpecLocationNotAllowed"
+    assert function.direct({"specLocation": "oci://specs@ns/team-a/x.yaml"}).body["ok"] is True
+
+
 # --- every parser error is InvalidSpec -----------------------------------------------------
 
 @pytest.mark.parametrize("document", [
