@@ -277,6 +277,15 @@ def test_control_characters_in_spec_strings_are_refused(runtime, field):
     assert caught.value.field == field
 
 
+def test_a_newline_substituted_into_the_name_is_refused():
+    document = ads(runtime="      env:\n      - name: SUFFIX\n        value: \"a\\nb\"\n")
+    document = document.replace(b"name: report", b"name: report-${SUFFIX}")
+    with pytest.raises(SpecInvalid) as caught:
+        parse_spec(document)
+    assert caught.value.field == "spec.name"
+    assert "once ${…} references are substituted" in caught.value.message
+
+
 def test_control_characters_in_a_spec_name_are_refused():
     with pytest.raises(SpecInvalid) as caught:
         parse_spec(flat().replace(b"jobName: report", b'jobName: "re\\eport"'))
