@@ -22,7 +22,7 @@ from typing import Any
 from localoci.containers import ContainerExecutor, Engine, FunctionContainer
 from localoci.credentials import Issuer, write_resource_principal
 from localoci.fdkrunner import ROOT, FunctionProcess
-from localoci.jobprocess import ProcessExecutor
+from localoci.jobprocess import ProcessExecutor, local_job_configuration
 from localoci.server import Emulator
 
 NAMESPACE = "localns"
@@ -43,8 +43,6 @@ JOB = {
         "logGroupId": "ocid1.loggroup.oc1.phx.amaaaaaademologgroup"},
 }
 WORK_PREFIX = "jobrun-demo-"
-# The job container accepts an http endpoint only in this explicit local mode.
-LOCAL_MODE = {"OCI_LOCAL_EMULATOR": "1"}
 
 
 @dataclass(frozen=True)
@@ -149,7 +147,7 @@ class LocalStack:
             if self.images is not None:
                 self.executor = ContainerExecutor(
                     self.images.engine, self.images.job, jobrun_rp, work_dir=self.work / "runs",
-                    provisioning_seconds=self.provisioning_seconds, extra_env=dict(LOCAL_MODE))
+                    provisioning_seconds=self.provisioning_seconds)
             else:
                 self.executor = ProcessExecutor(
                     jobrun_rp, work_dir=self.work / "runs",
@@ -162,9 +160,10 @@ class LocalStack:
                                       outcome=self.outcome)
         self._emulator.start()
         if self.executor is not None:
-            self.executor.endpoint = self._emulator.url
-            if self.images is not None:  # the job's own configuration: where Object Storage is
-                self.executor.extra_env["OCI_OBJECT_STORAGE_ENDPOINT"] = self._emulator.url
+            # The job's own configuration points its container at the emulator, as a real
+            # job's would at Object Storage; runs can't override it (reserved names).
+            self._emulator.add_job(
+                {**JOB, "jobConfigurationDetails": local_job_configuration(self._emulator.url)})
         for bucket in (BUCKET, OUTPUT_BUCKET):
             self._emulator.create_bucket(NAMESPACE, bucket)
 

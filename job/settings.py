@@ -2,8 +2,12 @@
 
 Data Science sets ``JOB_RUN_OCID`` and the ``OCI_RESOURCE_PRINCIPAL_*`` variables on every
 run; the launcher function adds the spec location (``$SPEC_ENV_VAR``, default
-``NOTEPAD_YAML_URL``) and ``JOB_SPEC_ETAG``. The rest are optional knobs set on the job
-(or per run). Problems name the variable, never its value.
+``NOTEPAD_YAML_URL``) and ``JOB_SPEC_ETAG``. The rest are optional knobs of the job's own
+configuration: every name read here is reserved (:mod:`jobspec.reserved`), so a run's
+variables can't change them. Service endpoints must be https unless the job's
+configuration says ``OCI_LOCAL_EMULATOR=1`` (the local emulator speaks plain http): the
+run's resource-principal token goes to whatever endpoint is configured. Problems name the
+variable, never its value.
 """
 
 from __future__ import annotations
@@ -68,7 +72,10 @@ class RunnerSettings:
             raise EnvProblem("JOB_RUN_OCID",
                              "JOB_RUN_OCID is not a job run OCID (ocid1.datasciencejobrun.…)")
 
-        endpoint = env.endpoint("OCI_OBJECT_STORAGE_ENDPOINT")
+        local_emulator = env.flag("OCI_LOCAL_EMULATOR")
+        endpoint = env.endpoint("OCI_OBJECT_STORAGE_ENDPOINT", https_only=not local_emulator,
+                                hint=" (plain http only with OCI_LOCAL_EMULATOR=1 in the "
+                                     "job's configuration, for the local emulator)")
         kernel = env.text("NOTEBOOK_KERNEL") or DEFAULT_KERNEL
         if not _KERNEL_NAME.match(kernel):
             raise EnvProblem("NOTEBOOK_KERNEL",

@@ -8,12 +8,18 @@ deadline. ``OCI_OBJECT_STORAGE_ENDPOINT`` overrides the region's endpoint (priva
 endpoints, the local emulator).
 
 Notebooks at ``https://`` URLs that are not Object Storage URLs are downloaded with urllib,
-with a timeout and a size cap. Messages name the object (``oci://…``) or the https URL
-without what may hold a token (:func:`job.urltext.shown_url`).
+with a timeout and a size cap. Redirects are followed only to https URLs whose host is not
+a loopback, link-local (the instance metadata service, 169.254.169.254, is one),
+unspecified or multicast address, by name or once resolved: a notebook host can't send the
+download into the job run's own instance or network namespace. Messages name the object
+(``oci://…``) or the https URL without what may hold a token
+(:func:`job.urltext.shown_url`).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -125,9 +131,62 @@ def resource_principal_store(endpoint: str | None) -> ObjectStore:
     return ObjectStore(build_client(oci.object_storage.ObjectStorageClient, signer, endpoint))
 
 
+def _forbidden_address(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast
+
+
+def redirect_problem(url: str,
+                     resolve: Callable[[str], list[str]] | None = None) -> str | None:
+    """Why a download may not follow a redirect to ``url``, or None. ``resolve``: host →
+    its addresses (the system resolver by default)."""
+    shown = shown_url(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return "redirected to an invalid URL"
+    if parts.scheme.lower() != "https":
+        return f"redirected to {shown}, which is not https; only https redirects are followed"
+    addresses = [host]
+    try:
+        addresses += (resolve or _resolve)(host)
+    except OSError:
+        pass  # the request itself will say the host does not resolve
+    if any(_forbidden_address(address) for address in addresses):
+        return (f"redirected to {shown}, a loopback, link-local or metadata address; such "
+                "redirects are not followed")
+    return None
+
+
+def _resolve(host: str) -> list[str]:
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, None)]
+
+
+class SafeRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only when :func:`redirect_problem` finds none."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+                         headers: Any, newurl: str) -> urllib.request.Request | None:
+        problem = redirect_problem(newurl)
+        if problem is not None:
+            raise urllib.error.URLError(problem)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+# The downloads' opener: urllib's defaults with the redirect rules above.
+SAFE_OPENER = urllib.request.build_opener(SafeRedirects)
+
+
 def download(url: str, *, max_bytes: int, timeout: float,
-             opener: Callable[..., Any] = urllib.request.urlopen) -> bytes:
-    """GET an https URL (redirects followed), at most ``max_bytes``; raise NotReadable."""
+             opener: Callable[..., Any] = SAFE_OPENER.open) -> bytes:
+    """GET an https URL (safe redirects followed), at most ``max_bytes``; raise
+    NotReadable."""
     shown = shown_url(url)
     if urlsplit(url).scheme.lower() != "https":
         raise NotReadable(f"the notebook URL {shown} is not https")
@@ -153,7 +212,7 @@ def download(url: str, *, max_bytes: int, timeout: float,
 
 
 def fetch_notebook(url: str, store_factory: Callable[[], ObjectStore], *, max_bytes: int,
-                   timeout: float, opener: Callable[..., Any] = urllib.request.urlopen
+                   timeout: float, opener: Callable[..., Any] = SAFE_OPENER.open
                    ) -> bytes:
     """The notebook's bytes: ``oci://`` and Object Storage https URLs through the resource
     principal (private buckets work), any other https URL (GitHub raw, a PAR) downloaded."""

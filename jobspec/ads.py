@@ -175,6 +175,10 @@ def _name(job: Fields, env: dict[str, str], check: Checker) -> str | None:
         check.problem(job.at("name"), f"is longer than {MAX_DISPLAY_NAME} characters"
                       + (" once ${…} references are substituted" if name != written else ""))
         return None
+    unusable = character_problem(name)
+    if unusable:  # a variable's tab or newline, substituted into the name
+        check.problem(job.at("name"), f"{unusable} once ${{…}} references are substituted")
+        return None
     return name
 
 

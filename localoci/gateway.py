@@ -95,8 +95,11 @@ class LocalGateway:
                                b'{"code": 413, "message": "Payload Too Large"}')
                     return
                 body = self.rfile.read(length) if length else b""
+                # Like a deployment without authentication, X-Authenticated-Subject is
+                # removed: only a gateway that validated a JWT may set it.
                 client = {name: value for name, value in self.headers.items()
-                          if name.lower() not in HOP_BY_HOP}
+                          if name.lower() not in HOP_BY_HOP
+                          and name.lower() != "x-authenticated-subject"}
                 with gateway._lock:
                     result = gateway.function.invoke(
                         body, gateway=(self.command, self.path), client_headers=client,

@@ -2,10 +2,14 @@
 
 :class:`ProcessExecutor` starts ``python -m job.runner`` (the job container's entrypoint,
 without the container) for every run, with the environment Data Science would give it:
-the job's and the run's variables (``NOTEPAD_YAML_URL``, ``JOB_SPEC_ETAG``,
-``JOB_RUN_OCID``, …), resource-principal credentials issued by the emulator's trusted
-issuer, and ``OCI_OBJECT_STORAGE_ENDPOINT`` pointing at the emulator. So a run reads its
-spec and notebook from the emulator's buckets and writes its outputs back there.
+the job's variables overridden by the run's (``NOTEPAD_YAML_URL``, ``JOB_SPEC_ETAG``, …;
+merged by :mod:`localoci.datascience` as Data Science merges them), Data Science's own
+(``JOB_RUN_OCID``, …) and resource-principal credentials issued by the emulator's trusted
+issuer. Nothing is forced over the run's variables: the job's own configuration points
+the container at the emulator (:func:`local_job_configuration`: its
+``OCI_OBJECT_STORAGE_ENDPOINT`` and ``OCI_LOCAL_EMULATOR=1``), as a real job's
+configuration would, so tests see what production sees. A run then reads its spec and
+notebook from the emulator's buckets and writes its outputs back there.
 
 State mapping (``poll``): ACCEPTED while provisioning (``provisioning_seconds`` before the
 process starts, like Data Science preparing the instance; 0 by default), then running →
@@ -32,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from .executors import Progress, RunInfo
 from .wire import utcnow
@@ -40,6 +45,14 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_COMMAND = (sys.executable, "-m", "job.runner")
 MAX_DETAILS = 400
 _TAIL_BYTES = 8192
+
+
+def local_job_configuration(endpoint: str) -> dict[str, Any]:
+    """A job's ``jobConfigurationDetails`` for runs against the emulator at ``endpoint``:
+    the container's Object Storage endpoint and its explicit local mode (plain http).
+    Runs can't override either: the names are reserved (``jobspec.reserved``)."""
+    return {"jobType": "DEFAULT", "environmentVariables": {
+        "OCI_OBJECT_STORAGE_ENDPOINT": endpoint, "OCI_LOCAL_EMULATOR": "1"}}
 
 
 @dataclass
@@ -91,16 +104,13 @@ class ProcessExecutor:
     """Runs every job run as a local process (see the module docstring).
 
     ``credentials`` are the ``OCI_RESOURCE_PRINCIPAL_*`` variables of the runs (what
-    :func:`localoci.credentials.write_resource_principal` returns). ``endpoint`` is the
-    emulator's URL; set it (``executor.endpoint = emulator.url``) once the emulator listens,
-    before the first run is created.
+    :func:`localoci.credentials.write_resource_principal` returns).
     """
 
     def __init__(
         self,
         credentials: Mapping[str, str],
         *,
-        endpoint: str | None = None,
         command: Sequence[str] = DEFAULT_COMMAND,
         cwd: Path = ROOT,
         work_dir: Path | None = None,
@@ -110,7 +120,6 @@ class ProcessExecutor:
         kill_after: float = 5.0,
     ) -> None:
         self.credentials = dict(credentials)
-        self.endpoint = endpoint
         self.command = list(command)
         self.cwd = Path(cwd)
         self._own_work_dir = work_dir is None
@@ -136,9 +145,6 @@ class ProcessExecutor:
             folder = self.work_dir / f"run-{len(self._runs) + 1}"
             record = _Run(folder=folder, spawned_at=utcnow())
             self._runs[run.id] = record
-        if not self.endpoint:
-            record.error = "the emulator's ProcessExecutor has no endpoint set"
-            return
         if not self.provisioning_seconds:
             self._spawn(record, env)
             return
@@ -278,7 +284,6 @@ class ProcessExecutor:
             **self.extra_env,
             **{name: str(value) for name, value in run_env.items()},
         }
-        env["OCI_OBJECT_STORAGE_ENDPOINT"] = str(self.endpoint)
         env.update(self.credentials)
         return env
 

@@ -60,14 +60,26 @@ class Env:
             raise EnvProblem(name, f"{name} must be a whole number between {low} and {high}")
         return int(raw)
 
-    def endpoint(self, name: str) -> str | None:
-        """An http(s) service endpoint override, without a trailing slash."""
+    def endpoint(self, name: str, *, https_only: bool = False, hint: str = "") -> str | None:
+        """An http(s) service endpoint override, without a trailing slash; ``https_only``
+        refuses plain http (``hint`` says when it is allowed)."""
         value = self.text(name)
         if value is None:
             return None
         if not _ENDPOINT.match(value):
             raise EnvProblem(name, f"{name} must be an http(s) URL")
+        if https_only and not value.lower().startswith("https://"):
+            raise EnvProblem(name, f"{name} must be an https URL{hint}")
         return value.rstrip("/")
+
+    def flag(self, name: str) -> bool:
+        """``1`` (on) or ``0`` (off); unset is off."""
+        value = self.text(name)
+        if value is None or value == "0":
+            return False
+        if value != "1":
+            raise EnvProblem(name, f"{name} must be 1 or 0")
+        return True
 
     def variable_name(self, name: str, default: str) -> str:
         """The name of another environment variable (e.g. ``SPEC_ENV_VAR``)."""

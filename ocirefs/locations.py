@@ -14,7 +14,7 @@ holds a secret. Parsing is pure; error messages never repeat the input.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import unquote
 
 MAX_LOCATION_LENGTH = 2048
@@ -80,10 +80,15 @@ def parse_location(text: object) -> SpecLocation:
 
 
 def parse_allow_entry(text: str) -> SpecLocation:
-    """``oci://bucket@namespace/prefix`` (the prefix may be empty)."""
+    """``oci://bucket@namespace/prefix`` (the prefix may be empty). A prefix is a folder: a
+    missing trailing ``/`` is added, so ``…/team-a`` allows ``…/team-a/x.yaml`` but never
+    its neighbour ``…/team-admin/x.yaml``."""
     if not text.lower().startswith("oci://") or _CONTROL.search(text):
         raise LocationError("expected oci://bucket@namespace/prefix")
-    return _parse_oci(text[6:], allow_empty_object=True)
+    entry = _parse_oci(text[6:], allow_empty_object=True)
+    if entry.object and not entry.object.endswith("/"):
+        entry = replace(entry, object=entry.object + "/")
+    return entry
 
 
 def location_of(namespace: str, bucket: str, obj: str) -> SpecLocation:

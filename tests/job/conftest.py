@@ -18,7 +18,7 @@ import oci
 import pytest
 
 from localoci import Emulator, write_resource_principal
-from localoci.jobprocess import ProcessExecutor
+from localoci.jobprocess import ProcessExecutor, local_job_configuration
 from tests.conftest import BUCKET, JOBS, NAMESPACE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,10 @@ def job_executor(job_rp_env, tmp_path_factory):
 def job_emulator(issuer, job_executor):
     with Emulator(issuer.public_pem, namespace=NAMESPACE, jobs=JOBS,
                   executor=job_executor) as running:
-        job_executor.endpoint = running.url
+        # The job's own configuration points the container at the emulator (plain http in
+        # the explicit local mode), as in production; runs can't override either name.
+        running.add_job({**JOBS[0], "jobConfigurationDetails": local_job_configuration(
+            running.url)})
         for bucket in (BUCKET, OUTPUT_BUCKET):
             running.create_bucket(NAMESPACE, bucket)
         yield running
@@ -136,4 +139,5 @@ def job_fn(functions, job_emulator):
 def runner_env(job_oci, job_emulator) -> dict[str, str]:
     """What Data Science and the function would set, for ``job.runner.run(env)`` in-process
     (the resource principal variables are in ``os.environ`` through ``job_oci``)."""
-    return {"JOB_RUN_OCID": RUN_OCID, "OCI_OBJECT_STORAGE_ENDPOINT": job_emulator.url}
+    return {"JOB_RUN_OCID": RUN_OCID, "OCI_OBJECT_STORAGE_ENDPOINT": job_emulator.url,
+            "OCI_LOCAL_EMULATOR": "1"}

@@ -30,7 +30,6 @@ def make(tmp_path):
     made = []
 
     def build(code: str, **kwargs) -> ProcessExecutor:
-        kwargs.setdefault("endpoint", "http://127.0.0.1:1")
         kwargs.setdefault("accepted_seconds", 0.0)
         executor = ProcessExecutor(CREDENTIALS, command=python(code), cwd=tmp_path,
                                    work_dir=tmp_path / f"runs{len(made)}", **kwargs)
@@ -97,7 +96,7 @@ def test_cancel_escalates_to_sigkill(make):
     assert executor.poll(run).details == "Job run failed: the job was killed by SIGKILL."
 
 
-def test_the_run_gets_its_env_the_endpoint_and_the_credentials(make, monkeypatch):
+def test_the_run_gets_its_env_as_given_and_the_credentials(make, monkeypatch):
     monkeypatch.setenv("SECRET_OF_THE_TESTS", "the emulator's own")
     code = ("import json, os\nprint(json.dumps({k: os.environ.get(k) for k in "
             "['NOTEPAD_YAML_URL', 'OCI_OBJECT_STORAGE_ENDPOINT', 'OCI_RESOURCE_PRINCIPAL_RPST', "
@@ -105,29 +104,21 @@ def test_the_run_gets_its_env_the_endpoint_and_the_credentials(make, monkeypatch
     executor, run = make(code), info()
     executor.start(run, {"NOTEPAD_YAML_URL": "oci://b@ns/s.yaml",
                          "OCI_RESOURCE_PRINCIPAL_RPST": "run env can't replace credentials",
-                         "OCI_OBJECT_STORAGE_ENDPOINT": "nor the endpoint"})
+                         "OCI_OBJECT_STORAGE_ENDPOINT": "https://from.the.jobs.config"})
     assert finish(executor, run).state == "SUCCEEDED"
     seen = json.loads(executor.log(run.id).stdout)
     assert seen["NOTEPAD_YAML_URL"] == "oci://b@ns/s.yaml"
-    assert seen["OCI_OBJECT_STORAGE_ENDPOINT"] == "http://127.0.0.1:1"
+    # Nothing is forced over the environment Data Science merged (job's, then run's).
+    assert seen["OCI_OBJECT_STORAGE_ENDPOINT"] == "https://from.the.jobs.config"
     assert seen["OCI_RESOURCE_PRINCIPAL_RPST"] == "/creds/rpst"
     assert seen["OCI_RESOURCE_PRINCIPAL_VERSION"] == "2.2"
     assert seen["HOME"].endswith("/run-1/home") and seen["PYTHONPATH"]
     assert seen["SECRET_OF_THE_TESTS"] is None  # the emulator's own environment stays out
 
 
-def test_without_an_endpoint_the_run_fails_at_once(make):
-    executor, run = make("print('never')", endpoint=None), info()
-    executor.start(run, {})
-    progress = executor.poll(run)
-    assert progress.state == "FAILED"
-    assert progress.details == ("Job run failed: the emulator's ProcessExecutor has no "
-                                "endpoint set.")
-
-
 def test_a_command_that_cannot_start_fails_the_run(tmp_path):
-    executor = ProcessExecutor(CREDENTIALS, endpoint="http://127.0.0.1:1",
-                               command=[str(tmp_path / "missing")], work_dir=tmp_path / "runs")
+    executor = ProcessExecutor(CREDENTIALS, command=[str(tmp_path / "missing")],
+                               work_dir=tmp_path / "runs")
     run = info()
     executor.start(run, {})
     assert executor.poll(run).details == ("Job run failed: the job could not be started "
@@ -141,8 +132,7 @@ def test_an_unknown_run_is_failed():
 
 
 def test_a_temporary_work_dir_is_made_on_first_use_and_removed_on_close():
-    executor = ProcessExecutor(CREDENTIALS, endpoint="http://127.0.0.1:1",
-                               command=python("print('ok')"))
+    executor = ProcessExecutor(CREDENTIALS, command=python("print('ok')"))
     run = info()
     executor.start(run, {})
     folder = executor.work_dir

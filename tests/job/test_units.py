@@ -52,7 +52,7 @@ def test_settings_read_the_launcher_variables():
     value = settings(SPEC_ENV_VAR="MY_SPEC", MY_SPEC=(
         "https://objectstorage.us-phoenix-1.oraclecloud.com/n/ns/b/specs/o/dir%2Fb.yaml"),
         JOB_SPEC_ETAG=" e-1 ", OCI_OBJECT_STORAGE_ENDPOINT="http://127.0.0.1:9/",
-        NOTEBOOK_CELL_TIMEOUT_SECONDS="600", MAX_SPEC_BYTES="100")
+        OCI_LOCAL_EMULATOR="1", NOTEBOOK_CELL_TIMEOUT_SECONDS="600", MAX_SPEC_BYTES="100")
     assert value.spec_location.uri == "oci://specs@ns/dir/b.yaml"
     assert value.spec_etag == "e-1"
     assert value.object_storage_endpoint == "http://127.0.0.1:9"
@@ -67,6 +67,10 @@ def test_settings_read_the_launcher_variables():
      "JOB_RUN_OCID is not a job run OCID (ocid1.datasciencejobrun.…)"),
     ({"OCI_OBJECT_STORAGE_ENDPOINT": "ftp://x"},
      "OCI_OBJECT_STORAGE_ENDPOINT must be an http(s) URL"),
+    ({"OCI_OBJECT_STORAGE_ENDPOINT": "http://127.0.0.1:9999"},
+     "OCI_OBJECT_STORAGE_ENDPOINT must be an https URL (plain http only with "
+     "OCI_LOCAL_EMULATOR=1 in the job's configuration, for the local emulator)"),
+    ({"OCI_LOCAL_EMULATOR": "yes"}, "OCI_LOCAL_EMULATOR must be 1 or 0"),
     ({"NOTEBOOK_KERNEL": "python3; rm"}, "NOTEBOOK_KERNEL must be a kernel name such as python3"),
     ({"NOTEBOOK_CELL_TIMEOUT_SECONDS": "0"},
      "NOTEBOOK_CELL_TIMEOUT_SECONDS must be a whole number between 1 and 604800"),

@@ -17,7 +17,7 @@ from func.errors import InvalidSpec
 from func.plan import JobInfo, plan_job_run
 from func.request import Overrides, ValidateRequest
 from jobspec.container import read_container_spec
-from jobspec.errors import SpecInvalid
+from jobspec.errors import SpecInvalid, SpecTooLarge
 from jobspec.limits import DEFAULT_SPEC_ENV_VAR, ETAG_ENV_VAR
 from jobspec.spec import parse_spec
 from tests.spec_cases import COMPARTMENT, LOG, LOG_GROUP, NOTEBOOK, PROJECT, SUBNET
@@ -205,6 +205,8 @@ def function_validate(document: bytes) -> tuple[str, ...]:
         return tuple(str(problem) for problem in error.problems)
     except InvalidSpec as error:  # refused by the plan after the spec parsed
         return (error.message,)
+    except SpecTooLarge as error:  # four of the longest env values can pass 64 KiB
+        return (error.message,)
     return ()
 
 
@@ -213,6 +215,8 @@ def container_preflight(document: bytes) -> tuple[str, ...]:
         read_container_spec(document, launcher_env=LAUNCHER_ENV)
     except SpecInvalid as error:
         return tuple(str(problem) for problem in error.problems)
+    except SpecTooLarge as error:
+        return (error.message,)
     return ()
 
 

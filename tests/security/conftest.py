@@ -1,4 +1,5 @@
-"""The function in-process with fake OCI clients: what a caller sends and what comes back."""
+"""The function in-process with fake OCI clients (what a caller sends and what comes back),
+and the job side's fixtures (an emulator whose runs are ``python -m job.runner`` processes)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,14 @@ from func.app import App, Reply
 from func.clients import ClientProvider, Clients
 from func.triggers import Headers, RawCall
 from ociplatform.retry import RetryPolicy
+from tests.job.conftest import (  # noqa: F401 - the job side's fixtures, for the end-to-end tests
+    job_emulator,
+    job_executor,
+    job_fn,
+    job_oci,
+    job_rp_env,
+    runner_env,
+)
 from tests.support.fakes import JOB_OCID, FakeDataScience, FakeObjectStorage
 
 NAMESPACE, BUCKET = "ns", "specs"

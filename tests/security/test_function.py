@@ -277,10 +277,30 @@ def test_control_characters_in_spec_strings_are_refused(runtime, field):
     assert caught.value.field == field
 
 
+def test_a_newline_substituted_into_the_name_is_refused():
+    document = ads(runtime="      env:\n      - name: SUFFIX\n        value: \"a\\nb\"\n")
+    document = document.replace(b"name: report", b"name: report-${SUFFIX}")
+    with pytest.raises(SpecInvalid) as caught:
+        parse_spec(document)
+    assert caught.value.field == "spec.name"
+    assert "once ${…} references are substituted" in caught.value.message
+
+
 def test_control_characters_in_a_spec_name_are_refused():
     with pytest.raises(SpecInvalid) as caught:
         parse_spec(flat().replace(b"jobName: report", b'jobName: "re\\eport"'))
     assert caught.value.field == "jobName"
+
+
+# --- allow-list entries are folders ---------------------------------------------------------
+
+def test_an_allow_list_entry_without_a_slash_does_not_allow_its_neighbours():
+    function = make_function(SPEC_ALLOWLIST="oci://specs@ns/team-a")
+    function.put_spec(flat(), "team-admin/x.yaml")
+    function.put_spec(flat(), "team-a/x.yaml")
+    neighbour = function.direct({"specLocation": "oci://specs@ns/team-admin/x.yaml"})
+    assert neighbour.body["error"]["code"] == "SpecLocationNotAllowed"
+    assert function.direct({"specLocation": "oci://specs@ns/team-a/x.yaml"}).body["ok"] is True
 
 
 # --- every parser error is InvalidSpec -----------------------------------------------------

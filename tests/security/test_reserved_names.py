@@ -171,7 +171,7 @@ def environment_lookups() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]
 def test_every_name_the_container_and_platform_code_read_is_reserved():
     named, dynamic = environment_lookups()
     assert {name for _, name in named} >= {"OCI_OBJECT_STORAGE_ENDPOINT", "SPEC_ENV_VAR",
-                                           "JOB_RUN_OCID", "JOB_SPEC_ETAG"}
+                                           "JOB_RUN_OCID", "JOB_SPEC_ETAG", "OCI_LOCAL_EMULATOR"}
     unreserved = [(path, name) for path, name in named if not is_reserved(name)]
     assert unreserved == [], "reserve these in jobspec/reserved.py, with the reason"
     assert set(dynamic) <= DYNAMIC, "a lookup by a computed name: say here why it is safe"

@@ -19,6 +19,7 @@ import pytest
 
 from localoci import Emulator, write_resource_principal
 from localoci.containers import ContainerExecutor, Engine, FunctionContainer, NoEngine, find_engine
+from localoci.jobprocess import local_job_configuration
 from tests.conftest import BUCKET, JOB_OCID, JOBS, NAMESPACE
 from tests.job.conftest import NOTEBOOK, NOTEBOOK_OBJECT, OUTPUT_BUCKET, JobOci
 from tools.images import build_all
@@ -85,7 +86,7 @@ def image_job_rp_env(issuer, tmp_path_factory) -> dict[str, str]:
 def image_job_executor(engine, images, image_job_rp_env, tmp_path_factory):
     with ContainerExecutor(engine, images["job"], image_job_rp_env,
                            work_dir=tmp_path_factory.mktemp("image-runs"),
-                           extra_env=dict(LOCAL_MODE), accepted_seconds=0.1) as executor:
+                           accepted_seconds=0.1) as executor:
         yield executor
 
 
@@ -93,9 +94,10 @@ def image_job_executor(engine, images, image_job_rp_env, tmp_path_factory):
 def image_job_emulator(issuer, image_job_executor):
     with Emulator(issuer.public_pem, namespace=NAMESPACE, jobs=JOBS,
                   executor=image_job_executor) as running:
-        image_job_executor.endpoint = running.url
-        # the job's own configuration: where Object Storage is (the emulator)
-        image_job_executor.extra_env["OCI_OBJECT_STORAGE_ENDPOINT"] = running.url
+        # The job's own configuration points the container at the emulator (plain http in
+        # the explicit local mode), as in production; runs can't override either name.
+        running.add_job({**JOBS[0], "jobConfigurationDetails": local_job_configuration(
+            running.url)})
         for bucket in (BUCKET, OUTPUT_BUCKET):
             running.create_bucket(NAMESPACE, bucket)
         yield running

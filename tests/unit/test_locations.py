@@ -86,6 +86,10 @@ def test_allow_list_entries_and_prefix_matching():
     other_bucket = parse_location("oci://other@myns/team-a/x.yaml")
     assert inside.within(prefix) and not outside.within(prefix)
     assert outside.within(whole_bucket) and not other_bucket.within(whole_bucket)
+    # An entry is a folder: the missing slash is added, so a neighbour never matches.
+    folder = parse_allow_entry("oci://specs@myns/team-a")
+    assert folder == prefix
+    assert not parse_location("oci://specs@myns/team-admin/x.yaml").within(folder)
 
 
 @pytest.mark.parametrize("entry", ["specs@myns/x", "oci://specs/x", "oci://specs@myns/../x"])
