@@ -123,7 +123,7 @@ def normalise(call: RawCall, trigger: Trigger, *,
     fields = body_object(value)
     _check_known(fields)
     name = fields.get("operation", DEFAULT_OPERATION)
-    if name not in OPERATIONS:
+    if not isinstance(name, str) or name not in OPERATIONS:
         raise InvalidRequest("operation must be one of " + ", ".join(OPERATIONS),
                              field="operation")
     operation = OPERATIONS[name]

@@ -40,10 +40,13 @@ def make_demo(tmp_path: Path, *args: str, timeout: float = 180) -> subprocess.Co
     temp.mkdir(exist_ok=True)
     checksum = subprocess.run("cksum < requirements/dev.lock.txt", shell=True, cwd=ROOT,
                               capture_output=True, text=True, check=True).stdout.split()[0]
+    # As typed in a shell: not a sub-make of `make test` (which would print `make[1]:`).
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     return subprocess.run(["make", "-s", "-o", f".venv/.installed-{checksum}", "demo",
                            f"BIN={Path(sys.executable).parent}", f"DEMO_ARGS={' '.join(args)}"],
                           cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          check=False, env={**os.environ, "TMPDIR": str(temp)})
+                          check=False, env={**env, "TMPDIR": str(temp)})
 
 
 def make_says_the_demo_exited(result: subprocess.CompletedProcess, code: int) -> bool:

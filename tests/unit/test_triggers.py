@@ -88,6 +88,7 @@ def test_direct_validate():
      "unknown field"),
     (b'{"specLocation": 5}', "specLocation", "must be a string"),
     (b'{"specLocation": "oci://s@n/a.yaml", "operation": "delete"}', "operation", "one of"),
+    (b'{"specLocation": "oci://s@n/a.yaml", "operation": ["run"]}', "operation", "one of"),
     (b'{"operation": "status"}', "jobRunId", "required"),
     (b'{"operation": "status", "jobRunId": "ocid1.datasciencejob.oc1.phx.aaaa"}', "jobRunId",
      "job run OCID"),
