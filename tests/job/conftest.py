@@ -111,21 +111,27 @@ class JobOci:
         return response.data.content, response.headers.get("content-type")
 
 
-@pytest.fixture
-def job_oci(job_emulator, job_executor, job_rp_env, monkeypatch) -> JobOci:
-    job_emulator.reset()
-    for name, value in job_rp_env.items():
+def fresh_job_oci(emulator, executor, rp_env: dict[str, str], monkeypatch) -> JobOci:
+    """``emulator`` reset to empty buckets holding the demo notebook, with a client signed
+    by the runs' resource principal (``rp_env``, set for the test)."""
+    emulator.reset()
+    for name, value in rp_env.items():
         monkeypatch.setenv(name, value)
     signer = oci.auth.signers.get_resource_principals_signer()
     client = oci.object_storage.ObjectStorageClient(
-        {}, signer=signer, service_endpoint=job_emulator.url,
+        {}, signer=signer, service_endpoint=emulator.url,
         retry_strategy=oci.retry.NoneRetryStrategy())
-    oci_local = JobOci(job_emulator, job_executor, client)
+    oci_local = JobOci(emulator, executor, client)
     for bucket in (BUCKET, OUTPUT_BUCKET):
         for name in oci_local.objects(bucket):
             client.delete_object(NAMESPACE, bucket, name)
-    job_emulator.put_object(NAMESPACE, BUCKET, NOTEBOOK_OBJECT, NOTEBOOK.read_bytes())
+    emulator.put_object(NAMESPACE, BUCKET, NOTEBOOK_OBJECT, NOTEBOOK.read_bytes())
     return oci_local
+
+
+@pytest.fixture
+def job_oci(job_emulator, job_executor, job_rp_env, monkeypatch) -> JobOci:
+    return fresh_job_oci(job_emulator, job_executor, job_rp_env, monkeypatch)
 
 
 @pytest.fixture

@@ -14,14 +14,13 @@ local emulator (OCI over ``--network host``).
 
 from __future__ import annotations
 
-import oci
 import pytest
 
 from localoci import Emulator, write_resource_principal
 from localoci.containers import ContainerExecutor, Engine, FunctionContainer, NoEngine, find_engine
 from localoci.jobprocess import local_job_configuration
 from tests.conftest import BUCKET, JOB_OCID, JOBS, NAMESPACE
-from tests.job.conftest import NOTEBOOK, NOTEBOOK_OBJECT, OUTPUT_BUCKET, JobOci
+from tests.job.conftest import OUTPUT_BUCKET, JobOci, fresh_job_oci
 from tools.images import build_all
 
 # http endpoints (the emulator) are accepted only in this explicit local mode.
@@ -106,19 +105,7 @@ def image_job_emulator(issuer, image_job_executor):
 @pytest.fixture
 def image_job_oci(image_job_emulator, image_job_executor, image_job_rp_env,
                   monkeypatch) -> JobOci:
-    image_job_emulator.reset()
-    for name, value in image_job_rp_env.items():
-        monkeypatch.setenv(name, value)
-    signer = oci.auth.signers.get_resource_principals_signer()
-    client = oci.object_storage.ObjectStorageClient(
-        {}, signer=signer, service_endpoint=image_job_emulator.url,
-        retry_strategy=oci.retry.NoneRetryStrategy())
-    job_oci = JobOci(image_job_emulator, image_job_executor, client)
-    for bucket in (BUCKET, OUTPUT_BUCKET):
-        for name in job_oci.objects(bucket):
-            client.delete_object(NAMESPACE, bucket, name)
-    image_job_emulator.put_object(NAMESPACE, BUCKET, NOTEBOOK_OBJECT, NOTEBOOK.read_bytes())
-    return job_oci
+    return fresh_job_oci(image_job_emulator, image_job_executor, image_job_rp_env, monkeypatch)
 
 
 @pytest.fixture
