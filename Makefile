@@ -14,7 +14,7 @@ PIP_LOCKED := pip install --disable-pip-version-check --progress-bar on --requir
 # Where `make payload` builds the function image's /python tree.
 DEST ?= build/payload
 
-.PHONY: demo serve test test-fast unit lint iac bench fuzz clean lock payload
+.PHONY: demo serve test test-fast unit lint iac bench fuzz clean lock payload mutation
 
 # First run only: say so, and let pip show what it downloads (a few minutes on a fresh machine).
 $(STAMP):
@@ -50,6 +50,12 @@ FAST_TESTS := tests/unit tests/job/test_units.py
 test-fast: $(STAMP)
 	$(BIN)/python -m coverage run -m pytest -q $(FAST_TESTS)
 	$(BIN)/python -m coverage report --include=func/service.py --fail-under=90
+
+# Mutation testing of func/, jobspec/, ociplatform/ and job/ against the fast suite: the
+# score per package and the surviving mutants (README: "Mutation testing"). Sampled, a few
+# minutes at low priority; never in CI. MUTATION_ARGS="--sample 0" runs every mutant.
+mutation: $(STAMP)
+	nice -n 10 $(BIN)/python tools/mutation.py --tests $(FAST_TESTS) $(MUTATION_ARGS)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit

@@ -1,0 +1,316 @@
+"""Mutation testing of the launcher's packages (``make mutation``; never in CI).
+
+mutmut (pinned in the dev lock) makes small edits ("mutants") to the code in ``func/``,
+``jobspec/``, ``ociplatform/`` and ``job/`` and runs the in-process suite against each: a
+mutant the tests notice is *killed*, one they don't *survived*. The score per package is
+killed / (killed + survived), equivalent mutants (listed in ``EQUIVALENT`` with the reason no
+test can tell them apart) left out.
+
+mutmut switches mutants on inside one already-imported process, so it cannot see two
+kinds of kill, and would under-count:
+
+* code run at import time (``jobspec.yamlsafe`` builds its loader class when imported):
+  the import happened before any mutant was switched on;
+* the job container's subprocess tests, which import a fresh copy of the code.
+
+So those mutants are checked again for real: the mutant is written into the source file
+of a scratch copy and the suite runs in a new process (for ``job/``, with the subprocess
+tests too). Checked again: every mutant reached by no test, and a survivor in ``job/`` or
+in a function that runs at import time (found by tracing an import of the packages). Only
+a mutant that survives that too is reported, with its diff. (mutmut mutates functions only:
+module-level constants and class bodies are not mutated at all.)
+
+The run works in ``build/mutation/`` (a copy of the tracked files), never in the work tree.
+It samples: ``--sample N`` mutants per package, the same ones for the same code (seeded), so
+a run stays within minutes on a small machine; ``--sample 0`` takes them all (an hour+).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "build" / "mutation"
+PACKAGES = ("func", "jobspec", "ociplatform", "job")
+# Tests that run the job container as a process: they see job/ mutants only as real edits.
+JOB_PROCESS_TESTS = ("tests/job/test_runner.py", "tests/job/test_process_executor.py")
+RECHECK_TIMEOUT_S = 300
+
+# Mutants no test can kill, because the mutated program behaves the same; by the
+# function and the mutated line (mutmut renumbers mutants when a function changes).
+# (function, mutated line as mutmut prints it) -> why it is equivalent
+EQUIVALENT: dict[tuple[str, str], str] = {}
+
+KILLED, SURVIVED, NO_TESTS, TIMEOUT = "killed", "survived", "no tests", "timeout"
+
+
+@dataclass
+class Mutant:
+    name: str
+    path: str
+    status: str = ""
+    rechecked: bool = False
+    diff: str = ""
+    equivalent: str | None = None
+
+    @property
+    def package(self) -> str:
+        return self.path.split("/", 1)[0]
+
+
+@dataclass
+class Tally:
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def score(self) -> float | None:
+        decided = self.counts[KILLED] + self.counts[SURVIVED]
+        return None if not decided else 100.0 * self.counts[KILLED] / decided
+
+
+def copy_tree() -> None:
+    """The tracked files into WORK, a file rewritten only when it changed (mutmut keeps its
+    mutants of a file until the file's mtime changes)."""
+    names = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True,
+                           capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, names):
+        source, target = ROOT / name, WORK / name
+        if not source.is_file():
+            continue
+        if target.is_file() and target.read_bytes() == source.read_bytes():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    venv = WORK / ".venv"
+    if not venv.exists():
+        venv.symlink_to((ROOT / ".venv").resolve())
+
+
+def write_config(tests: list[str]) -> None:
+    """mutmut's configuration, in the copy's setup.cfg (mutmut reads it from its cwd)."""
+    also_copy = sorted(p.name for p in WORK.iterdir()
+                       if p.name not in (*PACKAGES, "mutants", ".venv", "setup.cfg"))
+    lines = ["[mutmut]", "source_paths="]
+    lines += [f"    {package}" for package in PACKAGES]
+    lines += ["pytest_add_cli_args_test_selection="] + [f"    {t}" for t in tests]
+    lines += ["pytest_add_cli_args=", "    -p", "    no:cacheprovider"]
+    lines += ["also_copy="] + [f"    {name}" for name in also_copy]
+    (WORK / "setup.cfg").write_text("\n".join(lines) + "\n")
+
+
+def generate() -> dict[str, str]:
+    """Every mutant's name → its source path (mutmut writes them under WORK/mutants)."""
+    code = ("import os\nfrom mutmut.__main__ import create_mutants\n"
+            "from mutmut.utils.file_utils import copy_src_dir\n"
+            "os.makedirs('mutants', exist_ok=True)\ncopy_src_dir()\ncreate_mutants(1)\n")
+    subprocess.run([sys.executable, "-c", code], cwd=WORK, check=True,
+                   stdout=subprocess.DEVNULL)
+    return {name: path for path, codes in read_results().items() for name in codes}
+
+
+def read_results() -> dict[str, dict[str, int | None]]:
+    """source path → mutant name → mutmut's exit code (None: not run)."""
+    results = {}
+    for meta in sorted((WORK / "mutants").rglob("*.py.meta")):
+        path = str(meta.relative_to(WORK / "mutants"))[:-len(".meta")]
+        if path.split("/", 1)[0] in PACKAGES:
+            results[path] = json.loads(meta.read_text())["exit_code_by_key"]
+    return results
+
+
+def status_of(code: int | None) -> str:
+    if code in (1, 3):
+        return KILLED
+    if code == 0:
+        return SURVIVED
+    if code in (5, 33):
+        return NO_TESTS
+    if code in (24, -24, 36, 152, 255):
+        return TIMEOUT
+    return f"exit {code}"
+
+
+def sample(mutants: dict[str, str], per_package: int, only: list[str]) -> list[str]:
+    chosen = []
+    for package in only:
+        names = sorted(n for n, p in mutants.items() if p.split("/", 1)[0] == package)
+        if per_package and len(names) > per_package:
+            names = sorted(random.Random(f"mutation:{package}").sample(names, per_package))
+        chosen += names
+    return chosen
+
+
+_IMPORT_TRACE = """
+import importlib, json, pkgutil, sys
+root, packages, calls = sys.argv[1], sys.argv[2:], set()
+def profile(frame, event, arg):
+    code = frame.f_code
+    if event == "call" and code.co_filename.startswith(root) and code.co_name != "<module>":
+        calls.add((frame.f_globals.get("__name__", ""), code.co_qualname))
+sys.setprofile(profile)
+for package in packages:
+    module = importlib.import_module(package)
+    for info in pkgutil.walk_packages(module.__path__, package + "."):
+        if not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+sys.setprofile(None)
+print(json.dumps(sorted(calls)))
+"""
+
+
+def import_time_functions() -> set[str]:
+    """The functions (as mutmut names them) that run while the packages are imported."""
+    done = subprocess.run([sys.executable, "-c", _IMPORT_TRACE, str(WORK) + "/", *PACKAGES],
+                          cwd=WORK, check=True, capture_output=True, text=True)
+    functions = set()
+    for module, qualname in json.loads(done.stdout):
+        parts = qualname.split(".")
+        if len(parts) >= 2 and parts[1] != "<locals>":
+            functions.add(f"{module}.x\u01c1{parts[0]}\u01c1{parts[1]}")
+        else:
+            functions.add(f"{module}.x_{parts[0]}")
+    return functions
+
+
+def run_mutmut(names: list[str], children: int) -> None:
+    mutmut = Path(sys.executable).with_name("mutmut")
+    log = WORK / "mutmut.log"
+    with log.open("w") as out:
+        done = subprocess.run([str(mutmut), "run", "--max-children", str(children), *names],
+                              cwd=WORK, stdout=out, stderr=subprocess.STDOUT)
+    if done.returncode != 0:
+        sys.exit(f"mutmut failed (exit {done.returncode}); its output: {log}")
+
+
+def recheck_command(mutant: Mutant, tests: list[str]) -> list[str]:
+    extra = list(JOB_PROCESS_TESTS) if mutant.package == "job" else []
+    return [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+            "-p", "no:randomly", *tests, *extra]
+
+
+def recheck(mutant: Mutant, tests: list[str]) -> None:
+    """The mutant as a real edit of the copy's source, the suite in a new process."""
+    source = WORK / mutant.path
+    saved = source.with_suffix(".py.orig")
+    shutil.copy2(source, saved)
+    helper = ("import sys\nfrom mutmut.mutation.diff_apply import apply_mutant\n"
+              "apply_mutant(sys.argv[1])\n")
+    try:
+        subprocess.run([sys.executable, "-c", helper, mutant.name], cwd=WORK, check=True,
+                       stdout=subprocess.DEVNULL)
+        try:
+            done = subprocess.run(recheck_command(mutant, tests), cwd=WORK,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  timeout=RECHECK_TIMEOUT_S)
+            mutant.status = KILLED if done.returncode != 0 else SURVIVED
+        except subprocess.TimeoutExpired:
+            mutant.status = TIMEOUT
+    finally:
+        shutil.copy2(saved, source)  # same bytes and mtime: mutmut keeps its mutants
+        saved.unlink()
+    mutant.rechecked = True
+
+
+def diff_of(name: str) -> str:
+    code = ("import sys\nfrom mutmut.mutation.diff_apply import get_diff_for_mutant\n"
+            "print(get_diff_for_mutant(sys.argv[1]))\n")
+    done = subprocess.run([sys.executable, "-c", code, name], cwd=WORK,
+                          capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def mutated_line(diff: str) -> str:
+    return next((line[1:].strip() for line in diff.splitlines()
+                 if line.startswith("+") and not line.startswith("+++")), "")
+
+
+def function_of(name: str) -> str:
+    return name.rsplit("__mutmut_", 1)[0]
+
+
+def report(mutants: list[Mutant], packages: list[str], elapsed: float) -> None:
+    by_package: dict[str, Tally] = {p: Tally() for p in packages}
+    by_file: dict[str, Tally] = {}
+    for m in mutants:
+        key = "equivalent" if m.equivalent else m.status
+        if m.status == TIMEOUT:
+            key = KILLED  # the suite's own timeout noticed the mutant (an endless loop)
+        by_package[m.package].counts[key] += 1
+        by_file.setdefault(m.path, Tally()).counts[key] += 1
+        by_package[m.package].counts["rechecked"] += m.rechecked
+
+    print(f"\nMutation score (sampled; {len(mutants)} mutants in {elapsed / 60:.1f} min)\n")
+    header = f"{'':28} {'killed':>7} {'survived':>9} {'equivalent':>11} {'score':>7}"
+    print(header)
+    for package in packages:
+        for title, tally in [(f"{package}/", by_package[package])] + [
+                (f"  {path}", t) for path, t in sorted(by_file.items())
+                if path.split("/", 1)[0] == package]:
+            score = tally.score()
+            shown = "-" if score is None else f"{score:.1f}%"
+            print(f"{title:28} {tally.counts[KILLED]:>7} {tally.counts[SURVIVED]:>9} "
+                  f"{tally.counts['equivalent']:>11} {shown:>7}")
+    others = Counter(m.status for m in mutants
+                     if m.status not in (KILLED, SURVIVED, TIMEOUT) and not m.equivalent)
+    if others:
+        print("\nNot decided (not counted):", dict(others))
+    rechecked = sum(m.rechecked for m in mutants)
+    print(f"\n{rechecked} mutants mutmut reported as surviving or untested were checked "
+          "again as real edits in a new process.")
+    survivors = [m for m in mutants if m.status == SURVIVED and not m.equivalent]
+    if survivors:
+        print(f"\nSurviving mutants ({len(survivors)}):")
+        for m in survivors:
+            print(f"\n# {m.name}\n{m.diff}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sample", type=int, default=60,
+                        help="mutants per package (0: all of them); default 60")
+    parser.add_argument("--packages", nargs="+", default=list(PACKAGES), choices=PACKAGES)
+    parser.add_argument("--children", type=int, default=2, help="mutmut's parallel workers")
+    parser.add_argument("--tests", nargs="+", required=True,
+                        help="the in-process suite (the Makefile passes FAST_TESTS)")
+    options = parser.parse_args(argv)
+
+    started = time.monotonic()
+    WORK.mkdir(parents=True, exist_ok=True)
+    copy_tree()
+    write_config(options.tests)
+    print("== Generating mutants", flush=True)
+    mutants = generate()
+    names = sample(mutants, options.sample, options.packages)
+    print(f"== Running {len(names)} of {len(mutants)} mutants (log: {WORK / 'mutmut.log'})",
+          flush=True)
+    run_mutmut(names, options.children)
+
+    results = {name: code for codes in read_results().values() for name, code in codes.items()}
+    chosen = [Mutant(name, mutants[name], status_of(results.get(name))) for name in names]
+    at_import = import_time_functions()
+    again = [m for m in chosen if m.status == NO_TESTS or (m.status == SURVIVED and (
+        m.package == "job" or function_of(m.name) in at_import))]
+    print(f"== Checking {len(again)} surviving or untested mutants again as real edits",
+          flush=True)
+    for m in again:
+        recheck(m, options.tests)
+    for m in chosen:
+        if m.status == SURVIVED:
+            m.diff = diff_of(m.name)
+            m.equivalent = EQUIVALENT.get((function_of(m.name), mutated_line(m.diff)))
+    report(chosen, options.packages, time.monotonic() - started)
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    sys.exit(main())
