@@ -45,11 +45,14 @@ test: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/python -m pytest
 
 # The in-process layers only (no fdk process, no emulator): seconds, for every edit.
-# Fails if the service's line coverage by these tests drops under 90 %.
-FAST_TESTS := tests/unit tests/job/test_units.py
+# Fails if the service's coverage by these tests drops under 90 %, or the job container's
+# runner and notebook execution under 85 % (branch coverage, both).
+FAST_TESTS := tests/unit tests/job/test_units.py tests/job/test_runner_logic.py \
+              tests/job/test_notebook_logic.py
 test-fast: $(STAMP)
 	$(BIN)/python -m coverage run -m pytest -q $(FAST_TESTS)
 	$(BIN)/python -m coverage report --include=func/service.py --fail-under=90
+	$(BIN)/python -m coverage report --include=job/runner.py,job/notebook.py --fail-under=85
 
 # Mutation testing of func/, jobspec/, ociplatform/ and job/ against the fast suite: the
 # score per package and the surviving mutants (README: "Mutation testing"). Sampled, a few

@@ -101,8 +101,14 @@ def test_the_ads_documentation_example():
 
 
 def test_every_shipped_example_is_runnable_by_the_container():
-    for path in sorted((ROOT / "examples/specs").glob("*.yaml")):
-        read_container_spec(path.read_bytes())
+    paths = sorted((ROOT / "examples/specs").glob("*.yaml"))
+    assert len(paths) >= 5, paths  # the examples the README shows, not an empty folder
+    for path in paths:
+        spec = read_container_spec(path.read_bytes())
+        # a notebook the container can fetch, and the dialect the file is written in
+        assert spec.notebook.startswith(("oci://", "https://")), path.name
+        assert spec.dialect == ("ads" if b"kind: job" in path.read_bytes() else "flat"), \
+            path.name
 
 
 def test_parameters_keep_yaml_types_and_make_dates_iso_strings():
