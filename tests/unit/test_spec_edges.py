@@ -211,3 +211,25 @@ def test_references_ads_refuses_say_why(value, message):
     with pytest.raises(SubstitutionError) as raised:
         substitute_env({"A": "x", "B": value})
     assert (raised.value.name, str(raised.value)) == ("B", message)
+
+
+# -- where ADS problems point, and the unrecognised spec ------------------------------------
+
+INFRA = "spec.infrastructure.spec"
+
+
+def test_a_non_text_infrastructure_type_points_at_its_key():
+    [(field, _)] = problems(ads(infra="      shapeName: VM.Standard.E4.Flex\n"
+                                      "      jobInfrastructureType: [ME_STANDALONE]\n"))
+    assert field == f"{INFRA}.jobInfrastructureType"
+
+
+def test_a_bad_project_ocid_points_at_its_key():
+    [(field, message)] = problems(ads().replace(b"ocid1.datascienceproject.", b"ocid1.bogus."))
+    assert field == f"{INFRA}.projectId" and "ocid1.datascienceproject." in message
+
+
+def test_a_document_of_neither_dialect_says_what_was_expected():
+    assert problems(b"hello: world\n") == [(None, (
+        "unrecognised spec: expected the flat keys (noteBook, jobName, …) or an ADS job YAML "
+        "(kind: job)"))]
