@@ -54,6 +54,8 @@ _VALID_ONLY = ("parse_spec refuses whenever a problem was noted, so the containe
                "only ever read from a valid spec")
 _UNREACHABLE_VALUE = ("unreachable from a spec: the strict loader refuses tags, so YAML gives "
                       "only str, int, float, bool, None, dates, lists and mappings")
+_DAEMON = ("execute() joins the worker before it returns, and the cancel path leaves with "
+           "os._exit, which waits for no thread: daemon or not behaves the same")
 _ONE_SLASH = "a Content-Range header holds exactly one '/' (bytes a-b/total)"
 EQUIVALENT: dict[tuple[str, str], str] = {
     ("jobspec.locations.x_parse_location", "lowered = text[:9].lower()"):
@@ -83,6 +85,15 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         'check.problem(f"unsupported value ({type_name(value)})")',
         "check.problem(path, )",
         'check.problem(path, f"unsupported value ({type_name(None)})")')},
+    ("job.notebook.x__execute",
+     "cell = prepared.nb.cells[index] if 0 <= index <= len(prepared.nb.cells) else {}"):
+        "the index comes from nbclient's callbacks: a cell's index or -1, never len(cells)",
+    ("job.notebook.x_execute",
+     'worker = threading.Thread(target=work, name="notebook", daemon=None)'): _DAEMON,
+    ("job.notebook.x_execute", 'worker = threading.Thread(target=work, name="notebook", )'):
+        _DAEMON,
+    ("job.settings.x\u01c1RunnerSettings\u01c1_read", 'raise EnvProblem("XXJOB_RUN_OCIDXX",'):
+        "the container reports an EnvProblem by its message; the name is the function's",
     **{("jobspec.reading.x_content_range_total", line): _ONE_SLASH for line in (
         'total = value.rsplit("/", )[1].strip()',
         'total = value.split("/", 1)[1].strip()',

@@ -269,3 +269,9 @@ def test_cancel_kills_each_running_kernels_process_group(monkeypatch):
 def test_a_source_cell_outside_the_notebook_has_no_number():
     prep = prepared("a")
     assert (prep.source_cell(0), prep.source_cell(1), prep.source_cell(-1)) == (1, None, None)
+
+
+def test_tags_are_the_string_tags_of_a_cell_whatever_its_metadata_holds():
+    assert notebook.tags({}) == []
+    assert notebook.tags({"metadata": {"tags": "parameters"}}) == []
+    assert notebook.tags({"metadata": {"tags": ["parameters", 1, None]}}) == ["parameters"]

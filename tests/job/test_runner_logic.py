@@ -373,3 +373,17 @@ def test_the_executed_notebook_is_valid_json_with_the_run_metadata():
 ])
 def test_a_notebook_url_is_shown_in_full_for_oci_and_without_the_query_for_https(url, shown):
     assert runner.shown(url) == shown
+
+
+def test_a_spec_setting_the_renamed_launcher_variable_is_refused_in_the_container():
+    document = (b"kind: job\nspec:\n  name: unit\n  runtime:\n    kind: runtime\n"
+                b"    type: notebook\n    spec:\n"
+                b"      notebookPathURI: " + NOTEBOOK_URI.encode() + b"\n"
+                b"      env:\n      - name: MY_SPEC\n        value: x\n")
+    store = MemoryStore({"oci://specs@ns/team/daily.yaml": document})
+    out, err = io.StringIO(), io.StringIO()
+    code = runner.run({"SPEC_ENV_VAR": "MY_SPEC", "MY_SPEC": SPEC_URI, "JOB_RUN_OCID": RUN_OCID},
+                      out=out, err=err, store_factory=lambda settings: store,
+                      execute=Execution())
+    assert code == ExitCode.SPEC_INVALID
+    assert "MY_SPEC is set by the launcher and can't be overridden" in err.getvalue()

@@ -239,6 +239,8 @@ spec:
     ("https://example.com/", "notebook.ipynb"),
     ("https://example.com/bad%ffname.ipynb", "notebook.ipynb"),
     ("https://example.com/tab%09name.ipynb", "tab_name.ipynb"),
+    ("https://example.com/a/.", "notebook.ipynb"),
+    ("https://example.com/a/..", "notebook.ipynb"),
 ])
 def test_notebook_name(url, name):
     assert notebook_name(url) == name
@@ -483,3 +485,43 @@ def test_loading_honours_the_encoding():
     assert len(load(text.encode("utf-16"), "utf-16").cells) == 5
     with pytest.raises(NotebookProblem, match="not valid utf-8 text"):
         load("é".encode("latin-1"))
+
+
+class ChunkedResponse(FakeResponse):
+    """Answers at most 4 bytes per read, as a slow connection does."""
+
+    def read(self, size: int = -1) -> bytes:
+        return super().read(min(size, 4) if size > 0 else 4)
+
+
+def test_a_download_in_many_pieces_is_assembled_whole():
+    data = bytes(range(10))
+    assert download("https://h.example/n.ipynb", max_bytes=10, timeout=5,
+                    opener=lambda request, timeout: ChunkedResponse(data)) == data
+
+
+def test_an_untrusted_certificate_says_why_when_ssl_does():
+    from job.urltext import download_failure
+
+    error = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    error.verify_message = "self-signed certificate"
+    assert download_failure(urllib.error.URLError(error), "https://h.example/x", 5) == (
+        "TLS error: the certificate of h.example is not trusted (self-signed certificate)")
+
+
+@pytest.mark.parametrize(("status", "code", "hint"), [
+    (401, "NotAuthenticated", True), (403, "Forbidden", True),
+    (404, "BucketNotFound", True), (400, "InvalidParameter", False),
+])
+def test_an_upload_refused_for_access_points_at_the_policy(status, code, hint):
+    from job.errors import UploadFailed
+    from job.storage import ObjectStore
+    from tests.support.fakes import ScriptedClient, service_error
+
+    client = ScriptedClient(scripts={"put_object": [service_error(status, code)]})
+    with pytest.raises(UploadFailed) as caught:
+        ObjectStore(client).write("ns", "out", "runs/a.ipynb", b"{}", "application/json")
+    expected = f"could not upload oci://out@ns/runs/a.ipynb ({status} {code})"
+    if hint:
+        expected += "; check the job-run dynamic group's policy on the output bucket"
+    assert caught.value.message == expected
