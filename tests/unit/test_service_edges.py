@@ -90,3 +90,12 @@ def test_status_and_list_answers_carry_the_runs_lifecycle_details():
     assert isinstance(listing, Answered)
     assert [item["lifecycleDetails"] for item in listing.body["runs"]] == [
         "Job run failed: exit code 1"]
+
+
+def test_a_page_token_data_science_refuses_is_an_invalid_request_about_the_page():
+    r = rig()
+    outcome = r.launcher.execute(ListRequest(trigger="direct", page="not-a-token"),
+                                 r.invocation())
+    assert isinstance(outcome, Refused) and type(outcome.error) is InvalidRequest
+    assert (outcome.error.field, outcome.error.message) == (
+        "page", "page is not a nextPage Data Science recognises (InvalidParameter)")

@@ -233,3 +233,13 @@ def test_a_document_of_neither_dialect_says_what_was_expected():
     assert problems(b"hello: world\n") == [(None, (
         "unrecognised spec: expected the flat keys (noteBook, jobName, …) or an ADS job YAML "
         "(kind: job)"))]
+
+
+def test_the_lint_commands_size_limit_option_is_a_number_of_bytes(tmp_path, capsys):
+    from jobspec.__main__ import main
+
+    spec = tmp_path / "big.yaml"
+    spec.write_bytes(b"noteBook: https://example.com/a.ipynb\njobName: " + b"x" * 100 + b"\n")
+    assert main(["--max-spec-bytes", "50", str(spec)]) == 1
+    assert "50" in capsys.readouterr().out
+    assert main(["--max-spec-bytes", "500", str(spec)]) == 0
