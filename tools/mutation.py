@@ -22,8 +22,9 @@ a mutant that survives that too is reported, with its diff. (mutmut mutates func
 module-level constants and class bodies are not mutated at all.)
 
 The run works in ``build/mutation/`` (a copy of the tracked files), never in the work tree.
-It samples: ``--sample N`` mutants per package, the same ones for the same code (seeded), so
-a run stays within minutes on a small machine; ``--sample 0`` takes them all (an hour+).
+It samples: ``--sample N`` mutants per package, the same ones for the same code and
+``--seed``, so a run stays within minutes on a small machine; ``--sample 0`` takes them all
+(hours on two cores).
 """
 
 from __future__ import annotations
@@ -201,12 +202,13 @@ def status_of(code: int | None) -> str:
     return f"exit {code}"
 
 
-def sample(mutants: dict[str, str], per_package: int, only: list[str]) -> list[str]:
+def sample(mutants: dict[str, str], per_package: int, only: list[str], seed: int) -> list[str]:
     chosen = []
     for package in only:
         names = sorted(n for n, p in mutants.items() if p.split("/", 1)[0] == package)
         if per_package and len(names) > per_package:
-            names = sorted(random.Random(f"mutation:{package}").sample(names, per_package))
+            rng = random.Random(f"mutation:{package}:{seed}")
+            names = sorted(rng.sample(names, per_package))
         chosen += names
     return chosen
 
@@ -340,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=60,
                         help="mutants per package (0: all of them); default 60")
     parser.add_argument("--packages", nargs="+", default=list(PACKAGES), choices=PACKAGES)
+    parser.add_argument("--seed", type=int, default=1,
+                        help="another seed draws another sample (default 1)")
     parser.add_argument("--children", type=int, default=2, help="mutmut's parallel workers")
     parser.add_argument("--tests", nargs="+", required=True,
                         help="the in-process suite (the Makefile passes FAST_TESTS)")
@@ -351,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     write_config(options.tests)
     print("== Generating mutants", flush=True)
     mutants = generate()
-    names = sample(mutants, options.sample, options.packages)
+    names = sample(mutants, options.sample, options.packages, options.seed)
     print(f"== Running {len(names)} of {len(mutants)} mutants (log: {WORK / 'mutmut.log'})",
           flush=True)
     run_mutmut(names, options.children)
