@@ -15,8 +15,10 @@ from .spec import parse_spec
 
 
 def lint(paths: list[str], *, max_bytes: int, spec_env_var: str,
-         out: TextIO = sys.stdout) -> int:
-    """Print ``file: field: message`` per problem and the summary; return the bad files."""
+         out: TextIO | None = None) -> int:
+    """Print ``file: field: message`` per problem and the summary (to stdout by default,
+    looked up at the call: a caller may have replaced it); return the bad files."""
+    out = out or sys.stdout
     bad = 0
     for path in paths:
         try:
