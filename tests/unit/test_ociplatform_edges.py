@@ -105,3 +105,53 @@ def test_an_answer_is_described_with_at_most_300_characters_of_its_message(messa
 def test_an_endpoint_override_loses_its_trailing_slash():
     env = Env({"OCI_OBJECT_STORAGE_ENDPOINT": "http://127.0.0.1:8080/"})
     assert env.endpoint("OCI_OBJECT_STORAGE_ENDPOINT") == "http://127.0.0.1:8080"
+
+
+def test_a_connection_failure_keeps_the_subject_it_was_about():
+    from oci.exceptions import RequestException
+
+    from ociplatform.calls import describe_failure
+
+    failure = describe_failure(RequestException("reset"), "Object Storage", "GetObject",
+                               "the spec oci://b@ns/x", attempts=2)
+    assert failure == Failure("Object Storage", "GetObject", "the spec oci://b@ns/x",
+                              CONNECTION, "", "RequestException", attempts=2)
+
+
+def test_the_first_retry_waits_the_first_backoff():
+    clock = Clock()
+    sleeps: list[float] = []
+    client = ScriptedClient(clock, {"get_job": [service_error(500, "InternalServerError"),
+                                                "answer"]})
+    table = ErrorTable({**transient(error), (ANY, ANY, ANY): Rule(error)}, no_time=error)
+    policy = RetryPolicy(rng=random.Random(5), sleep=sleeps.append)
+    answer = OciService(client, "Data Science", table, policy).call(
+        "get_job", "ocid", deadline=Deadline(at=clock.now + 60, clock=clock))
+    assert answer == "answer"
+    expected = random.Random(5).uniform(0, min(policy.max_delay, policy.base_delay))
+    assert sleeps == [expected]
+
+
+def test_a_client_is_built_for_the_signers_region():
+    from ociplatform.clients import build_client
+
+    class Signer:
+        region = "us-phoenix-1"
+
+    built: list[dict] = []
+
+    def client_class(config: dict, **kwargs: object) -> str:
+        built.append(config)
+        return "client"
+
+    assert build_client(client_class, Signer()) == "client"
+    assert build_client(client_class, object()) == "client"
+    assert built == [{"region": "us-phoenix-1"}, {}]
+
+
+def test_a_missing_variable_is_named_without_a_hint_by_default():
+    from ociplatform.env import EnvProblem
+
+    with pytest.raises(EnvProblem) as raised:
+        Env({}).required("JOB_OCID")
+    assert raised.value.message == "JOB_OCID is not set"

@@ -99,3 +99,17 @@ def test_a_page_token_data_science_refuses_is_an_invalid_request_about_the_page(
     assert isinstance(outcome, Refused) and type(outcome.error) is InvalidRequest
     assert (outcome.error.field, outcome.error.message) == (
         "page", "page is not a nextPage Data Science recognises (InvalidParameter)")
+
+
+def test_a_cancel_data_science_refuses_says_with_which_code():
+    from func.errors import Conflict
+    from func.request import CancelRequest
+    from tests.support.fakes import service_error
+
+    r = rig()
+    job_run = r.data_science.add_run("IN_PROGRESS")
+    r.data_science.fail("cancel_job_run", service_error(409, "IncorrectState"))
+    outcome = r.launcher.execute(CancelRequest(trigger="direct", job_run_id=job_run.id),
+                                 r.invocation())
+    assert isinstance(outcome, Refused) and type(outcome.error) is Conflict
+    assert outcome.error.message == "Data Science refused to cancel the run (IncorrectState)"

@@ -243,3 +243,20 @@ def test_the_lint_commands_size_limit_option_is_a_number_of_bytes(tmp_path, caps
     assert main(["--max-spec-bytes", "50", str(spec)]) == 1
     assert "50" in capsys.readouterr().out
     assert main(["--max-spec-bytes", "500", str(spec)]) == 0
+
+
+def test_bad_subnet_and_log_ocids_point_at_their_keys():
+    found = problems(ads(infra="      shapeName: VM.Standard.E4.Flex\n"
+                               "      subnetId: ocid1.bogus.oc1..x\n"
+                               "      logGroupId: ocid1.loggroup.oc1.phx.x\n"
+                               "      logId: ocid1.bogus.oc1..y\n"))
+    assert [field for field, _ in found] == [f"{INFRA}.subnetId", f"{INFRA}.logId"]
+
+
+def test_a_section_that_is_not_a_mapping_says_what_it_got():
+    assert problems(b"kind: job\nspec: 5\n")[0] == ("spec", "expected a mapping, got integer")
+
+
+def test_a_document_with_only_a_misspelled_flat_key_is_read_as_flat():
+    [(field, message)] = problems(b"noteBok: https://example.com/a.ipynb\n")
+    assert field == "noteBok" and "noteBook" in message
