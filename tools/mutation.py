@@ -93,6 +93,21 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         'check.problem(f"unsupported value ({type_name(value)})")',
         "check.problem(path, )",
         'check.problem(path, f"unsupported value ({type_name(None)})")')},
+    ("jobspec.container.x_read_container_spec", "raise AssertionError(None)"):
+        "unreachable: parse_spec raises before it returns a spec without the container's keys",
+    ("jobspec.document.x\u01c1Document\u01c1_walk_once", "self._walked = None"):
+        "walking again fills the same maps: only the cost changes",
+    ("jobspec.yamlsafe.x__mark",
+     "return (mark.line + 1, mark.column + 1) if (mark is not None) or True else (None, None)"):
+        "every PyYAML node and event the loader sees carries a start mark",
+    ("jobspec.yamlsafe.x_strict_loader", 'tag = getattr(event, "tag", )'):
+        "every event that starts a node has a tag attribute (aliases are refused just before)",
+    ("ociplatform.calls.x_retry_after",
+     "return max(0.0, float(value)) if (value is not None) or True else None"):
+        "float(None) raises TypeError, which the next line turns into None as well",
+    ("ociplatform.retry.x\u01c1Deadline\u01c1from_header",
+     'parsed = datetime.fromisoformat(value.strip().replace("z", "+00:00"))'):
+        "Python 3.11's fromisoformat reads a trailing Z itself",
     ("ociplatform.calls.x\u01c1ErrorTable\u01c1rule",
      'raise AssertionError("XXunreachable: the table has an (ANY, ANY, ANY) rowXX")'):
         "unreachable: the constructor refuses a table without the (ANY, ANY, ANY) row",

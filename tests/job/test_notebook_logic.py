@@ -282,3 +282,7 @@ def test_displayed_text_is_echoed_like_a_result():
     echo = LogEcho(out, lambda index: "cell 1")
     echo(0, {"msg_type": "display_data", "content": {"data": {"text/plain": "shown"}}})
     assert out.getvalue() == "[cell 1] shown\n"
+
+
+def test_a_cell_without_outputs_has_no_text():
+    assert cell_text(nbformat.v4.new_markdown_cell("# title")) == ""

@@ -97,3 +97,46 @@ def test_request_variables_over_the_total_limit_name_the_field():
                     "environmentVariables": {"A": "v" * 20000}})["error"]
     assert (error["code"], error["field"]) == ("InvalidRequest", "environmentVariables")
     assert error["message"] == "environmentVariables total more than 20000 characters"
+
+
+def test_a_refused_request_is_logged_with_its_error_code(caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="jobrun_launcher"):
+        answer({"specLocation": 5})
+    [record] = [r for r in caplog.records if r.name == "jobrun_launcher"]
+    assert json.loads(record.getMessage())["outcome"] == "InvalidRequest"
+
+
+@pytest.mark.parametrize(("fields", "field", "message"), [
+    ({"idempotencyKey": 5}, "idempotencyKey", None),
+    ({"freeformTags": 5}, "freeformTags", None),
+    ({"maximumRuntimeInMinutes": 0}, "maximumRuntimeInMinutes",
+     "maximumRuntimeInMinutes must be a whole number of minutes, at least 1"),
+])
+def test_a_bad_run_field_is_named_in_the_answer(fields, field, message):
+    error = answer({"specLocation": "oci://specs@ns/daily.yaml", **fields})["error"]
+    assert (error["code"], error["field"]) == ("InvalidRequest", field)
+    if message:
+        assert error["message"] == message
+
+
+def test_a_list_in_a_compartment_that_is_no_compartment_says_what_is_expected():
+    error = answer({"operation": "list", "compartmentId": "ocid1.bucket.oc1..x"})["error"]
+    assert error["field"] == "compartmentId"
+    assert error["message"].endswith("(ocid1.compartment.… or ocid1.tenancy.…)")
+
+
+def test_an_event_without_additional_details_names_its_data():
+    body = event()
+    del body["data"]["additionalDetails"]
+    error = answer(body)["error"]
+    assert (error["field"], error["message"]) == ("data",
+                                                  "the event has no data.additionalDetails")
+
+
+def test_status_of_an_unknown_run_is_not_found():
+    error = answer({"operation": "status",
+                    "jobRunId": "ocid1.datasciencejobrun.oc1.phx.amaaaaaanone"})["error"]
+    assert (error["code"], error["field"], error["message"]) == (
+        "NotFound", "jobRunId", "no such job run")

@@ -155,3 +155,14 @@ def test_a_missing_variable_is_named_without_a_hint_by_default():
     with pytest.raises(EnvProblem) as raised:
         Env({}).required("JOB_OCID")
     assert raised.value.message == "JOB_OCID is not set"
+
+
+def test_backoff_doubles_up_to_its_cap():
+    class Top:
+        """An rng that always draws the top of the range."""
+
+        def uniform(self, low: float, high: float) -> float:
+            return high
+
+    policy = RetryPolicy(rng=Top(), base_delay=1.0, max_delay=5.0)
+    assert [policy.backoff(n) for n in range(4)] == [1.0, 2.0, 4.0, 5.0]

@@ -260,3 +260,27 @@ def test_a_section_that_is_not_a_mapping_says_what_it_got():
 def test_a_document_with_only_a_misspelled_flat_key_is_read_as_flat():
     [(field, message)] = problems(b"noteBok: https://example.com/a.ipynb\n")
     assert field == "noteBok" and "noteBook" in message
+
+
+@pytest.mark.parametrize(("block", "why"), [
+    ("infrastructure", "the runs are Data Science job runs"),
+    ("runtime", "the job container runs notebooks"),
+])
+def test_a_supported_but_other_ads_type_says_why_only_one_is(block, why):
+    other = {"infrastructure": (b"type: dataScienceJob", b"type: dataFlow"),
+             "runtime": (b"type: notebook", b"type: python")}[block]
+    found = problems(ads().replace(*other))
+    assert any(message.endswith(f"({why})") for _, message in found), found
+
+
+def test_every_bad_env_item_is_reported_not_only_the_first():
+    found = problems(ads(runtime="      env:\n"
+                                  "      - name: 1BAD\n        value: x\n"
+                                  "      - name: A\n        value: null\n"
+                                  "      - name: B\n        value: 5\n"
+                                  "      - name: C\n        value: x\n"
+                                  "      - name: C\n        value: y\n"
+                                  "      - name: D\n        value: x\n"))
+    assert [field for field, _ in found] == [
+        f"{RUNTIME}.env[0].name", f"{RUNTIME}.env[1].value", f"{RUNTIME}.env[2].value",
+        f"{RUNTIME}.env[4].name"]
