@@ -124,6 +124,10 @@ EQUIVALENT: dict[tuple[str, str], str] = {
      "cell = prepared.nb.cells[index] if (0 <= index < len(prepared.nb.cells)) or True else {}"):
         _IN_A_CELL,
     ("job.notebook.x__execute", 'index = progress.get("current", None)'): _IN_A_CELL,
+    ("job.notebook.x__execute",
+     'index = progress.get("failed", progress.get("current", +1))'): _IN_A_CELL,
+    ("job.settings.x\u01c1RunnerSettings\u01c1_read", 'raise EnvProblem("XXNOTEBOOK_KERNELXX",'):
+        "the container reports an EnvProblem by its message; the name is the function's",
     ("job.notebook.x_load", 'raise ValueError("XXno cellsXX")'): _TYPE_ONLY,
     ("job.notebook.x_load", 'raise ValueError("NO CELLS")'): _TYPE_ONLY,
     ("job.notebook.x_cell_text", 'parts.append(_text(output.get("text", "XXXX")))'):

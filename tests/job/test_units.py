@@ -525,3 +525,10 @@ def test_an_upload_refused_for_access_points_at_the_policy(status, code, hint):
     if hint:
         expected += "; check the job-run dynamic group's policy on the output bucket"
     assert caught.value.message == expected
+
+
+def test_a_download_refused_for_a_malformed_url_says_so():
+    from job.urltext import download_failure
+
+    assert download_failure(ValueError("unknown url type"), "https://h.example/x", 5) == \
+        "the URL is not valid"

@@ -140,3 +140,11 @@ def test_status_of_an_unknown_run_is_not_found():
                     "jobRunId": "ocid1.datasciencejobrun.oc1.phx.amaaaaaanone"})["error"]
     assert (error["code"], error["field"], error["message"]) == (
         "NotFound", "jobRunId", "no such job run")
+
+
+def test_an_event_without_a_bucket_names_the_missing_field():
+    details = dict(EVENT["data"]["additionalDetails"])
+    del details["bucketName"]
+    error = answer(event(additionalDetails=details))["error"]
+    assert (error["field"], error["message"]) == (
+        "data.additionalDetails.bucketName", "the event has no data.additionalDetails.bucketName")

@@ -166,3 +166,30 @@ def test_backoff_doubles_up_to_its_cap():
 
     policy = RetryPolicy(rng=Top(), base_delay=1.0, max_delay=5.0)
     assert [policy.backoff(n) for n in range(4)] == [1.0, 2.0, 4.0, 5.0]
+
+
+def test_an_answer_without_a_code_has_an_empty_code():
+    from oci.exceptions import ServiceError
+
+    from ociplatform.calls import describe_failure
+
+    failure = describe_failure(ServiceError(500, None, {}, None), "Data Science", "GetJob",
+                               "", attempts=1)
+    assert (failure.status, failure.code, failure.message) == (500, "", "")
+
+
+def test_an_object_answered_without_an_etag_reads_with_an_empty_one():
+    from oci.response import Response
+
+    class Body:
+        def iter_content(self, size: int):
+            yield b"data"
+
+        def close(self) -> None:
+            pass
+
+    clock = Clock()
+    client = ScriptedClient(clock, {"get_object": [Response(200, {}, Body(), None)]})
+    read = read_object(service(client), "ns", "b", "o", limit=10, subject="the spec",
+                       deadline=Deadline(at=clock.now + 30, clock=clock))
+    assert read == ObjectRead(b"data", "", False)

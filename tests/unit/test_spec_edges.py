@@ -284,3 +284,28 @@ def test_every_bad_env_item_is_reported_not_only_the_first():
     assert [field for field, _ in found] == [
         f"{RUNTIME}.env[0].name", f"{RUNTIME}.env[1].value", f"{RUNTIME}.env[2].value",
         f"{RUNTIME}.env[4].name"]
+
+
+def test_a_character_yaml_does_not_allow_is_named_with_its_position():
+    with pytest.raises(yamlsafe.YamlProblem) as raised:
+        yamlsafe.load("a: \x07\n")
+    assert str(raised.value) == "control characters are not allowed (character 3)"
+
+
+def test_an_ads_document_needs_its_spec_section():
+    assert problems(b"kind: job\n")[0] == ("spec", "is required")
+
+
+def test_an_output_folder_that_is_not_text_says_what_it_is():
+    assert problems(b"noteBook: https://e.com/a.ipynb\noutputFolder: 5\n") == [
+        ("outputFolder", "expected a string, got integer; quote it")]
+
+
+def test_a_job_name_too_long_says_so_and_whether_substitution_made_it_so():
+    long_name = "n" * 300
+    assert problems(ads().replace(b"name: report", f"name: {long_name}".encode())) == [
+        ("spec.name", "is longer than 255 characters")]
+    grown = ads(runtime="      env:\n      - name: X\n        value: " + "x" * 300 + "\n"
+                ).replace(b"name: report", b"name: a${X}")
+    assert problems(grown) == [
+        ("spec.name", "is longer than 255 characters once ${…} references are substituted")]
