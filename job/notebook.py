@@ -200,20 +200,24 @@ def _client_class() -> type:
 
 
 def execute(prepared: Prepared, workdir: Path, runtime_dir: Path, *, kernel_name: str,
-            cell_timeout: int | None, out: TextIO = sys.stdout) -> None:
+            cell_timeout: int | None, out: TextIO = sys.stdout,
+            manager_class: type | None = None, client_class: type | None = None) -> None:
     """Run every cell in order; raise CellFailed (with the cell) or NotebookProblem.
 
     ``prepared.nb`` holds the outputs afterwards, also when a cell failed. The work happens
     in a helper thread while the calling thread waits in short joins: there, a signal
     handler (SIGTERM on cancel) runs at once, whereas a thread blocked in ZeroMQ's poll would
-    run it only after the cell finished.
+    run it only after the cell finished. ``manager_class`` (jupyter_client's
+    AsyncKernelManager) and ``client_class`` (nbclient's NotebookClient, echoing) are
+    parameters so that tests can run without a kernel.
     """
     outcome: list[BaseException] = []
 
     def work() -> None:
         try:
             _execute(prepared, workdir, runtime_dir, kernel_name=kernel_name,
-                     cell_timeout=cell_timeout, out=out)
+                     cell_timeout=cell_timeout, out=out, manager_class=manager_class,
+                     client_class=client_class)
         except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
             outcome.append(exc)
 
@@ -226,7 +230,8 @@ def execute(prepared: Prepared, workdir: Path, runtime_dir: Path, *, kernel_name
 
 
 def _execute(prepared: Prepared, workdir: Path, runtime_dir: Path, *, kernel_name: str,
-             cell_timeout: int | None, out: TextIO) -> None:
+             cell_timeout: int | None, out: TextIO, manager_class: type | None = None,
+             client_class: type | None = None) -> None:
     from jupyter_client.kernelspec import NoSuchKernel
     from jupyter_client.manager import AsyncKernelManager
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -251,11 +256,12 @@ def _execute(prepared: Prepared, workdir: Path, runtime_dir: Path, *, kernel_nam
     runtime_dir.mkdir(parents=True, exist_ok=True)
     # A kernel normally exits within 0.2 s of its shutdown request; now and then it misses
     # it, and jupyter_client's default (5 s: half waiting, half after SIGTERM) shows.
-    manager = AsyncKernelManager(kernel_name=kernel_name, transport=_transport(runtime_dir),
-                                 connection_file=str(runtime_dir / "kernel.json"),
-                                 shutdown_wait_time=KERNEL_SHUTDOWN_SECONDS)
+    manager = (manager_class or AsyncKernelManager)(
+        kernel_name=kernel_name, transport=_transport(runtime_dir),
+        connection_file=str(runtime_dir / "kernel.json"),
+        shutdown_wait_time=KERNEL_SHUTDOWN_SECONDS)
     _RUNNING.append(manager)
-    client = _client_class()(
+    client = (client_class or _client_class())(
         prepared.nb, km=manager, timeout=cell_timeout, allow_errors=False, record_timing=True,
         resources={"metadata": {"path": str(workdir)}}, on_cell_start=started,
         on_cell_error=errored)

@@ -56,6 +56,9 @@ from .urltext import shown_url
 NOTEBOOK_CONTENT_TYPE = "application/x-ipynb+json"
 MAX_OUTPUT_FILES = 1000
 StoreFactory = Callable[[RunnerSettings], ObjectStore]
+# notebook.execute's signature: (prepared, workdir, runtime_dir, *, kernel_name,
+# cell_timeout, out); tests pass their own to run without a kernel.
+Executor = Callable[..., None]
 
 
 def say(out: TextIO, message: str) -> None:
@@ -70,10 +73,15 @@ def shown(url: str) -> str:
 
 def run(env: Mapping[str, str], *, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
         store_factory: StoreFactory | None = None, opener: Callable[..., Any] | None = None,
-        temp_dir: str | None = None) -> int:
-    """Run the job once; return the exit code. Never raises (except KeyboardInterrupt)."""
+        temp_dir: str | None = None, execute: Executor | None = None,
+        clock: Callable[[], float] = time.monotonic) -> int:
+    """Run the job once; return the exit code. Never raises (except KeyboardInterrupt).
+
+    The defaults are production's: the run's resource principal, urllib, a real kernel
+    (:func:`job.notebook.execute`) and the monotonic clock."""
     try:
-        return _run(env, out, err, store_factory or _rp_store, opener, temp_dir)
+        return _run(env, out, err, store_factory or _rp_store, opener, temp_dir, execute,
+                    clock)
     except RunnerError as exc:
         _report(exc, err)
         return exc.exit_code
@@ -95,8 +103,9 @@ def _report(exc: RunnerError, err: TextIO) -> None:
 
 
 def _run(env: Mapping[str, str], out: TextIO, err: TextIO, store_factory: StoreFactory,
-         opener: Callable[..., Any] | None, temp_dir: str | None) -> int:
-    started = time.monotonic()
+         opener: Callable[..., Any] | None, temp_dir: str | None,
+         execute: Executor | None, clock: Callable[[], float]) -> int:
+    started = clock()
     settings = RunnerSettings.from_env(env)
     store: list[ObjectStore] = []
 
@@ -146,9 +155,9 @@ def _run(env: Mapping[str, str], out: TextIO, err: TextIO, store_factory: StoreF
                  "kernel")
         failure: RunnerError | None = None
         try:
-            notebook.execute(prepared, workdir, workspace / "kernel",
-                             kernel_name=settings.kernel_name,
-                             cell_timeout=settings.cell_timeout_seconds, out=out)
+            (execute or notebook.execute)(prepared, workdir, workspace / "kernel",
+                                          kernel_name=settings.kernel_name,
+                                          cell_timeout=settings.cell_timeout_seconds, out=out)
         except (CellFailed, NotebookProblem) as exc:
             failure = exc
         prepared.nb.metadata["oci_jobrun"] = {
@@ -167,7 +176,7 @@ def _run(env: Mapping[str, str], out: TextIO, err: TextIO, store_factory: StoreF
             raise failure
     finally:
         shutil.rmtree(workspace, ignore_errors=True)
-    say(out, f"succeeded in {time.monotonic() - started:.1f} s")
+    say(out, f"succeeded in {clock() - started:.1f} s")
     return ExitCode.OK
 
 

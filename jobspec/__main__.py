@@ -22,8 +22,10 @@ MISSING_YAML = ("jobspec needs PyYAML, which is not installed in this Python ({p
 
 
 def lint(paths: list[str], *, max_bytes: int, spec_env_var: str,
-         out: TextIO = sys.stdout) -> int:
-    """Print ``file: field: message`` per problem and the summary; return the bad files."""
+         out: TextIO | None = None) -> int:
+    """Print ``file: field: message`` per problem and the summary (to stdout by default,
+    looked up at the call: a caller may have replaced it); return the bad files."""
+    out = out or sys.stdout
     from .errors import SpecInvalid, SpecTooLarge
     from .spec import parse_spec
 

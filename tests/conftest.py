@@ -18,6 +18,7 @@ import pytest
 
 from localoci import Emulator, Issuer, write_resource_principal
 from localoci.fdkrunner import FunctionProcess
+from localoci.wire import ApiError
 
 NAMESPACE = "localns"
 BUCKET = "specs"
@@ -93,8 +94,9 @@ def oci_local(emulator) -> LocalOci:
     for bucket in (BUCKET, "other-specs"):
         try:
             emulator.create_bucket(NAMESPACE, bucket)
-        except Exception:  # noqa: BLE001 - already there from an earlier test
-            pass
+        except ApiError as exc:  # already there from an earlier test (reset keeps buckets)
+            if exc.code != "BucketAlreadyExists":
+                raise
     return LocalOci(emulator)
 
 

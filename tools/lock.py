@@ -69,7 +69,8 @@ class Lock:
 # first and constrains the images' locks, so the tests run the very versions the images
 # ship (a dev tool's upper bound, such as oci-cli's on pytz, holds for the images too).
 LOCKS: tuple[Lock, ...] = (
-    Lock("requirements/dev.lock.txt", ("requirements-dev.txt", "job/requirements.txt")),
+    Lock("requirements/dev.lock.txt", ("requirements-dev.txt", "job/requirements.txt"),
+         overrides="requirements/dev-overrides.txt"),
     Lock("requirements/function.lock.txt", ("requirements.txt",),
          constraints=("requirements/dev.lock.txt",),
          overrides="requirements/function-excludes.txt", platform=IMAGE_PLATFORM),

@@ -21,7 +21,7 @@ from job.outputs import notebook_name, output_object, run_folder
 from job.settings import RunnerSettings
 from job.storage import download, fetch_notebook
 from job.urltext import shown_url
-from jobspec.container import read_container_spec
+from jobspec.container import ScriptSpec, read_container_spec
 from jobspec.errors import SpecInvalid, SpecTooLarge
 from jobspec.spec import parse_spec
 from ocirefs.locations import parse_allow_entry
@@ -105,8 +105,15 @@ def test_the_ads_documentation_example():
 
 
 def test_every_shipped_example_is_runnable_by_the_container():
-    for path in sorted((ROOT / "examples/specs").glob("*.yaml")):
-        read_container_spec(path.read_bytes())
+    paths = sorted((ROOT / "examples/specs").glob("*.yaml"))
+    assert len(paths) >= 5, paths  # the examples the README shows, not an empty folder
+    for path in paths:
+        spec = read_container_spec(path.read_bytes())
+        # a notebook or code the container can fetch, and the dialect the file is written in
+        code = spec.source if isinstance(spec, ScriptSpec) else spec.notebook
+        assert code.startswith(("oci://", "https://")), path.name
+        assert spec.dialect == ("ads" if b"kind: job" in path.read_bytes() else "flat"), \
+            path.name
 
 
 def test_parameters_keep_yaml_types_and_make_dates_iso_strings():
@@ -237,6 +244,8 @@ spec:
     ("https://example.com/", "notebook.ipynb"),
     ("https://example.com/bad%ffname.ipynb", "notebook.ipynb"),
     ("https://example.com/tab%09name.ipynb", "tab_name.ipynb"),
+    ("https://example.com/a/.", "notebook.ipynb"),
+    ("https://example.com/a/..", "notebook.ipynb"),
 ])
 def test_notebook_name(url, name):
     assert notebook_name(url) == name
@@ -481,3 +490,50 @@ def test_loading_honours_the_encoding():
     assert len(load(text.encode("utf-16"), "utf-16").cells) == 5
     with pytest.raises(NotebookProblem, match="not valid utf-8 text"):
         load("é".encode("latin-1"))
+
+
+class ChunkedResponse(FakeResponse):
+    """Answers at most 4 bytes per read, as a slow connection does."""
+
+    def read(self, size: int = -1) -> bytes:
+        return super().read(min(size, 4) if size > 0 else 4)
+
+
+def test_a_download_in_many_pieces_is_assembled_whole():
+    data = bytes(range(10))
+    assert download("https://h.example/n.ipynb", max_bytes=10, timeout=5,
+                    opener=lambda request, timeout: ChunkedResponse(data)) == data
+
+
+def test_an_untrusted_certificate_says_why_when_ssl_does():
+    from job.urltext import download_failure
+
+    error = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    error.verify_message = "self-signed certificate"
+    assert download_failure(urllib.error.URLError(error), "https://h.example/x", 5) == (
+        "TLS error: the certificate of h.example is not trusted (self-signed certificate)")
+
+
+@pytest.mark.parametrize(("status", "code", "hint"), [
+    (401, "NotAuthenticated", True), (403, "Forbidden", True),
+    (404, "BucketNotFound", True), (400, "InvalidParameter", False),
+])
+def test_an_upload_refused_for_access_points_at_the_policy(status, code, hint):
+    from job.errors import UploadFailed
+    from job.storage import ObjectStore
+    from tests.support.fakes import ScriptedClient, service_error
+
+    client = ScriptedClient(scripts={"put_object": [service_error(status, code)]})
+    with pytest.raises(UploadFailed) as caught:
+        ObjectStore(client).write("ns", "out", "runs/a.ipynb", b"{}", "application/json")
+    expected = f"could not upload oci://out@ns/runs/a.ipynb ({status} {code})"
+    if hint:
+        expected += "; check the job-run dynamic group's policy on the output bucket"
+    assert caught.value.message == expected
+
+
+def test_a_download_refused_for_a_malformed_url_says_so():
+    from job.urltext import download_failure
+
+    assert download_failure(ValueError("unknown url type"), "https://h.example/x", 5) == \
+        "the URL is not valid"

@@ -27,9 +27,7 @@ def test_the_c_parser_is_used_when_available():
 def test_c_and_pure_python_event_parsers_agree(document):
     text = document.decode("utf-8-sig")
     c_result, python_result = outcome(text), outcome(text, PURE_PYTHON)
-    assert c_result[0] == python_result[0]
-    if c_result[0] == "ok":
-        assert c_result == python_result
+    assert c_result == python_result  # the data, or the line and column of the refusal
 
 
 @pytest.mark.parametrize("loader", [None, PURE_PYTHON], ids=["libyaml", "python"])
