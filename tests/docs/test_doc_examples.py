@@ -12,12 +12,19 @@ import json
 import re
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 
 from tests.conftest import JOB_OCID
 from tests.docs.blocks import ROOT, Normaliser, blocks, check, render
 
 SPEC = "notebooks/daily.yaml"
 DAILY = b"noteBook: oci://specs@localns/notebooks/daily.ipynb\njobName: daily-report\n"
+LOG_GROUP = "ocid1.loggroup.oc1.phx.amaaaaaaexamplegroup"
+LOG = "ocid1.log.oc1.phx.amaaaaaaexamplelog"
+RUN_LOG = ("job-runner: running the notebook daily.ipynb",
+           "ZeroDivisionError: division by zero",
+           "job-runner: notebook cell 4 raised ZeroDivisionError: division by zero")
 # The documents' examples use the namespace "mytenancy"; the emulator's is "localns".
 NAMESPACE = {"@localns/": "@mytenancy/"}
 
@@ -64,6 +71,24 @@ def test_list(fn, oci_local, emulator):
     assert first["nextPage"] and len(first["runs"]) == 1
     assert last["nextPage"] is None  # present, null: the documents say so
     check("list", render(Normaliser(pages=(first["nextPage"],), replace=NAMESPACE)(first)))
+
+
+def test_logs(fn, oci_local):
+    # A failed run's log, read as a Data Integration task would after the run ended.
+    oci_local.put_spec(SPEC, DAILY + b"logGroupId: " + LOG_GROUP.encode()
+                       + b"\nlogId: " + LOG.encode() + b"\n")
+    run = answer(fn, {"specLocation": oci_local.location(SPEC)})
+    run_id = run["jobRunId"]
+    accepted = datetime.fromisoformat(run["timeAccepted"].replace("Z", "+00:00"))
+    time.sleep(max(0.0, (accepted + timedelta(milliseconds=5) - datetime.now(UTC))
+                   .total_seconds()))  # the lines below are in the past
+    for i, message in enumerate(RUN_LOG, start=1):
+        oci_local.emulator.write_log(LOG, run_id, message, accepted + timedelta(milliseconds=i))
+    oci_local.emulator.set_run_outcome(run_id, "FAILED")
+    body = answer(fn, {"operation": "logs", "jobRunId": run_id, "tail": 2})
+    assert [line["message"] for line in body["lines"]] == list(RUN_LOG[1:])
+    assert body["more"] is True and body["terminal"] is True
+    check("logs", render(Normaliser(replace=NAMESPACE)(body)))
 
 
 def test_log_line(fn, oci_local):
