@@ -55,7 +55,7 @@ FAST_TESTS := tests/unit tests/job/test_units.py tests/job/test_runner_logic.py 
               tests/job/test_notebook_logic.py
 SERVICE_FILES := func/service.py,func/operations.py,func/request.py,func/runs.py,func/runstates.py,func/runlogs.py
 test-fast: $(STAMP)
-	$(BIN)/python -m coverage run -m pytest -q $(FAST_TESTS)
+	$(BIN)/python -m coverage run -m pytest -q -m "not slow" $(FAST_TESTS)
 	$(BIN)/python -m coverage report --include=$(SERVICE_FILES) --fail-under=90
 	$(BIN)/python -m coverage report --include=job/runner.py,job/notebook.py --fail-under=85
 

@@ -1,9 +1,9 @@
 """The spec library installs on its own: ``pip install <repository>`` gives a ``jobspec``
 command that needs only PyYAML, and says so plainly when PyYAML is missing.
 
-Built offline from a copy of ``pyproject.toml`` and ``jobspec/`` (so the build proves it
-needs nothing else, and leaves no build files in the checkout), installed into a new venv
-that holds nothing but the wheel and, for the second half, PyYAML.
+Built offline from a copy of ``pyproject.toml``, ``jobspec/`` and ``ocirefs/`` (so the build
+proves it needs nothing else, and leaves no build files in the checkout), installed into a
+new venv that holds nothing but the wheel and, for the second half, PyYAML.
 """
 
 from __future__ import annotations
