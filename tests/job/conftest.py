@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import oci
@@ -41,16 +43,23 @@ def job_executor(job_rp_env, tmp_path_factory):
         yield executor
 
 
-@pytest.fixture(scope="session")
-def job_emulator(issuer, job_executor):
+@contextmanager
+def emulator_running_jobs(issuer, executor) -> Iterator[Emulator]:
+    """An emulator whose runs ``executor`` executes, with the spec and output buckets."""
     with Emulator(issuer.public_pem, namespace=NAMESPACE, jobs=JOBS,
-                  executor=job_executor) as running:
+                  executor=executor) as running:
         # The job's own configuration points the container at the emulator (plain http in
         # the explicit local mode), as in production; runs can't override either name.
         running.add_job({**JOBS[0], "jobConfigurationDetails": local_job_configuration(
             running.url)})
         for bucket in (BUCKET, OUTPUT_BUCKET):
             running.create_bucket(NAMESPACE, bucket)
+        yield running
+
+
+@pytest.fixture(scope="session")
+def job_emulator(issuer, job_executor):
+    with emulator_running_jobs(issuer, job_executor) as running:
         yield running
 
 

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import pytest
 
-from localoci import Emulator, write_resource_principal
+from localoci import write_resource_principal
 from localoci.containers import ContainerExecutor, Engine, FunctionContainer, NoEngine, find_engine
-from localoci.jobprocess import local_job_configuration
-from tests.conftest import BUCKET, JOB_OCID, JOBS, NAMESPACE
-from tests.job.conftest import OUTPUT_BUCKET, JobOci, fresh_job_oci
+from tests.conftest import JOB_OCID
+from tests.job.conftest import JobOci, emulator_running_jobs, fresh_job_oci
 from tools.images import build_all
 
 # http endpoints (the emulator) are accepted only in this explicit local mode.
@@ -91,14 +90,7 @@ def image_job_executor(engine, images, image_job_rp_env, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def image_job_emulator(issuer, image_job_executor):
-    with Emulator(issuer.public_pem, namespace=NAMESPACE, jobs=JOBS,
-                  executor=image_job_executor) as running:
-        # The job's own configuration points the container at the emulator (plain http in
-        # the explicit local mode), as in production; runs can't override either name.
-        running.add_job({**JOBS[0], "jobConfigurationDetails": local_job_configuration(
-            running.url)})
-        for bucket in (BUCKET, OUTPUT_BUCKET):
-            running.create_bucket(NAMESPACE, bucket)
+    with emulator_running_jobs(issuer, image_job_executor) as running:
         yield running
 
 
