@@ -172,8 +172,19 @@ ADS_SHAPE_CONFIG_FOLDED = Section(
     (Key("ocpus", ("ocpus",), fold_case=True),
      Key("memoryInGBs", ("memory_in_gbs",), fold_case=True)),
     synonyms=_SHAPE_CONFIG_SYNONYMS)
-# NotebookRuntime.attribute_map (and CondaRuntime's, Runtime's); ``outputURI`` is its
-# alternative spelling of ``outputUri``. ``parameters`` is the job container's own key.
+# CondaRuntime.attribute_map and Runtime's: what every runtime below has.
+_RUNTIME_BASE = (
+    Key("conda"),
+    Key("env"),
+    Key("args"),
+    Key("freeformTags", ("freeform_tags",)),
+    Key("definedTags", ("defined_tags",)),
+    Key("maximumRuntimeInMinutes"),
+)
+_RUNTIME_BASE_SYNONYMS = {"environment": "env", "environmentvariables": "env",
+                          "envvars": "env", "arguments": "args"}
+# NotebookRuntime.attribute_map (and the base's); ``outputURI`` is its alternative spelling
+# of ``outputUri``. ``parameters`` is the job container's own key.
 ADS_NOTEBOOK_RUNTIME = Section(
     (
         Key("notebookPathURI", ("notebook_path_uri",)),
@@ -182,16 +193,10 @@ ADS_NOTEBOOK_RUNTIME = Section(
         Key("excludeTags", ("exclude_tags",)),
         Key("source"),
         Key("entrypoint"),
-        Key("conda"),
-        Key("env"),
-        Key("args"),
-        Key("freeformTags", ("freeform_tags",)),
-        Key("definedTags", ("defined_tags",)),
-        Key("maximumRuntimeInMinutes"),
+        *_RUNTIME_BASE,
         Key("parameters"),
     ),
-    synonyms={"environment": "env", "environmentvariables": "env", "envvars": "env",
-              "arguments": "args", "notebook": "notebookPathURI",
+    synonyms={**_RUNTIME_BASE_SYNONYMS, "notebook": "notebookPathURI",
               "outputfolder": "outputUri"},
     refused={
         "source": "the job container runs one notebook named by notebookPathURI; "
@@ -200,21 +205,16 @@ ADS_NOTEBOOK_RUNTIME = Section(
                       "source/entrypoint (a notebook inside a source folder) is not supported",
     },
 )
-# ScriptRuntime.attribute_map (and CondaRuntime's, Runtime's): a .py or .sh file, a folder or
-# an archive, run as Data Science runs a job artifact.
+# ScriptRuntime.attribute_map (and the base's): a .py or .sh file, a folder or an archive,
+# run as Data Science runs a job artifact.
 _RUNTIME_COMMON = (
     Key("scriptPathURI", ("script_path_uri",)),
     Key("entrypoint"),
-    Key("conda"),
-    Key("env"),
-    Key("args"),
-    Key("freeformTags", ("freeform_tags",)),
-    Key("definedTags", ("defined_tags",)),
-    Key("maximumRuntimeInMinutes"),
+    *_RUNTIME_BASE,
 )
-_SCRIPT_SYNONYMS = {"environment": "env", "environmentvariables": "env", "envvars": "env",
-                    "arguments": "args", "script": "scriptPathURI", "source": "scriptPathURI",
-                    "scriptpath": "scriptPathURI", "scripturi": "scriptPathURI"}
+_SCRIPT_SYNONYMS = {**_RUNTIME_BASE_SYNONYMS, "script": "scriptPathURI",
+                    "source": "scriptPathURI", "scriptpath": "scriptPathURI",
+                    "scripturi": "scriptPathURI"}
 # PythonRuntime.attribute_map: ScriptRuntime's and _PythonRuntimeMixin's (ADS's driver).
 _PYTHON_ONLY = (
     Key("workingDir", ("working_dir",)),

@@ -60,6 +60,12 @@ ENTRYPOINT: dict[str, Any] = {**RELATIVE_PATH, "allOf": [
     {"pattern": r"\.([pP][yY]|[sS][hH])$"}]}
 CODE_URL: dict[str, Any] = {"type": "string", "pattern": r"^\s*(https://|oci://)"}
 RUNTIME_TYPES = ("notebook", "python", "script")
+# What every runtime has (ADS's CondaRuntime and Runtime keys).
+RUNTIME_BASE: dict[str, Any] = {
+    "conda": ANY, "freeformTags": ANY, "definedTags": ANY, "maximumRuntimeInMinutes": ANY,
+    "env": {"$ref": "#/$defs/env"},
+    "args": STRING_LIST,
+}
 
 # Section → key → value schema. ``{"$ref": …}`` points into ``$defs``.
 VALUES: dict[str, dict[str, dict[str, Any]]] = {
@@ -112,24 +118,18 @@ VALUES: dict[str, dict[str, dict[str, Any]]] = {
         "notebookEncoding": OPTIONAL_STRING,
         "outputUri": OPTIONAL_STRING,
         "excludeTags": STRING_LIST,
-        "conda": ANY, "freeformTags": ANY, "definedTags": ANY, "maximumRuntimeInMinutes": ANY,
-        "env": {"$ref": "#/$defs/env"},
-        "args": STRING_LIST,
+        **RUNTIME_BASE,
         "parameters": {"$ref": "#/$defs/parameters"},
     },
     "adsScriptRuntimeSpec": {
         "scriptPathURI": CODE_URL,
         "entrypoint": ENTRYPOINT,
-        "conda": ANY, "freeformTags": ANY, "definedTags": ANY, "maximumRuntimeInMinutes": ANY,
-        "env": {"$ref": "#/$defs/env"},
-        "args": STRING_LIST,
+        **RUNTIME_BASE,
     },
     "adsPythonRuntimeSpec": {
         "scriptPathURI": CODE_URL,
         "entrypoint": ENTRYPOINT,
-        "conda": ANY, "freeformTags": ANY, "definedTags": ANY, "maximumRuntimeInMinutes": ANY,
-        "env": {"$ref": "#/$defs/env"},
-        "args": STRING_LIST,
+        **RUNTIME_BASE,
         "workingDir": RELATIVE_PATH,
         "pythonPath": {"type": ["array", "null"], "items": {**RELATIVE_PATH, "type": "string"},
                        "maxItems": MAX_PYTHON_PATHS},
