@@ -362,8 +362,8 @@ def _overrides(value: Mapping[str, Any], origin: Origin) -> Overrides:
                              or len(name) > MAX_DISPLAY_NAME):
         raise InvalidRequest(f"displayName must be a string of 1 to {MAX_DISPLAY_NAME} "
                              "characters", field="displayName")
-    if name is not None and character_problem(name):
-        raise InvalidRequest(f"displayName {character_problem(name)}", field="displayName")
+    if name is not None and (problem := character_problem(name)):
+        raise InvalidRequest(f"displayName {problem}", field="displayName")
 
     env = _string_map(value.get("environmentVariables"), "environmentVariables")
     for env_name, env_value in env:
@@ -382,10 +382,8 @@ def _overrides(value: Mapping[str, Any], origin: Origin) -> Overrides:
     if args is not None and (not isinstance(args, str) or len(args) > MAX_ARGUMENTS):
         raise InvalidRequest(f"commandLineArguments must be a string of at most {MAX_ARGUMENTS} "
                              "characters", field="commandLineArguments")
-    if args is not None and character_problem(args, keep_tab_newline=True):
-        raise InvalidRequest("commandLineArguments "
-                             f"{character_problem(args, keep_tab_newline=True)}",
-                             field="commandLineArguments")
+    if args is not None and (problem := character_problem(args, keep_tab_newline=True)):
+        raise InvalidRequest(f"commandLineArguments {problem}", field="commandLineArguments")
 
     minutes = value.get("maximumRuntimeInMinutes")
     if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int)
