@@ -114,7 +114,6 @@ class ProcessExecutor:
         command: Sequence[str] = DEFAULT_COMMAND,
         cwd: Path = ROOT,
         work_dir: Path | None = None,
-        extra_env: Mapping[str, str] | None = None,
         accepted_seconds: float = 0.3,
         provisioning_seconds: float = 0.0,
         kill_after: float = 5.0,
@@ -124,7 +123,6 @@ class ProcessExecutor:
         self.cwd = Path(cwd)
         self._own_work_dir = work_dir is None
         self._work_dir = None if work_dir is None else Path(work_dir)
-        self.extra_env = dict(extra_env or {})
         self.accepted = timedelta(seconds=accepted_seconds)
         self.provisioning_seconds = provisioning_seconds
         self.kill_after = kill_after
@@ -281,7 +279,6 @@ class ProcessExecutor:
             "LANG": "C.UTF-8",
             "PYTHONPATH": str(self.cwd),
             "PYTHONUNBUFFERED": "1",
-            **self.extra_env,
             **{name: str(value) for name, value in run_env.items()},
         }
         env.update(self.credentials)
