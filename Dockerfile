@@ -2,7 +2,7 @@
 # The function's image. `fn build` / `fn deploy` use this file instead of generating one
 # (the fn CLI only generates a Dockerfile when the function directory has none), so
 # func.yaml's build_image/run_image are the defaults below and its entrypoint is the
-# ENTRYPOINT at the end (tests/image/test_dockerfile.py keeps the two equal).
+# ENTRYPOINT at the end (tests/system/test_dockerfile.py keeps the two equal).
 #
 #   docker build --platform linux/amd64 -t jobrun-launcher:0.1.0 .
 #

@@ -47,12 +47,11 @@ test: $(STAMP) $(CHECKOV_STAMP) container-tools
 	$(BIN)/python -m tools.images build --if-engine
 	$(BIN)/python -m pytest
 
-# The in-process layers only (no fdk process, no emulator): seconds, for every edit.
-# Fails if the service's coverage (the service, its handlers and the request types) by
-# these tests drops under 90 %, or the job container's runner and notebook execution under
-# 85 % (branch coverage, both).
-FAST_TESTS := tests/unit tests/job/test_units.py tests/job/test_runner_logic.py \
-              tests/job/test_notebook_logic.py
+# The in-process layers only (tests/unit and tests/service: no fdk process, no emulator,
+# nothing marked slow): seconds, for every edit. Fails if the service's coverage (the
+# service, its handlers and the request types) by these tests drops under 90 %, or the job
+# container's runner and notebook execution under 85 % (branch coverage, both).
+FAST_TESTS := tests/unit tests/service
 SERVICE_FILES := func/service.py,func/operations.py,func/request.py,func/runs.py,func/runstates.py,func/runlogs.py
 test-fast: $(STAMP)
 	$(BIN)/python -m coverage run -m pytest -q -m "not slow" $(FAST_TESTS)
@@ -85,8 +84,8 @@ fuzz: $(STAMP)
 # Rewrite the answers and outputs README.md and docs/reference.md show (the blocks marked
 # <!-- example: NAME -->) from what the code produces now; the tests compare them otherwise.
 docs-examples: $(STAMP)
-	UPDATE_DOCS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/docs \
-	  "tests/job/test_demo.py::test_the_demo_executes_the_notebook_and_sums_it_up[SUCCEEDED]"
+	UPDATE_DOCS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/process/test_doc_examples.py \
+	  "tests/system/test_demo.py::test_the_demo_executes_the_notebook_and_sums_it_up[SUCCEEDED]"
 
 # Re-resolve every lock from its inputs after editing one (LOCK_ARGS=--upgrade: newest
 # allowed versions instead of keeping the current pins); commit the inputs and the locks.

@@ -3,7 +3,7 @@
 The fdk loads this file by path (``spec_from_file_location``), not as
 ``func.handler``, so it imports the package absolutely. ``func`` is found
 through ``PYTHONPATH=/function:/python``, which the image sets (as the Fn CLI's
-generated Python Dockerfile does; ``tests/image`` checks it) and which
+generated Python Dockerfile does; ``tests/system/test_dockerfile.py`` checks it) and which
 ``localoci.fdkrunner`` sets for local runs; no ``sys.path`` patch is needed.
 """
 

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LOCK = ROOT / "requirements" / "function.lock.txt"
 
 # The OCI services a run imports: the two the function calls, dns (oci.pagination imports
-# it) and work_requests (oci.waiter does). tests/image/test_payload.py compares this set
+# it) and work_requests (oci.waiter does). tests/system/test_payload.py compares this set
 # with the services a real run loads. The SDK's other packages (auth, retry, _vendor, …)
 # are not services and stay.
 KEPT_OCI_SERVICES = frozenset({"data_science", "object_storage", "dns", "work_requests"})

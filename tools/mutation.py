@@ -15,9 +15,8 @@ kinds of kill, and would under-count:
 
 So those mutants are checked again for real: the mutant is written into the source file
 of a scratch copy and the suite runs in a new process (for ``job/``, with the subprocess
-tests too). Checked again: every mutant reached by no test, and a survivor in ``job/``, in
-the lint command (also run as a process) or in a function that runs at import time (found
-by tracing an import of the packages). Only
+tests too). Checked again: every mutant reached by no test, and a survivor in ``job/`` or
+in a function that runs at import time (found by tracing an import of the packages). Only
 a mutant that survives that too is reported, with its diff. (mutmut mutates functions only:
 module-level constants and class bodies are not mutated at all.)
 
@@ -45,10 +44,11 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "build" / "mutation"
 PACKAGES = ("func", "jobspec", "ociplatform", "job")
 # Tests that run the job container as a process: they see job/ mutants only as real edits.
-JOB_PROCESS_TESTS = ("tests/job/test_runner.py", "tests/job/test_process_executor.py")
-# Modules the fast suite also runs as ``python -m`` (the lint command's tests): a survivor
-# there is checked again as a real edit too.
-PROCESS_MODULES = ("job.", "jobspec.__main__.")
+JOB_PROCESS_TESTS = ("tests/process/job/test_runner.py",
+                     "tests/process/job/test_process_executor.py")
+# Modules whose process tests see mutants only as real edits: a survivor there is checked
+# again as a real edit, with those tests.
+PROCESS_MODULES = ("job.",)
 RECHECK_TIMEOUT_S = 300
 
 # Mutants no test can kill, because the mutated program behaves the same; by the
@@ -201,7 +201,7 @@ def write_config(tests: list[str]) -> None:
     lines = ["[mutmut]", "source_paths="]
     lines += [f"    {package}" for package in PACKAGES]
     lines += ["pytest_add_cli_args_test_selection="] + [f"    {t}" for t in tests]
-    lines += ["pytest_add_cli_args=", "    -p", "    no:cacheprovider"]
+    lines += ["pytest_add_cli_args=", "    -p", "    no:cacheprovider", "    -m", "    not slow"]
     lines += ["also_copy="] + [f"    {name}" for name in also_copy]
     (WORK / "setup.cfg").write_text("\n".join(lines) + "\n")
 
@@ -294,7 +294,7 @@ def run_mutmut(names: list[str], children: int) -> None:
 def recheck_command(mutant: Mutant, tests: list[str]) -> list[str]:
     extra = list(JOB_PROCESS_TESTS) if mutant.package == "job" else []
     return [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-            "-p", "no:randomly", *tests, *extra]
+            "-p", "no:randomly", "-m", "not slow", *tests, *extra]
 
 
 def recheck(mutant: Mutant, tests: list[str]) -> None:

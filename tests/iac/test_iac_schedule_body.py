@@ -10,8 +10,8 @@ tag, and every firing must start a run of its own.
 from __future__ import annotations
 
 from tests.conftest import JOB_COMPARTMENT, JOB_OCID, JOB_PROJECT
-from tests.spec_cases import flat
 from tests.support.events import NIGHTLY_SCHEDULE as ENTRY
+from tests.support.spec_cases import flat
 
 SPEC = "notebooks/daily.yaml"
 

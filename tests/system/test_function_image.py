@@ -12,8 +12,8 @@ import pytest
 
 from localoci.containers import CREDENTIALS_DIR, FN_MEMORY, FN_UID, SOCKET_DIR
 from tests.conftest import JOB_OCID
-from tests.spec_cases import flat
 from tests.support.answers import error, ok
+from tests.support.spec_cases import flat
 from tools.images import ROOT
 
 from .conftest import secrets_of

@@ -8,7 +8,7 @@ import json
 import nbformat
 import pytest
 
-from tests.job.conftest import ROOT
+from tests.process.job.conftest import ROOT
 
 from .conftest import secrets_of
 

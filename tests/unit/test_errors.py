@@ -2,13 +2,12 @@
 follow it (docs/reference.md: tests/unit/test_reference_doc.py)."""
 
 import re
-from pathlib import Path
 
 import yaml
 
 from func.errors import ALL_ERRORS
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 CODES = {error.code: error.status for error in ALL_ERRORS}
 
 

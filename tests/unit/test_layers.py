@@ -4,11 +4,11 @@ of the project's own packages, read from the source (every import, lazy ones inc
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
+
 OURS = {"func", "jobspec", "ociplatform", "ocirefs", "job", "localoci", "demo", "tests",
         "tools", "benchmarks"}
 MAY_IMPORT = {

@@ -1,20 +1,12 @@
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from jobspec.errors import SpecInvalid
 from jobspec.spec import parse_spec
-from tests.spec_cases import INVALID, TOO_LARGE, ads, flat
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def lint(*paths, env=None):
-    return subprocess.run([sys.executable, "-m", "jobspec", *map(str, paths)], cwd=ROOT,
-                          capture_output=True, text=True, env=env)
+from tests.support.lintcli import lint
+from tests.support.paths import ROOT
+from tests.support.spec_cases import INVALID, TOO_LARGE, ads, flat
 
 
 def test_lint_passes_the_shipped_examples():
@@ -142,18 +134,6 @@ def test_a_number_of_the_wrong_type_says_what_to_write(runtime, field, message):
 ])
 def test_a_key_of_the_other_dialect_is_named_as_such(document, field, message):
     assert problems_of(document) == [(field, message)]
-
-
-def test_lint_without_pyyaml_says_what_to_install_instead_of_a_traceback(tmp_path):
-    spec = tmp_path / "a.yaml"
-    spec.write_bytes(flat())
-    # -S: no site-packages, so no PyYAML; the checkout's jobspec is found from the cwd.
-    result = subprocess.run([sys.executable, "-S", "-m", "jobspec", str(spec)], cwd=ROOT,
-                            capture_output=True, text=True, check=False)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert result.stderr.startswith("jobspec needs PyYAML, which is not installed in this "
-                                    f"Python ({sys.executable}): pip install PyYAML==6.0.2")
 
 
 def test_help_describes_every_argument():

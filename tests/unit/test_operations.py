@@ -4,7 +4,6 @@ docs/reference.md and the Terraform gateway routes all agree with it."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
@@ -12,8 +11,8 @@ import yaml
 from func.errors import MethodNotAllowed
 from func.operations import OPERATIONS
 from func.triggers import ROUTE_LIST, match_route
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 ROUTES = {(op.route.method, "/" + op.route.path): op for op in OPERATIONS.values()}
 
 

@@ -1,6 +1,5 @@
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
 
@@ -17,10 +16,10 @@ from func.plan import (
 from func.request import Origin, Overrides, RunRequest
 from jobspec.errors import SpecError
 from jobspec.spec import parse_spec
-from tests.spec_cases import COMPARTMENT, LOG, LOG_GROUP, PROJECT, SUBNET, ads, flat
+from tests.support.paths import ROOT
+from tests.support.spec_cases import COMPARTMENT, LOG, LOG_GROUP, PROJECT, SUBNET, ads, flat
 from tests.unit.test_triggers import DAILY
 
-ROOT = Path(__file__).resolve().parents[2]
 JOB = "ocid1.datasciencejob.oc1.phx.amaaaaaajob"
 SETTINGS = Settings(job_ocid=JOB)
 JOB_INFO = JobInfo(project_id="ocid1.datascienceproject.oc1.phx.amaaaaaajobproject",
@@ -194,7 +193,8 @@ def test_planning_is_total_on_valid_input(job):
                   command_line_arguments="-v", maximum_runtime_in_minutes=5,
                   freeform_tags=(("team", "bi"),))
     planned = 0
-    for path in sorted([*ROOT.glob("tests/ads/corpus/*.yaml"), *ROOT.glob("examples/specs/*")]):
+    for path in sorted([*ROOT.glob("tests/unit/ads/corpus/*.yaml"),
+                        *ROOT.glob("examples/specs/*")]):
         try:
             spec = parse_spec(path.read_bytes())
         except SpecError:

@@ -4,13 +4,12 @@ point only at files inside it."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from func.errors import ALL_ERRORS
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "docs/reference.md"
 # Where the repository's own text lives; func/ and jobspec/ are checked the same way by
 # widening this list (a test may name the sibling checker folder: see tests/iac).

@@ -4,8 +4,6 @@ refused, each with its reason and what to do instead."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,10 +12,10 @@ from func.request import ValidateRequest
 from jobspec.container import ContainerSpec, ScriptSpec, read_container_spec
 from jobspec.errors import SpecInvalid
 from ocirefs.locations import parse_location
-from tests.spec_cases import INVALID, VALID_SCRIPTS, ads
 from tests.support.launcher import BUCKET, NAMESPACE, rig
+from tests.support.lintcli import lint as run_lint
+from tests.support.spec_cases import INVALID, VALID_SCRIPTS, ads
 
-ROOT = Path(__file__).resolve().parents[2]
 LOCATION = parse_location(f"oci://{BUCKET}@{NAMESPACE}/team/runtime.yaml")
 
 RUNS = {"notebook": ads(), "python": VALID_SCRIPTS["python-folder"],
@@ -37,8 +35,7 @@ def validate(document: bytes) -> list[str]:
 
 
 def lint(path: Path) -> list[str]:
-    result = subprocess.run([sys.executable, "-m", "jobspec", str(path)], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = run_lint(path)
     return [line.removeprefix(f"{path}: ") for line in result.stdout.splitlines()[:-1]]
 
 

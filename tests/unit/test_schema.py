@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -47,10 +46,10 @@ from jobspec.keys import (
 )
 from jobspec.schema import SCHEMA_PATH, any_case, render
 from jobspec.spec import parse_spec
-from tests import spec_cases
-from tests.spec_cases import COMPARTMENT, NOTEBOOK, PROJECT, ads, flat
+from tests.support import spec_cases
+from tests.support.paths import ROOT
+from tests.support.spec_cases import COMPARTMENT, NOTEBOOK, PROJECT, ads, flat
 
-ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
@@ -225,7 +224,7 @@ OWN_CASES: dict[str, bytes] = {
 
 def documents() -> list[tuple[str, bytes]]:
     found = [(f"ads-corpus/{path.stem}", path.read_bytes())
-             for path in sorted((ROOT / "tests/ads/corpus").glob("*.yaml"))]
+             for path in sorted((ROOT / "tests/unit/ads/corpus").glob("*.yaml"))]
     found += [(f"examples/{path.stem}", path.read_bytes())
               for path in sorted((ROOT / "examples/specs").glob("*.yaml"))]
     found += [(f"spec-cases/{case.name}", case.document) for case in spec_cases.INVALID]

@@ -1,12 +1,12 @@
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from jobspec.errors import SpecInvalid as InvalidSpec
 from jobspec.errors import SpecTooLarge
 from jobspec.spec import Infrastructure, parse_spec
-from tests.spec_cases import (
+from tests.support.paths import ROOT
+from tests.support.spec_cases import (
     COMPARTMENT,
     INVALID,
     LOG,
@@ -18,8 +18,6 @@ from tests.spec_cases import (
     ads,
     flat,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("case", INVALID, ids=lambda c: c.name)

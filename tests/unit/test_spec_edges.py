@@ -11,7 +11,7 @@ from jobspec.errors import SpecInvalid
 from jobspec.spec import MAX_ENV_TOTAL, parse_spec
 from jobspec.substitution import MAX_DEPTH, SubstitutionError, substitute_env
 from ociplatform.reading import content_range_total, read_bounded
-from tests.spec_cases import ads
+from tests.support.spec_cases import ads
 
 PURE_PYTHON = yamlsafe.strict_loader(yamlsafe.PythonEventParser)
 LOADERS = pytest.mark.parametrize("loader", [None, PURE_PYTHON], ids=["libyaml", "python"])

@@ -250,7 +250,7 @@ def test_gateway_json_content_type_requires_json():
                    method="POST", request_url="/runs")
     with pytest.raises(InvalidRequest, match="not valid JSON"):
         parse(call)
-    # The one-line text form is for direct invocation only (tests/security: 415).
+    # The one-line text form is for direct invocation only (tests/service/test_security.py: 415).
     text = RawCall(b"oci://s@n/a.yaml", headers=Headers({"fn-intent": "httprequest"}),
                    http_headers=Headers({"Content-Type": "text/plain"}), method="POST",
                    request_url="/runs")

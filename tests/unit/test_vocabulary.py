@@ -11,8 +11,8 @@ import yaml
 
 from func.errors import ALL_ERRORS
 from ocirefs import jobruns
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("func", "jobspec", "ociplatform", "ocirefs", "job")
 STATES = set(jobruns.STATES)
 CODES = {error.code for error in ALL_ERRORS}

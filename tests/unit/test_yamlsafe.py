@@ -2,7 +2,7 @@ import pytest
 import yaml
 
 from jobspec import yamlsafe
-from tests.spec_cases import INVALID, ads, flat
+from tests.support.spec_cases import INVALID, ads, flat
 
 PURE_PYTHON = yamlsafe.strict_loader(yamlsafe.PythonEventParser)
 DOCUMENTS = [case.document for case in INVALID if case.name != "not-utf8"] + [
