@@ -5,6 +5,7 @@ none of the emulator's fixtures; a fixture is defined once."""
 from __future__ import annotations
 
 import ast
+import functools
 from collections import defaultdict
 from pathlib import Path
 
@@ -28,6 +29,11 @@ OVERRIDES = {
 
 def modules(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.py") if "corpus" not in p.parts)
+
+
+@functools.cache
+def parsed(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(), str(path))
 
 
 def test_every_test_module_is_in_a_layer():
@@ -58,7 +64,7 @@ def requested_fixtures(tree: ast.AST) -> set[str]:
 
 
 def process_use(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(), str(path))
+    tree = parsed(path)
     found = [f"imports {name}" for name in sorted(imported(tree))
              if name.split(".")[0] in PROCESS_MODULES or name in PROCESS_MODULES]
     found += [f"asks for the fixture {name}"
@@ -89,7 +95,7 @@ def test_the_layer_check_sees_a_process(tmp_path, source, finding):
 def fixtures_by_name() -> dict[str, list[str]]:
     defined: dict[str, list[str]] = defaultdict(list)
     for path in modules(TESTS):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        for node in ast.walk(parsed(path)):
             if isinstance(node, ast.FunctionDef) and is_fixture(node):
                 defined[node.name].append(path.relative_to(ROOT).as_posix())
     return defined
