@@ -88,11 +88,13 @@ def test_latency_within_the_budget_is_fine(fn, oci_local, spec):
 
 def test_expired_resource_principal_token_is_refreshed(functions, oci_local, issuer, tmp_path,
                                                        emulator):
-    rp = write_resource_principal(tmp_path / "rp", issuer, lifetime_seconds=2)
-    function = functions(**rp)
+    function = functions(**write_resource_principal(tmp_path / "rp", issuer))
     oci_local.put_spec(SPEC, flat())
+    # The signer reads the files at the first call: a token that expires soon, written
+    # after the process started so that a slow start does not use up its lifetime.
+    write_resource_principal(tmp_path / "rp", issuer, lifetime_seconds=4)
     ok(function.invoke({"specLocation": oci_local.location(SPEC)}))
-    time.sleep(2.5)  # the token has expired; the platform rotates the files
+    time.sleep(4.5)  # the token has expired; the platform rotates the files
     write_resource_principal(tmp_path / "rp", issuer, lifetime_seconds=3600)
     ok(function.invoke({"specLocation": oci_local.location(SPEC)}))
     assert emulator.unauthorized_count >= 1  # the cached signer saw a 401, refreshed, went on
