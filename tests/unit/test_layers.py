@@ -8,6 +8,7 @@ import ast
 import pytest
 
 from tests.support.paths import ROOT
+from tests.support.sources import nodes
 
 OURS = {"func", "jobspec", "ociplatform", "ocirefs", "job", "localoci", "demo", "tests",
         "tools", "benchmarks"}
@@ -26,7 +27,7 @@ def imported_packages(package: str) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for path in sorted((ROOT / package).rglob("*.py")):
         names: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        for node in nodes(path):
             if isinstance(node, ast.Import):
                 names.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -56,7 +57,7 @@ def test_a_contract_error_becomes_an_outcome_in_one_place():
     cancel, then raises)."""
     catching = []
     for path in sorted((ROOT / "func").glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        for node in nodes(path):
             if isinstance(node, ast.ExceptHandler) and node.type is not None:
                 names = {n.id for n in ast.walk(node.type) if isinstance(n, ast.Name)}
                 names |= {n.attr for n in ast.walk(node.type) if isinstance(n, ast.Attribute)}

@@ -5,13 +5,13 @@ none of the emulator's fixtures; a fixture is defined once."""
 from __future__ import annotations
 
 import ast
-import functools
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
 from tests.support.paths import ROOT
+from tests.support.sources import nodes, parsed
 
 TESTS = ROOT / "tests"
 LAYERS = ("unit", "service", "process", "system", "iac")
@@ -29,11 +29,6 @@ OVERRIDES = {
 
 def modules(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.py") if "corpus" not in p.parts)
-
-
-@functools.cache
-def parsed(path: Path) -> ast.Module:
-    return ast.parse(path.read_text(), str(path))
 
 
 def test_every_test_module_is_in_a_layer():
@@ -95,7 +90,7 @@ def test_the_layer_check_sees_a_process(tmp_path, source, finding):
 def fixtures_by_name() -> dict[str, list[str]]:
     defined: dict[str, list[str]] = defaultdict(list)
     for path in modules(TESTS):
-        for node in ast.walk(parsed(path)):
+        for node in nodes(path):
             if isinstance(node, ast.FunctionDef) and is_fixture(node):
                 defined[node.name].append(path.relative_to(ROOT).as_posix())
     return defined

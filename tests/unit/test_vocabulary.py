@@ -12,6 +12,7 @@ import yaml
 from func.errors import ALL_ERRORS
 from ocirefs import jobruns
 from tests.support.paths import ROOT
+from tests.support.sources import nodes
 
 PACKAGES = ("func", "jobspec", "ociplatform", "ocirefs", "job")
 STATES = set(jobruns.STATES)
@@ -22,7 +23,7 @@ OCI_CODES = {("func/upstream.py", "Conflict")}
 
 
 def literals(path: Path) -> set[str]:
-    return {node.value for node in ast.walk(ast.parse(path.read_text(), str(path)))
+    return {node.value for node in nodes(path)
             if isinstance(node, ast.Constant) and isinstance(node.value, str)}
 
 
