@@ -235,6 +235,15 @@ def test_an_invalid_spec_is_invalid_spec_with_its_problems():
     assert error.field == "noteBook" and r.data_science.calls == []
 
 
+def test_an_invalid_spec_answers_its_first_50_problems_in_file_order():
+    r = rig()
+    keys = "".join(f"unknown{i:02d}: x\n" for i in range(60))
+    r.put_spec(SPEC, f"noteBook: https://x/a.ipynb\n{keys}".encode())
+    answer = refused(run(r), InvalidSpec).to_dict()
+    assert [p["field"] for p in answer["problems"]] == [f"unknown{i:02d}" for i in range(50)]
+    assert answer["message"] == "unknown00: unknown key (and 59 more)"
+
+
 @pytest.mark.parametrize("env, size", [({}, 65537), ({"MAX_SPEC_BYTES": "100"}, 101)])
 def test_a_spec_over_the_limit_is_too_large_and_read_only_that_far(env, size):
     r = rig(env)
