@@ -31,6 +31,10 @@ def modules(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.py") if "corpus" not in p.parts)
 
 
+# What makes a test a service test: the service itself, or the rig that wires it to the fake.
+SERVICE_MODULES = ("func.service", "func.app", "func.handler", "tests.support.launcher")
+
+
 def test_every_test_module_is_in_a_layer():
     misplaced = [p.relative_to(TESTS).as_posix() for p in TESTS.rglob("test_*.py")
                  if p.relative_to(TESTS).parts[0] not in LAYERS]
@@ -71,6 +75,12 @@ def process_use(path: Path) -> list[str]:
 def test_the_in_process_layers_start_no_process_and_use_no_emulator(layer):
     offenders = {p.relative_to(ROOT).as_posix(): use for p in modules(TESTS / layer)
                  if (use := process_use(p))}
+    assert offenders == {}
+
+
+def test_the_unit_layer_runs_no_service():
+    offenders = {p.relative_to(ROOT).as_posix(): sorted(names) for p in modules(TESTS / "unit")
+                 if (names := imported(parsed(p)) & set(SERVICE_MODULES))}
     assert offenders == {}
 
 
