@@ -1,0 +1,239 @@
+"""The launch path's answers through the service on the in-memory fake of OCI, compared
+exactly: each refusal's code, message and field, the name a run gets when neither the
+request nor the spec names it, the run fields status and cancel answer, and the reply text
+and log line of the edge."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+
+import pytest
+
+import func.app
+from func.app import App, Reply
+from func.clients import ClientProvider, Clients
+from func.plan import retry_token
+from func.request import (
+    CancelRequest,
+    Overrides,
+    RunRequest,
+    StatusRequest,
+    ValidateRequest,
+)
+from func.service import Outcome
+from func.triggers import RawCall
+from ociplatform.retry import RetryPolicy
+from ocirefs.locations import parse_location
+from tests.spec_cases import NOTEBOOK, ads, flat
+from tests.support.fakes import (
+    ACCEPTED_AT,
+    JOB_OCID,
+    FakeDataScience,
+    FakeObjectStorage,
+    service_error,
+)
+from tests.support.launcher import BUCKET, NAMESPACE, Rig, rig
+
+SPEC = "team/daily.yaml"
+URI = f"oci://{BUCKET}@{NAMESPACE}/{SPEC}"
+
+
+def run(r: Rig, name: str = SPEC, **fields: object) -> Outcome:
+    location = parse_location(f"oci://{BUCKET}@{NAMESPACE}/{name}")
+    return r.execute(RunRequest(trigger="direct", spec_location=location, **fields))
+
+
+def error_of(outcome: Outcome) -> dict:
+    assert outcome.body is None and outcome.error is not None, outcome
+    return outcome.error.to_dict()
+
+
+def test_a_spec_outside_the_allowlist_is_refused_at_its_location():
+    r = rig({"SPEC_ALLOWLIST": "oci://other@ns/"})
+    assert error_of(run(r)) == {
+        "code": "SpecLocationNotAllowed", "status": 403,
+        "message": f"{URI} is outside SPEC_ALLOWLIST", "field": "specLocation"}
+    assert r.object_storage.calls == []
+
+
+def test_a_spec_over_max_spec_bytes_is_refused_at_its_location():
+    r = rig({"MAX_SPEC_BYTES": "10"})
+    r.put_spec(SPEC, flat())
+    assert error_of(run(r)) == {
+        "code": "SpecTooLarge", "status": 413,
+        "message": f"{URI} is larger than MAX_SPEC_BYTES (10 bytes)", "field": "specLocation"}
+
+
+def test_a_missing_spec_says_object_storage_answers_404_for_both():
+    assert error_of(run(rig())) == {
+        "code": "SpecNotFound", "status": 404,
+        "message": f"{URI} does not exist or the function may not read it (Object Storage "
+                   "answers 404 for both)", "field": "specLocation"}
+
+
+def test_a_requested_runtime_over_max_runtime_minutes_is_refused():
+    r = rig({"MAX_RUNTIME_MINUTES": "60"})
+    r.put_spec(SPEC, flat())
+    assert error_of(run(r, overrides=Overrides(maximum_runtime_in_minutes=61))) == {
+        "code": "InvalidRequest", "status": 400,
+        "message": "maximumRuntimeInMinutes is more than this deployment allows (60 minutes, "
+                   "MAX_RUNTIME_MINUTES)", "field": "maximumRuntimeInMinutes"}
+    assert r.object_storage.calls == []
+
+
+def test_a_shape_outside_allowed_shapes_is_a_spec_problem():
+    r = rig({"ALLOWED_SHAPES": "VM.Standard.E4.Flex"})
+    r.put_spec(SPEC, ads(infra="      shapeName: VM.Standard.E3.Flex\n"))
+    field = "spec.infrastructure.spec.shapeName"
+    message = "is not one of the shapes this deployment allows (ALLOWED_SHAPES: " \
+              "VM.Standard.E4.Flex)"
+    assert error_of(run(r)) == {
+        "code": "InvalidSpec", "status": 422, "message": f"{field}: {message}", "field": field,
+        "problems": [{"field": field, "message": message}]}
+    assert r.data_science.created == []
+
+
+def test_a_job_the_function_cannot_read_is_a_configuration_error():
+    r = rig()
+    r.put_spec(SPEC, flat())  # no project or compartment: the job's are needed
+    r.data_science.fail("get_job", service_error(404, "NotAuthorizedOrNotFound"))
+    assert error_of(run(r)) == {
+        "code": "ConfigurationError", "status": 500,
+        "message": "JOB_OCID does not exist or the function may not read it (404 "
+                   "NotAuthorizedOrNotFound)", "field": "JOB_OCID"}
+
+
+def test_an_idempotency_key_reused_for_another_request_is_a_conflict():
+    r = rig()
+    r.put_spec(SPEC, flat())
+    r.data_science.fail("create_job_run", service_error(409, "Conflict"))
+    assert error_of(run(r, idempotency_key="k-1")) == {
+        "code": "Conflict", "status": 409,
+        "message": "Data Science refused the run: the idempotency key was already used for a "
+                   "different request (Conflict)"}
+
+
+@pytest.mark.parametrize("name, display_name", [
+    ("team/daily.yml", "daily"),
+    ("team/Daily.YAML", "Daily"),
+    ("team/daily.txt", "daily.txt"),
+    ("team/.yaml", ".yaml"),
+])
+def test_an_unnamed_run_is_named_after_the_spec_file_without_its_yaml_suffix(name,
+                                                                             display_name):
+    r = rig()
+    r.put_spec(name, f"noteBook: {NOTEBOOK}\n".encode())
+    outcome = run(r, name)
+    assert outcome.error is None, outcome
+    [details] = r.data_science.created
+    assert details.display_name == display_name
+
+
+def test_validate_plans_without_creating_and_redacts_the_values():
+    r = rig()
+    etag = r.put_spec(SPEC, flat())
+    outcome = r.execute(ValidateRequest(trigger="direct", spec_location=parse_location(URI)))
+    assert outcome.body == {
+        "operation": "validate", "specLocation": URI, "specETag": etag,
+        "createJobRunDetails": {
+            "projectId": "ocid1.datascienceproject.oc1.phx.amaaaaaafakeproject",
+            "compartmentId": "ocid1.compartment.oc1..aaaaaaaafakecompartment",
+            "displayName": "report", "jobId": JOB_OCID,
+            "jobConfigurationOverrideDetails": {
+                "jobType": "DEFAULT",
+                "environmentVariables": {"NOTEPAD_YAML_URL": "<redacted>",
+                                         "JOB_SPEC_ETAG": "<redacted>"}},
+            "freeformTags": {"trigger": "direct"}},
+        "notes": []}
+    assert r.data_science.created == []
+
+
+def test_status_answers_every_field_of_the_run():
+    r = rig()
+    job_run = r.data_science.add_run("SUCCEEDED", env={"NOTEPAD_YAML_URL": URI,
+                                                       "JOB_SPEC_ETAG": "etag-7"})
+    job_run.time_started = ACCEPTED_AT.replace(minute=5)
+    job_run.time_finished = ACCEPTED_AT.replace(minute=9, microsecond=250000)
+    outcome = r.execute(StatusRequest(trigger="direct", job_run_id=job_run.id))
+    assert outcome.body == {
+        "operation": "status", "jobRunId": job_run.id, "id": job_run.id, "jobId": JOB_OCID,
+        "lifecycleState": "SUCCEEDED", "displayName": "run",
+        "projectId": job_run.project_id, "compartmentId": job_run.compartment_id,
+        "timeAccepted": "2026-11-27T10:00:00Z", "lifecycleDetails": None,
+        "timeStarted": "2026-11-27T10:05:00Z", "timeFinished": "2026-11-27T10:09:00.250000Z",
+        "terminal": True, "specLocation": URI, "specETag": "etag-7"}
+
+
+def test_a_run_without_override_details_answers_without_a_spec_location():
+    r = rig()
+    job_run = r.data_science.add_run("IN_PROGRESS")
+    job_run.job_configuration_override_details = None
+    outcome = r.execute(StatusRequest(trigger="direct", job_run_id=job_run.id))
+    assert outcome.error is None, outcome
+    assert "specLocation" not in outcome.body and "specETag" not in outcome.body
+
+
+def test_cancel_answers_the_run_as_it_is_after_the_cancel():
+    r = rig()
+    job_run = r.data_science.add_run("IN_PROGRESS")
+    outcome = r.execute(CancelRequest(trigger="direct", job_run_id=job_run.id))
+    assert (outcome.body["operation"], outcome.body["lifecycleState"],
+            outcome.body["terminal"]) == ("cancel", "CANCELING", False)
+
+
+def test_a_retry_token_needs_a_key_or_a_call_id():
+    with pytest.raises(ValueError) as caught:
+        retry_token(JOB_OCID, trigger="direct")
+    assert str(caught.value) == "a retry token needs an idempotency key or a call id"
+
+
+# -- the edge -------------------------------------------------------------------------
+
+def app_with(storage: FakeObjectStorage, science: FakeDataScience,
+             sleeps: list[float] | None = None) -> App:
+    provider = ClientProvider(lambda settings: Clients(storage, science, "us-phoenix-1"))
+    sleep = (sleeps.append if sleeps is not None else lambda seconds: None)
+    return App(env={"JOB_OCID": JOB_OCID}, provider=provider,
+               policy=RetryPolicy(rng=random.Random(1), sleep=sleep))
+
+
+def test_a_reply_is_compact_json_that_keeps_non_ascii_text():
+    reply = Reply(200, {"ok": True, "name": "Wochenbericht für März"})
+    assert reply.body_text() == '{"ok":true,"name":"Wochenbericht für März"}'
+
+
+def test_a_status_reply_leads_with_ok_operation_and_trigger():
+    science = FakeDataScience()
+    job_run = science.add_run("ACCEPTED")
+    body = json.dumps({"operation": "status", "jobRunId": job_run.id}).encode()
+    reply = app_with(FakeObjectStorage(), science).handle(RawCall(body), call_id="C-1")
+    assert list(reply.body)[:4] == ["ok", "operation", "trigger", "jobRunId"]
+    assert reply.body_text().startswith(
+        f'{{"ok":true,"operation":"status","trigger":"direct","jobRunId":"{job_run.id}"')
+
+
+def test_the_apps_retry_policy_is_the_one_it_was_given():
+    science = FakeDataScience()
+    job_run = science.add_run("ACCEPTED")
+    science.fail("get_job_run", service_error(503, "ServiceUnavailable"))
+    sleeps: list[float] = []
+    body = json.dumps({"operation": "status", "jobRunId": job_run.id}).encode()
+    reply = app_with(FakeObjectStorage(), science, sleeps).handle(RawCall(body))
+    assert reply.body["ok"] is True
+    assert len(sleeps) == 1  # the given policy's sleep waited before the retry
+
+
+def test_the_log_line_is_compact_json_with_the_calls_duration(monkeypatch, caplog):
+    ticks = iter([100.0, 100.12345])
+    monkeypatch.setattr(func.app.time, "monotonic", lambda: next(ticks))
+    science = FakeDataScience()
+    job_run = science.add_run("ACCEPTED")
+    body = json.dumps({"operation": "status", "jobRunId": job_run.id}).encode()
+    with caplog.at_level(logging.INFO, logger="jobrun_launcher"):
+        app_with(FakeObjectStorage(), science).handle(RawCall(body), call_id="C-7")
+    [record] = [r for r in caplog.records if r.name == "jobrun_launcher"]
+    assert record.getMessage() == (
+        '{"callId":"C-7","trigger":"direct","operation":"status","outcome":"ok",'
+        f'"jobRunId":"{job_run.id}","durationMs":123.5}}')
