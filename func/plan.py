@@ -161,8 +161,9 @@ def plan_job_run(settings: Settings, request: RunRequest | ValidateRequest, spec
 
 def _infrastructure(infra: Infrastructure, job: JobInfo | None) -> Any:
     block = infra.block_storage_size_in_gbs
-    if block is None:
-        block = (job.block_storage_size_in_gbs if job else None) or DEFAULT_BLOCK_STORAGE_GB
+    if block is None and job is not None:  # job is given whenever the spec has no size
+        block = job.block_storage_size_in_gbs
+    block = block or DEFAULT_BLOCK_STORAGE_GB
     shape_config = None
     if infra.ocpus is not None or infra.memory_in_gbs is not None:
         shape_config = models.JobShapeConfigDetails(ocpus=infra.ocpus,

@@ -121,6 +121,8 @@ def _read_spec(launcher: Launcher, request: RunRequest | ValidateRequest, pinned
 
 
 def _parse(launcher: Launcher, data: bytes, location: str, etag: str) -> JobSpec:
+    """The spec as parsed, or InvalidSpec. (parse_spec's own size check never fires here:
+    :func:`_read_spec` has refused anything over MAX_SPEC_BYTES already.)"""
     settings = launcher.settings
     try:
         return parse_spec(data, max_bytes=settings.max_spec_bytes,
@@ -129,5 +131,3 @@ def _parse(launcher: Launcher, data: bytes, location: str, etag: str) -> JobSpec
                           limits=settings.cost_limits)
     except spec_errors.SpecInvalid as exc:
         raise InvalidSpec.from_spec_error(exc) from None
-    except spec_errors.SpecTooLarge as exc:
-        raise SpecTooLarge(exc.message, field="specLocation") from None
