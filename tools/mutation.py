@@ -75,6 +75,13 @@ _TYPE_ONLY = "the NotebookProblem names the exception's type, never its text"
 _DAEMON = ("execute() joins the worker before it returns, and the cancel path leaves with "
            "os._exit, which waits for no thread: daemon or not behaves the same")
 _ONE_SLASH = "a Content-Range header holds exactly one '/' (bytes a-b/total)"
+_THREAD_NAME = "nothing reads a thread's name: it shows only in a debugger or a dump"
+_AHEAD_DAEMON = ("the count started ahead ends within the call's deadline whether checked or "
+                 "not, and the function's process never exits between calls: daemon or not "
+                 "behaves the same")
+_POOL_SIZE = ("the listing pool only bounds concurrency: with any room for the three states "
+              "listed at once the same calls are made and answered")
+_CAP_ONLY = "read only when MAX_ACTIVE_RUNS is on, which sets it first"
 EQUIVALENT: dict[tuple[str, str], str] = {
     ("ocirefs.locations.x_parse_location", "lowered = text[:9].lower()"):
         "only the first 6 or 8 characters are compared",
@@ -154,6 +161,26 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         _DAEMON,
     ("job.settings.x\u01c1RunnerSettings\u01c1_read", 'raise EnvProblem("XXJOB_RUN_OCIDXX",'):
         "the container reports an EnvProblem by its message; the name is the function's",
+    ("func.runs.x_run", 'ahead = ""'): _CAP_ONLY,
+    ("func.runs.x_run", "counted: list[ActiveRun] = None"): _CAP_ONLY,
+    ("func.triggers.x_match_route",
+     "for given, expected in zip(tail, wanted, strict=False):"):
+        "tail is cut to the template's length: the two always have the same length",
+    **{("func.active_cap.x\u01c1ActiveRunCap\u01c1count_ahead", line): _THREAD_NAME for line in (
+        'threading.Thread(target=count, args=(compartment_id,), name="XXactive-cap-aheadXX",',
+        'threading.Thread(target=count, args=(compartment_id,), name="ACTIVE-CAP-AHEAD",',
+        "threading.Thread(target=count, args=(compartment_id,), name=None,")},
+    **{("func.active_cap.x\u01c1ActiveRunCap\u01c1count_ahead", line): _AHEAD_DAEMON
+       for line in ("daemon=None).start()", "daemon=False).start()", ").start()")},
+    **{("func.active_cap.x\u01c1ActiveRunCap\u01c1_workers", line): _THREAD_NAME for line in (
+        "self._pool = ThreadPoolExecutor(2 * len(ACTIVE_STATES), None)",
+        'self._pool = ThreadPoolExecutor(2 * len(ACTIVE_STATES), "XXactive-capXX")',
+        'self._pool = ThreadPoolExecutor(2 * len(ACTIVE_STATES), "ACTIVE-CAP")',
+        "self._pool = ThreadPoolExecutor(2 * len(ACTIVE_STATES), )")},
+    **{("func.active_cap.x\u01c1ActiveRunCap\u01c1_workers", line): _POOL_SIZE for line in (
+        'self._pool = ThreadPoolExecutor(None, "active-cap")',
+        'self._pool = ThreadPoolExecutor(3 * len(ACTIVE_STATES), "active-cap")',
+        'self._pool = ThreadPoolExecutor(2 + len(ACTIVE_STATES), "active-cap")')},
     **{("ociplatform.reading.x_content_range_total", line): _ONE_SLASH for line in (
         'total = value.rsplit("/", )[1].strip()',
         'total = value.split("/", 1)[1].strip()',

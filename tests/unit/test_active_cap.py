@@ -175,10 +175,20 @@ def test_the_count_lists_each_active_state_of_this_job_and_passes_below_the_cap(
 
 
 def test_the_count_refuses_at_the_cap_and_stops_listing_once_it_is_reached(clock):
-    ds = FakeDataScience([run(n) for n in range(150)])
+    ds = FakeDataScience([run(n) for n in range(250)])
     with pytest.raises(TooManyActiveRuns, match="MAX_ACTIVE_RUNS=120"):
         make_cap(ds, clock, cap=120).check(COMPARTMENT, deadline(clock))
-    # The first page of every state at once; more pages only until the cap is reached.
+    # The first page of every state at once; more pages only until the cap is reached
+    # (the third page of ACCEPTED is never asked for).
+    assert sorted((args["state"], str(args["page"])) for _, args in ds.calls) == [
+        ("ACCEPTED", "100"), ("ACCEPTED", "None"), ("IN_PROGRESS", "None"),
+        ("NEEDS_ATTENTION", "None")]
+
+
+def test_a_count_started_ahead_also_stops_listing_once_the_cap_is_reached(clock):
+    ds = FakeDataScience([run(n) for n in range(250)])
+    ahead = make_cap(ds, clock, cap=120).count_ahead(deadline(clock), COMPARTMENT)
+    assert ahead is not None and len(ahead.future.result()) == 200
     assert sorted((args["state"], str(args["page"])) for _, args in ds.calls) == [
         ("ACCEPTED", "100"), ("ACCEPTED", "None"), ("IN_PROGRESS", "None"),
         ("NEEDS_ATTENTION", "None")]
@@ -322,8 +332,18 @@ def test_a_replayed_key_whose_run_ended_is_answered_without_a_recount(clock):
 
 def test_a_replayed_key_whose_run_the_cap_canceled_is_refused_again(clock):
     ds = FakeDataScience([run(1, state="CANCELED")])
-    with pytest.raises(TooManyActiveRuns, match="new idempotency key"):
+    with pytest.raises(TooManyActiveRuns) as refused:
         make_cap(ds, clock, cap=5).confirm(ds.runs[run(1).id], COMPARTMENT, deadline(clock))
+    assert refused.value.message == (
+        f"MAX_ACTIVE_RUNS=5 reached: this request's run {run(1).id} was canceled before it "
+        "started (it was beyond the cap); try again later, with a new idempotency key if the "
+        "request had one")
+    assert ds.calls == []
+
+
+def test_a_replayed_key_whose_run_was_canceled_after_it_started_is_answered_as_it_is(clock):
+    ds = FakeDataScience([run(1, state="CANCELED", started=True)])
+    make_cap(ds, clock, cap=5).confirm(ds.runs[run(1).id], COMPARTMENT, deadline(clock))
     assert ds.calls == []
 
 
@@ -338,8 +358,12 @@ def test_a_listing_that_lags_our_create_still_counts_our_run(clock):
 def test_our_run_canceled_meanwhile_by_a_call_with_the_same_key_is_refused(clock):
     created = SimpleNamespace(**vars(run(1)))  # what CreateJobRun answered: ACCEPTED
     ds = FakeDataScience([run(1, state="CANCELING")])
-    with pytest.raises(TooManyActiveRuns):
+    with pytest.raises(TooManyActiveRuns) as refused:
         make_cap(ds, clock, cap=3).confirm(created, COMPARTMENT, deadline(clock))
+    assert refused.value.message == (
+        f"MAX_ACTIVE_RUNS=3 reached: this request's run {run(1).id} was canceled before it "
+        "started (it was beyond the cap); try again later, with a new idempotency key if the "
+        "request had one")
     assert "CancelJobRun" not in ds.operations()
 
 
