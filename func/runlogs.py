@@ -114,7 +114,7 @@ class Search:
 def logs(launcher: Launcher, request: LogsRequest, invocation: Invocation) -> Body:
     deadline = invocation.deadline
     run = get_run(launcher, request.job_run_id, deadline)
-    details = getattr(run, "log_details", None)
+    details = run.log_details  # None when the run has no log
     group_id = getattr(details, "log_group_id", None)
     log_id = getattr(details, "log_id", None)
     if not group_id or not log_id:

@@ -161,6 +161,9 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         _DAEMON,
     ("job.settings.x\u01c1RunnerSettings\u01c1_read", 'raise EnvProblem("XXJOB_RUN_OCIDXX",'):
         "the container reports an EnvProblem by its message; the name is the function's",
+    ("func.runlogs.x\u01c1Search\u01c1newest",
+     "while slice_end > start and len(lines) <= want:"):
+        "a slice asked for no more lines makes no call and adds none",
     ("func.runs.x_run", 'ahead = ""'): _CAP_ONLY,
     ("func.runs.x_run", "counted: list[ActiveRun] = None"): _CAP_ONLY,
     ("func.triggers.x_match_route",
