@@ -29,6 +29,7 @@ from ocirefs.locations import parse_location
 from tests.spec_cases import NOTEBOOK, ads, flat
 from tests.support.fakes import (
     ACCEPTED_AT,
+    JOB_COMPARTMENT,
     JOB_OCID,
     FakeDataScience,
     FakeObjectStorage,
@@ -37,6 +38,7 @@ from tests.support.fakes import (
 from tests.support.launcher import BUCKET, NAMESPACE, Rig, rig
 
 SPEC = "team/daily.yaml"
+OTHER_COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaaothercompartment"
 URI = f"oci://{BUCKET}@{NAMESPACE}/{SPEC}"
 
 
@@ -237,3 +239,18 @@ def test_the_log_line_is_compact_json_with_the_calls_duration(monkeypatch, caplo
     assert record.getMessage() == (
         '{"callId":"C-7","trigger":"direct","operation":"status","outcome":"ok",'
         f'"jobRunId":"{job_run.id}","durationMs":123.5}}')
+
+
+def test_a_capped_run_counts_ahead_in_the_jobs_compartment_once_it_is_known():
+    """The count started while the spec is read is in the job's compartment once the job
+    has been read, even when the last count was elsewhere (a spec naming its compartment)."""
+    r = rig({"MAX_ACTIVE_RUNS": "5"})
+    r.put_spec("team/elsewhere.yaml", flat(f"compartmentId: {OTHER_COMPARTMENT}\n"))
+    r.put_spec(SPEC, flat())
+    assert run(r, "team/elsewhere.yaml").error is None  # reads the job: project
+    r.data_science.calls.clear()
+    assert run(r).error is None
+    listed_in = [call.args[0] for call in r.data_science.calls
+                 if call.method == "list_job_runs"]
+    # Ahead (three states) is the check, then the recount: six listings, none elsewhere.
+    assert listed_in == [JOB_COMPARTMENT] * 6
