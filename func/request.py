@@ -314,7 +314,8 @@ def timestamp(fields: Mapping[str, Any], name: str) -> datetime | None:
     parsed = None
     if isinstance(value, str) and _RFC3339.match(value):  # at most 35 characters
         try:
-            parsed = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+            # Python 3.11 reads a trailing Z itself, not a lowercase one.
+            parsed = datetime.fromisoformat(value.replace("z", "Z"))
         except ValueError:
             parsed = None
     if parsed is None:

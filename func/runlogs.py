@@ -155,7 +155,7 @@ def _line(result: Any) -> Line | None:
     if not isinstance(shown, str):
         return None
     try:
-        time = datetime.fromisoformat(shown.replace("Z", "+00:00"))
+        time = datetime.fromisoformat(shown)  # Python 3.11 reads a trailing Z itself
     except ValueError:
         return None
     if time.tzinfo is None:

@@ -164,6 +164,13 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("func.runlogs.x\u01c1Search\u01c1newest",
      "while slice_end > start and len(lines) <= want:"):
         "a slice asked for no more lines makes no call and adds none",
+    ("func.active_cap.x\u01c1ActiveRunCap\u01c1_active", 'page: str | None = ""'):
+        "an empty page token is not sent, as None is not (`if page:`)",
+    ("func.app.x\u01c1Reply\u01c1body_text",
+     'return json.dumps(self.body, ensure_ascii=None, separators=(",", ":"))'): _FALSY,
+    ("func.logs.x_call_line", 'ensure_ascii=None, separators=(",", ":")))'): _FALSY,
+    ("func.upstream.x_upstream", "if failure.out_of_time and failure.status <= 0:"):
+        "a failure's status is an HTTP status or CONNECTION (-1), never 0",
     ("func.runs.x_run", 'ahead = ""'): _CAP_ONLY,
     ("func.runs.x_run", "counted: list[ActiveRun] = None"): _CAP_ONLY,
     ("func.triggers.x_match_route",

@@ -440,3 +440,15 @@ def test_a_recount_and_a_cancel_that_both_fail_say_both(clock):
     assert f"{run(1).id} could not be counted" in message
     assert "still throttled" in message and "same idempotency key" in message
     assert ds.runs[run(1).id].lifecycle_state == "ACCEPTED"
+
+
+def test_a_cancel_refused_whose_run_cannot_then_be_read_names_the_run(clock):
+    ds = FakeDataScience([run(1), run(2)])
+    ds.fail["CancelJobRun"] = [service_error(409, "IncorrectState")]
+    ds.fail["GetJobRun"] = [service_error(400, "InvalidParameter")]
+    with pytest.raises(UpstreamError) as caught:
+        make_cap(ds, clock, cap=1).confirm(ds.runs[run(2).id], COMPARTMENT, deadline(clock))
+    assert caught.value.message == (
+        f"the new run {run(2).id} is beyond MAX_ACTIVE_RUNS=1 and could not be canceled (Data "
+        "Science answered 400 InvalidParameter to GetJobRun (1 attempt, opc-request-id "
+        "req-1): msg): retry with the same idempotency key, or cancel the run")

@@ -57,3 +57,18 @@ def test_bad_configuration_names_the_variable(env, field):
     with pytest.raises(ConfigurationError) as error:
         Settings.from_env(env)
     assert error.value.field == field and field in error.value.message
+
+
+def test_allowed_shapes_are_read_as_a_comma_separated_list():
+    settings = Settings.from_env({"JOB_OCID": JOB,
+                                  "ALLOWED_SHAPES": " VM.Standard.E4.Flex,, BM.GPU.H100.8 "})
+    assert settings.cost_limits.allowed_shapes == frozenset(
+        {"VM.Standard.E4.Flex", "BM.GPU.H100.8"})
+
+
+def test_an_allowed_shape_that_is_no_shape_name_is_refused_by_name():
+    with pytest.raises(ConfigurationError) as caught:
+        Settings.from_env({"JOB_OCID": JOB, "ALLOWED_SHAPES": "VM.Standard.E4.Flex, VM bad"})
+    assert caught.value.to_dict() == {
+        "code": "ConfigurationError", "status": 500, "field": "ALLOWED_SHAPES",
+        "message": "ALLOWED_SHAPES must be comma-separated shape names (VM.Standard.E4.Flex, …)"}

@@ -17,6 +17,7 @@ from func.clients import ClientProvider, Clients
 from func.plan import retry_token
 from func.request import (
     CancelRequest,
+    ListRequest,
     Overrides,
     RunRequest,
     StatusRequest,
@@ -254,3 +255,59 @@ def test_a_capped_run_counts_ahead_in_the_jobs_compartment_once_it_is_known():
                  if call.method == "list_job_runs"]
     # Ahead (three states) is the check, then the recount: six listings, none elsewhere.
     assert listed_in == [JOB_COMPARTMENT] * 6
+
+
+@pytest.mark.parametrize("config, shape_config", [
+    ("        ocpus: 2\n", {"ocpus": 2}),
+    ("        memoryInGBs: 32\n", {"memoryInGBs": 32}),
+])
+def test_a_shape_config_with_only_ocpus_or_only_memory_is_sent(config, shape_config):
+    r = rig({"ALLOWED_SHAPES": "VM.Standard.E4.Flex"})
+    r.put_spec(SPEC, ads(infra="      shapeName: VM.Standard.E4.Flex\n"
+                               "      shapeConfigDetails:\n" + config))
+    outcome = r.execute(ValidateRequest(trigger="direct", spec_location=parse_location(URI)))
+    assert outcome.error is None, outcome
+    infra = outcome.body["createJobRunDetails"]["jobInfrastructureConfigurationOverrideDetails"]
+    assert infra == {"jobInfrastructureType": "ME_STANDALONE", "shapeName": "VM.Standard.E4.Flex",
+                     "blockStorageSizeInGBs": 100, "jobShapeConfigDetails": shape_config}
+
+
+def test_list_answers_the_page_of_runs_and_the_next_page():
+    r = rig()
+    job_run = r.data_science.add_run("SUCCEEDED")
+    outcome = r.execute(ListRequest(trigger="direct"))
+    assert outcome.body == {"operation": "list", "nextPage": None, "runs": [{
+        "jobRunId": job_run.id, "id": job_run.id, "jobId": JOB_OCID,
+        "lifecycleState": "SUCCEEDED", "displayName": "run", "projectId": job_run.project_id,
+        "compartmentId": job_run.compartment_id, "timeAccepted": "2026-11-27T10:00:00Z",
+        "lifecycleDetails": None, "timeStarted": None, "timeFinished": None,
+        "terminal": True}]}
+
+
+def test_a_compartment_the_function_may_not_list_is_not_found_at_the_field():
+    r = rig()
+    r.data_science.fail("list_job_runs", service_error(404, "NotAuthorizedOrNotFound"))
+    outcome = r.execute(ListRequest(trigger="direct", compartment_id=OTHER_COMPARTMENT))
+    assert error_of(outcome) == {
+        "code": "NotFound", "status": 404,
+        "message": "the compartment does not exist or the function may not list job runs in "
+                   "it (404 NotAuthorizedOrNotFound)", "field": "compartmentId"}
+
+
+def test_planning_a_spec_without_its_project_needs_the_job():
+    from func.config import Settings
+    from func.plan import plan_job_run
+    from jobspec.spec import parse_spec
+
+    request = RunRequest(trigger="direct", spec_location=parse_location(URI))
+    with pytest.raises(ValueError) as caught:
+        plan_job_run(Settings(job_ocid=JOB_OCID), request, parse_spec(flat()), "e", None)
+    assert str(caught.value) == "job info is needed for this spec"
+
+
+def test_the_log_line_keeps_non_ascii_text_as_it_is(caplog):
+    with caplog.at_level(logging.INFO, logger="jobrun_launcher"):
+        app_with(FakeObjectStorage(), FakeDataScience()).handle(
+            RawCall(b'{"operation": "list"}'), call_id="Lauf-Ä")
+    [record] = [r for r in caplog.records if r.name == "jobrun_launcher"]
+    assert record.getMessage().startswith('{"callId":"Lauf-Ä",')

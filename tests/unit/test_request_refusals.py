@@ -7,6 +7,7 @@ the field, a person reads the message."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -114,7 +115,21 @@ def test_a_run_field_out_of_its_rule_is_refused_with_the_exact_error(fields, exp
     assert refusal({"specLocation": LOC, **fields}) == expected
 
 
+SINCE_RULE = "since must be an RFC 3339 time with an offset, e.g. 2026-12-05T06:15:22.123Z"
+
 OTHER_REFUSED = {
+    "a run without a spec location": ({"operation": "run"},
+                                      invalid("specLocation is required", "specLocation")),
+    # An event's field in a direct body that is not an event envelope (no cloudEventsVersion).
+    "an eventType without an envelope": ({"specLocation": LOC, "eventType": "x"},
+                                         invalid("unknown field 'eventType'", "eventType")),
+    "a compartment that is not an OCID": (
+        {"operation": "list", "compartmentId": "x"},
+        invalid("compartmentId must be a compartment or tenancy OCID (ocid1.compartment.… or "
+                "ocid1.tenancy.…)", "compartmentId")),
+    "a since that is no date": (
+        {"operation": "logs", "jobRunId": RUN_ID, "since": "2026-02-30T00:00:00Z"},
+        invalid(SINCE_RULE, "since")),
     "status without a run": ({"operation": "status"},
                              invalid("jobRunId is required for status", "jobRunId")),
     "cancel without a run": ({"operation": "cancel"},
@@ -177,9 +192,16 @@ def test_values_just_inside_each_limit_are_accepted():
     assert overrides.freeform_tags == (("t", "v" * MAX_TAG_VALUE), ("k" * MAX_TAG_KEY, ""))
 
 
-def test_a_page_token_of_exactly_the_limit_is_accepted():
-    request = parsed({"operation": "list", "page": "p" * MAX_PAGE_TOKEN})
-    assert request.page == "p" * MAX_PAGE_TOKEN
+@pytest.mark.parametrize("page", ["p", "p" * MAX_PAGE_TOKEN])
+def test_a_page_token_of_one_character_up_to_the_limit_is_accepted(page):
+    assert parsed({"operation": "list", "page": page}).page == page
+
+
+@pytest.mark.parametrize("since", ["2026-12-05t06:15:22z", "2026-12-05 06:15:22Z",
+                                   "2026-12-05T07:15:22+01:00"])
+def test_a_since_in_any_rfc_3339_spelling_is_the_same_utc_instant(since):
+    request = parsed({"operation": "logs", "jobRunId": RUN_ID, "since": since})
+    assert request.since == datetime(2026, 12, 5, 6, 15, 22, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("body, kind", [

@@ -90,6 +90,19 @@ def test_idempotency_headers_that_cannot_be_one_key_are_refused(body, headers, e
                            {**JSON, **headers}) == expected
 
 
+def test_an_unknown_query_parameter_is_named_up_to_64_characters_with_what_the_route_takes():
+    name = "q" * 70
+    assert gateway_refusal("GET", f"/v1/runs?{name}=1") == invalid(
+        f"unknown query parameter {'q' * 64!r}; GET …/runs takes lifecycleState, limit, page, "
+        "compartmentId", "q" * 64)
+
+
+def test_a_quoted_utf_8_charset_is_json():
+    request, _ = gateway("POST", "/v1/runs", {"specLocation": LOC},
+                         {"Content-Type": 'application/json; charset="UTF-8"'})
+    assert type(request) is RunRequest
+
+
 def test_the_idempotency_header_alone_is_the_key():
     request, _ = gateway("POST", "/v1/runs", {"specLocation": LOC},
                          {**JSON, "opc-retry-token": "nightly-7"})
@@ -142,6 +155,12 @@ def test_an_event_for_an_object_name_no_location_can_hold_is_refused_at_the_name
     assert caught.value.to_dict() == invalid(
         "the event names an unusable object: the object name contains control characters",
         "data.resourceName")
+
+
+def test_an_event_of_another_type_is_ignored_naming_up_to_120_characters_of_it():
+    event_type = "e" * 130
+    request, _ = event_call({"eventType": event_type, "cloudEventsVersion": "0.1"})
+    assert request == Ignored("event", f"event type {'e' * 120} does not start a run")
 
 
 def test_a_call_of_the_event_trigger_is_read_as_an_event_whatever_its_envelope():

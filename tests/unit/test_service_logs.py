@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from func import runlogs
-from func.errors import ConfigurationError, NotFound
+from func.errors import ConfigurationError, LogsNotConfigured, NotFound
 from func.request import LogsRequest
 from tests.support.fakes import (
     ACCEPTED_AT,
@@ -143,7 +143,11 @@ def test_a_too_large_answer_is_searched_in_halves():
     r.logging.too_large = 15
     body = body_of(logs(r, run.id, tail=30))
     assert messages(body) == [f"line {i}" for i in range(10, 40)] and body["more"] is True
-    assert len(searches(r)) > 2
+    windows = [(c.args[0].time_start, c.args[0].time_end) for c in searches(r)]
+    assert len(windows) > 2
+    # The whole run, too large; then its newer half first.
+    assert windows[:2] == [(ACCEPTED_AT, FINISHED_AT),
+                           (ACCEPTED_AT + timedelta(minutes=30), FINISHED_AT)]
 
 
 def test_a_window_too_large_even_at_a_millisecond_is_an_upstream_error():
@@ -210,3 +214,58 @@ def test_a_record_without_a_time_is_skipped():
     assert no_message is not None and no_message.text == ""
     assert runlogs._line(type("R", (), {"data": None})()) is None
     assert line.time == datetime(2026, 12, 5, 6, 15, 22, 123000, tzinfo=UTC)
+
+
+def test_a_search_the_service_refuses_names_logging_search():
+    r = rig()
+    run = finished_run(r, lines=1)
+    r.logging.fail("search_logs", service_error(400, "InvalidParameter", message="bad query"))
+    assert logs(r, run.id).error.to_dict() == {
+        "code": "UpstreamError", "status": 502,
+        "message": "Logging Search answered 400 InvalidParameter to SearchLogs (1 attempt, "
+                   "opc-request-id req-1): bad query"}
+
+
+def test_a_log_named_with_something_that_is_not_an_ocid_is_not_searched():
+    r = rig()
+    run = finished_run(r, lines=1)
+    run.log_details.log_id = "not-an-ocid"
+    assert logs(r, run.id).error.to_dict() == {
+        "code": "UpstreamError", "status": 502,
+        "message": "OCI named the run's log with something that is not an OCID"}
+    assert searches(r) == []
+
+
+def test_a_log_group_without_a_log_is_not_configured():
+    r = rig()
+    run = finished_run(r, lines=1)
+    run.log_details.log_id = None
+    assert type(logs(r, run.id).error) is LogsNotConfigured
+    assert r.logging.calls == []
+
+
+def test_a_function_built_without_logging_clients_says_so():
+    import random
+
+    from func.clients import ClientProvider, Clients
+    from func.service import Invocation, Service
+    from ociplatform.retry import Deadline, RetryPolicy
+    from tests.support.fakes import JOB_OCID, Clock, FakeDataScience, FakeObjectStorage
+
+    science = FakeDataScience()
+    run = science.add_run("FAILED", logged=True)
+    clock = Clock()
+    service = Service({"JOB_OCID": JOB_OCID},
+                      ClientProvider(lambda settings: Clients(FakeObjectStorage(), science,
+                                                              "us-phoenix-1")),
+                      RetryPolicy(rng=random.Random(1), sleep=clock.sleep))
+    request = LogsRequest(trigger="direct", job_run_id=run.id)
+    outcome = service.serve(request, "direct",
+                            Invocation("C-1", Deadline(at=clock.now + 30, clock=clock)))
+    assert outcome.error.to_dict() == {
+        "code": "ConfigurationError", "status": 500,
+        "message": "the function was built without Logging clients"}
+
+
+def test_now_is_utc_aware():
+    assert runlogs.utc_now().utcoffset() == timedelta(0)
