@@ -178,7 +178,7 @@ def _infrastructure(infra: Infrastructure, job: JobInfo | None) -> Any:
 
 def to_wire(value: Any) -> Any:
     """The JSON the SDK sends for a model: camelCase keys, ``None`` fields left out."""
-    if hasattr(value, "swagger_types") and hasattr(value, "attribute_map"):
+    if hasattr(value, "swagger_types"):  # an SDK model (it has attribute_map too)
         return {
             value.attribute_map[name]: to_wire(getattr(value, name))
             for name in value.swagger_types

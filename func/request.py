@@ -312,7 +312,7 @@ def timestamp(fields: Mapping[str, Any], name: str) -> datetime | None:
     if value is None:
         return None
     parsed = None
-    if isinstance(value, str) and _RFC3339.match(value):  # at most 35 characters
+    if isinstance(value, str) and _RFC3339.match(value):  # the pattern bounds the length
         try:
             # Python 3.11 reads a trailing Z itself, not a lowercase one.
             parsed = datetime.fromisoformat(value.replace("z", "Z"))

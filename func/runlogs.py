@@ -161,4 +161,4 @@ def _line(result: Any) -> Line | None:
     if time.tzinfo is None:
         time = time.replace(tzinfo=UTC)
     message = (content.get("data") or {}).get("message")
-    return Line(time, message if isinstance(message, str) else str(message or ""), shown)
+    return Line(time, str(message or ""), shown)

@@ -171,6 +171,16 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("func.logs.x_call_line", 'ensure_ascii=None, separators=(",", ":")))'): _FALSY,
     ("func.upstream.x_upstream", "if failure.out_of_time and failure.status <= 0:"):
         "a failure's status is an HTTP status or CONNECTION (-1), never 0",
+    ("func.handler.x_handler",
+     'headers = {"CONTENT-TYPE": "application/json", **reply.headers}'):
+        "fdk lowercases every response header's name",
+    ("func.triggers.x_trigger_of", 'intent = call.headers.get("fn-intent", "XXXX").lower()'):
+        "only httprequest and cloudevent are told apart: any other intent is direct",
+    ("func.triggers.x__gateway", 'url = call.request_url or "XX/XX"'):
+        "a URL that names no route is answered the same NotFound, whatever it is",
+    ("func.triggers.x__gateway",
+     'check_json_media_type(call.http_headers.get("CONTENT-TYPE", ""))'):
+        "Headers looks names up case-insensitively",
     ("func.runs.x_run", 'ahead = ""'): _CAP_ONLY,
     ("func.runs.x_run", "counted: list[ActiveRun] = None"): _CAP_ONLY,
     ("func.triggers.x_match_route",

@@ -72,3 +72,10 @@ def test_an_allowed_shape_that_is_no_shape_name_is_refused_by_name():
     assert caught.value.to_dict() == {
         "code": "ConfigurationError", "status": 500, "field": "ALLOWED_SHAPES",
         "message": "ALLOWED_SHAPES must be comma-separated shape names (VM.Standard.E4.Flex, …)"}
+
+
+def test_the_cost_limits_and_the_spec_size_are_read_down_to_their_lowest_value():
+    settings = Settings.from_env({"JOB_OCID": JOB, "MAX_RUNTIME_MINUTES": "1",
+                                  "MAX_SPEC_BYTES": "1", "MAX_BLOCK_STORAGE_GBS": "50"})
+    assert (settings.cost_limits.max_runtime_minutes, settings.max_spec_bytes,
+            settings.cost_limits.max_block_storage_gbs) == (1, 1, 50)

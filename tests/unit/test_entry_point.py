@@ -98,3 +98,30 @@ def test_behind_the_gateway_the_clients_headers_are_read(science):
     response = entry.handler(ctx, io.BytesIO(b'{"specLocation": "oci://specs@ns/a.yaml"}'))
     assert (response.status(), json.loads(response.body())["error"]["code"]) == (
         404, "SpecNotFound")
+
+
+def test_logging_is_set_up_to_keep_the_sdks_request_lines_out():
+    from func import logs
+
+    names = ("jobrun_launcher", *logs.QUIET_LOGGERS, "")
+    before = {name: logging.getLogger(name).level for name in names}
+    try:
+        for name in names:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+        logs.setup()
+        assert {name: logging.getLogger(name).level for name in names} == {
+            "jobrun_launcher": logging.INFO, "oci": logging.WARNING,
+            "urllib3": logging.WARNING, "requests": logging.WARNING, "": logging.NOTSET}
+    finally:
+        for name, level in before.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def test_the_contexts_deadline_bounds_the_calls(science):
+    job_run = science.add_run("ACCEPTED")
+    ctx = InvokeContext("app", "app", "fn", "fn", "CALL-6", deadline=deadline_in(-1))
+    body = json.dumps({"operation": "status", "jobRunId": job_run.id}).encode()
+    answer = json.loads(entry.handler(ctx, io.BytesIO(body)).body())
+    assert answer["error"] == {"code": "DeadlineExceeded", "status": 504,
+                               "message": "no time left to call GetJobRun on Data Science"}
+    assert science.calls == []

@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import logging
 import random
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 import func.app
+import func.runstates
 from func.app import App, Reply
 from func.clients import ClientProvider, Clients
 from func.plan import retry_token
@@ -24,7 +26,7 @@ from func.request import (
     ValidateRequest,
 )
 from func.service import Outcome
-from func.triggers import RawCall
+from func.triggers import Headers, RawCall
 from ociplatform.retry import RetryPolicy
 from ocirefs.locations import parse_location
 from tests.spec_cases import NOTEBOOK, ads, flat
@@ -311,3 +313,71 @@ def test_the_log_line_keeps_non_ascii_text_as_it_is(caplog):
             RawCall(b'{"operation": "list"}'), call_id="Lauf-Ä")
     [record] = [r for r in caplog.records if r.name == "jobrun_launcher"]
     assert record.getMessage().startswith('{"callId":"Lauf-Ä",')
+
+
+def test_a_run_of_another_job_is_not_found():
+    r = rig()
+    other = r.data_science.add_run("FAILED", job_id="ocid1.datasciencejob.oc1.phx.amaaaaaaother")
+    assert error_of(r.execute(StatusRequest(trigger="direct", job_run_id=other.id))) == {
+        "code": "NotFound", "status": 404, "message": "no such job run", "field": "jobRunId"}
+
+
+def test_a_data_science_failure_names_the_service_the_call_and_the_request_id():
+    r = rig()
+    job_run = r.data_science.add_run("FAILED")
+    r.data_science.fail("get_job_run", service_error(400, "InvalidParameter"))
+    assert error_of(r.execute(StatusRequest(trigger="direct", job_run_id=job_run.id))) == {
+        "code": "UpstreamError", "status": 502,
+        "message": "Data Science answered 400 InvalidParameter to GetJobRun (1 attempt, "
+                   "opc-request-id req-1): msg"}
+
+
+def test_a_call_past_its_deadline_makes_no_oci_call():
+    science = FakeDataScience()
+    job_run = science.add_run("ACCEPTED")
+    body = json.dumps({"operation": "status", "jobRunId": job_run.id}).encode()
+    past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    reply = app_with(FakeObjectStorage(), science).handle(RawCall(body), deadline=past)
+    assert reply.body["error"] == {
+        "code": "DeadlineExceeded", "status": 504,
+        "message": "no time left to call GetJobRun on Data Science"}
+    assert science.calls == []
+
+
+def test_a_direct_call_may_not_set_the_configured_launcher_variable():
+    science = FakeDataScience()
+    provider = ClientProvider(lambda settings: Clients(FakeObjectStorage(), science,
+                                                       "us-phoenix-1"))
+    app = App(env={"JOB_OCID": JOB_OCID, "SPEC_ENV_VAR": "MY_SPEC"}, provider=provider)
+    body = json.dumps({"specLocation": URI, "environmentVariables": {"MY_SPEC": "x"}})
+    assert app.handle(RawCall(body.encode())).body["error"] == {
+        "code": "InvalidRequest", "status": 400,
+        "message": "environmentVariables: MY_SPEC can't be set by a run: it is set by the "
+                   "launcher to the spec the run was created from",
+        "field": "environmentVariables"}
+
+
+def test_a_bug_behind_the_gateway_is_answered_500(monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyError("bug")
+
+    monkeypatch.setattr(func.runstates, "get_run", broken)
+    science = FakeDataScience()
+    job_run = science.add_run("ACCEPTED")
+    call = RawCall(body=b"", headers=Headers({"fn-intent": "httprequest"}), method="GET",
+                   request_url=f"/v1/runs/{job_run.id}")
+    reply = app_with(FakeObjectStorage(), science).handle(call)
+    assert (reply.status, reply.body["error"]["code"]) == (500, "InternalError")
+
+
+def test_the_clients_are_built_for_the_settings_read_once():
+    seen: list[object] = []
+
+    def factory(settings):
+        seen.append(settings)
+        return Clients(FakeObjectStorage(), FakeDataScience(), "us-phoenix-1")
+
+    app = App(env={"JOB_OCID": JOB_OCID}, provider=ClientProvider(factory))
+    for _ in range(2):
+        app.handle(RawCall(b'{"operation": "list"}'))
+    assert seen == [app.service.settings]

@@ -123,6 +123,15 @@ OTHER_REFUSED = {
     # An event's field in a direct body that is not an event envelope (no cloudEventsVersion).
     "an eventType without an envelope": ({"specLocation": LOC, "eventType": "x"},
                                          invalid("unknown field 'eventType'", "eventType")),
+    "a field of a CloudEvents 1.0 envelope alone": (
+        {"specLocation": LOC, "type": "x"}, invalid("unknown field 'type'", "type")),
+    # Text that does not open like JSON is read as a spec location.
+    "a line of text that is no location": (
+        b"Xbucket", invalid("specLocation must be oci://bucket@namespace/object or an Object "
+                            "Storage https URL", "specLocation")),
+    "two lines of text": (
+        b"oci://specs@ns/a.yaml\nmore",
+        invalid("the request body is neither JSON nor a single-line spec location")),
     "a compartment that is not an OCID": (
         {"operation": "list", "compartmentId": "x"},
         invalid("compartmentId must be a compartment or tenancy OCID (ocid1.compartment.… or "
@@ -190,6 +199,11 @@ def test_values_just_inside_each_limit_are_accepted():
     assert overrides.command_line_arguments == "a" * (MAX_ARGUMENTS - 4) + "\tb\nc"
     assert overrides.maximum_runtime_in_minutes == 1
     assert overrides.freeform_tags == (("t", "v" * MAX_TAG_VALUE), ("k" * MAX_TAG_KEY, ""))
+
+
+@pytest.mark.parametrize("limit", [1, 100])
+def test_a_list_limit_from_1_to_100_is_accepted(limit):
+    assert parsed({"operation": "list", "limit": limit}).limit == limit
 
 
 @pytest.mark.parametrize("page", ["p", "p" * MAX_PAGE_TOKEN])

@@ -269,3 +269,13 @@ def test_a_function_built_without_logging_clients_says_so():
 
 def test_now_is_utc_aware():
     assert runlogs.utc_now().utcoffset() == timedelta(0)
+
+
+def test_a_log_group_the_service_refuses_to_read_names_logging():
+    r = rig()
+    run = finished_run(r, lines=1)
+    r.logging.fail("get_log_group", service_error(400, "InvalidParameter"))
+    assert logs(r, run.id).error.to_dict() == {
+        "code": "UpstreamError", "status": 502,
+        "message": "Logging answered 400 InvalidParameter to GetLogGroup (1 attempt, "
+                   "opc-request-id req-1): msg"}
