@@ -72,11 +72,11 @@ REDACTED = "<redacted>"
 
 def redacted(wire: Body) -> Body:
     """A CreateJobRunDetails body (camelCase) with every environment value replaced by
-    ``<redacted>``: validate answers anyone who may call it, and a value may be a secret."""
-    overrides = wire.get("jobConfigurationOverrideDetails")
-    if isinstance(overrides, dict) and isinstance(overrides.get("environmentVariables"), dict):
-        overrides["environmentVariables"] = dict.fromkeys(overrides["environmentVariables"],
-                                                          REDACTED)
+    ``<redacted>``: validate answers anyone who may call it, and a value may be a secret.
+    (A plan always sets the launcher's own variables, so the map is always there.)"""
+    overrides = wire["jobConfigurationOverrideDetails"]
+    overrides["environmentVariables"] = dict.fromkeys(overrides["environmentVariables"],
+                                                      REDACTED)
     return wire
 
 

@@ -181,6 +181,13 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("func.triggers.x__gateway",
      'check_json_media_type(call.http_headers.get("CONTENT-TYPE", ""))'):
         "Headers looks names up case-insensitively",
+    ("func.runlogs.x\u01c1Search\u01c1_window", "if len(newer) > want:"):
+        "asked for no more lines, the older half makes no call and adds none",
+    ("func.triggers.x_match_route", "for given, expected in zip(tail, wanted, ):"):
+        "tail is cut to the template's length: the two always have the same length",
+    ("func.handler.x_handler", 'body = body.encode("UTF-8")'): "codec names are case-insensitive",
+    ("func.plan.x_retry_token", 'return hashlib.sha256(material.encode("UTF-8")).hexdigest()'):
+        "codec names are case-insensitive",
     ("func.runs.x_run", 'ahead = ""'): _CAP_ONLY,
     ("func.runs.x_run", "counted: list[ActiveRun] = None"): _CAP_ONLY,
     ("func.triggers.x_match_route",

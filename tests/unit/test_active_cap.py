@@ -452,3 +452,16 @@ def test_a_cancel_refused_whose_run_cannot_then_be_read_names_the_run(clock):
         f"the new run {run(2).id} is beyond MAX_ACTIVE_RUNS=1 and could not be canceled (Data "
         "Science answered 400 InvalidParameter to GetJobRun (1 attempt, opc-request-id "
         "req-1): msg): retry with the same idempotency key, or cancel the run")
+
+
+def test_a_run_that_could_be_neither_counted_nor_canceled_says_both(clock):
+    ds = FakeDataScience([run(1)])
+    ds.fail["ListJobRuns"] = [service_error(400, "InvalidParameter")]
+    ds.cancelable = set()  # every cancel answers 409 while the run stays ACCEPTED
+    with pytest.raises(UpstreamError) as caught:
+        make_cap(ds, clock, cap=5).confirm(ds.runs[run(1).id], COMPARTMENT, deadline(clock, 10))
+    assert caught.value.message == (
+        "Data Science answered 400 InvalidParameter to ListJobRuns (1 attempt, opc-request-id "
+        f"req-1): msg; the new run {run(1).id} could not be counted against MAX_ACTIVE_RUNS=5 "
+        f"and could not be canceled (Data Science would not cancel {run(1).id} in its current "
+        "state): retry with the same idempotency key, or cancel the run")

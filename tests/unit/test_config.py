@@ -79,3 +79,15 @@ def test_the_cost_limits_and_the_spec_size_are_read_down_to_their_lowest_value()
                                   "MAX_SPEC_BYTES": "1", "MAX_BLOCK_STORAGE_GBS": "50"})
     assert (settings.cost_limits.max_runtime_minutes, settings.max_spec_bytes,
             settings.cost_limits.max_block_storage_gbs) == (1, 1, 50)
+
+
+@pytest.mark.parametrize("env, field, message", [
+    ({"JOB_OCID": "x"}, "JOB_OCID",
+     "JOB_OCID must be a Data Science job OCID (ocid1.datasciencejob.…)"),
+    ({"JOB_OCID": JOB, "ERROR_STATUS": "300"}, "ERROR_STATUS", "ERROR_STATUS must be 200 or 502"),
+])
+def test_a_misconfiguration_names_the_variable_and_the_rule(env, field, message):
+    with pytest.raises(ConfigurationError) as caught:
+        Settings.from_env(env)
+    assert caught.value.to_dict() == {"code": "ConfigurationError", "status": 500,
+                                      "field": field, "message": message}

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import func.app
+import func.runs
 import func.runstates
 from func.app import App, Reply
 from func.clients import ClientProvider, Clients
@@ -381,3 +382,48 @@ def test_the_clients_are_built_for_the_settings_read_once():
     for _ in range(2):
         app.handle(RawCall(b'{"operation": "list"}'))
     assert seen == [app.service.settings]
+
+
+def test_a_spec_whose_variables_pass_the_total_only_with_the_launchers_is_refused_at_env():
+    from jobspec.spec import MAX_ENV_TOTAL
+
+    r = rig()
+    r.put_spec(SPEC, ads(runtime="      env:\n      - name: A\n        value: "
+                         + "v" * (MAX_ENV_TOTAL - 60) + "\n"))
+    message = "environment variables total more than 20000 characters with the launcher's own"
+    assert error_of(run(r)) == {
+        "code": "InvalidSpec", "status": 422, "message": f"spec.runtime.spec.env: {message}",
+        "field": "spec.runtime.spec.env",
+        "problems": [{"field": "spec.runtime.spec.env", "message": message}]}
+
+
+def test_a_bug_is_logged_with_the_facts_known_before_it(monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise KeyError("bug")
+
+    monkeypatch.setattr(func.runs, "plan_job_run", broken)
+    storage = FakeObjectStorage()
+    storage.put(NAMESPACE, BUCKET, SPEC, flat())
+    with caplog.at_level(logging.INFO, logger="jobrun_launcher"):
+        app_with(storage, FakeDataScience()).handle(
+            RawCall(json.dumps({"specLocation": URI}).encode()), call_id="C-9")
+    [record] = [r for r in caplog.records if r.name == "jobrun_launcher"]
+    line = json.loads(record.getMessage())
+    assert (line["outcome"], line["specLocation"], line["retryTokenPrefix"]) == (
+        "InternalError", URI, retry_token(JOB_OCID, trigger="direct", call_id="C-9")[:12])
+
+
+def test_where_a_bug_was_raised_is_named_from_the_project_root_wherever_the_process_runs(
+        monkeypatch, tmp_path):
+    from func.logs import where_raised
+
+    def fails():
+        raise KeyError("bug")
+
+    try:
+        fails()
+    except KeyError as exc:
+        caught = exc
+    monkeypatch.chdir(tmp_path)
+    assert where_raised(caught) == \
+        f"tests/unit/test_launch_answers.py:{fails.__code__.co_firstlineno + 1}"

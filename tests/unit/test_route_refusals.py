@@ -72,6 +72,14 @@ def test_a_gateway_body_without_a_content_type_is_refused_as_not_json():
                    "(UTF-8)"}
 
 
+def test_another_method_on_a_known_path_lists_every_method_it_allows():
+    with pytest.raises(LauncherError) as caught:
+        gateway("PUT", "/v1/runs", {"specLocation": LOC})
+    assert (caught.value.to_dict(), caught.value.allow) == ({
+        "code": "MethodNotAllowed", "status": 405,
+        "message": "PUT is not allowed on …/runs; allowed: GET, POST"}, ("GET", "POST"))
+
+
 def test_a_gateway_body_naming_the_operation_is_refused():
     assert gateway_refusal("POST", "/v1/runs", {"specLocation": LOC, "operation": "run"}) == \
         invalid("operation is given by the route, not the body", "operation")
@@ -106,8 +114,8 @@ def test_a_charset_parameter_holding_another_equals_sign_is_not_utf_8():
 
 
 def test_gateway_headers_read_as_a_mapping_of_lowercase_names():
-    headers = Headers({"Content-Type": "application/json", "X-Trace": ["a", "b"]})
-    assert dict(headers) == {"content-type": "application/json", "x-trace": "b"}
+    headers = Headers({"Content-Type": "application/json", "X-Trace": ["a", "b", "c"]})
+    assert dict(headers) == {"content-type": "application/json", "x-trace": "c"}
     assert len(headers) == 2
 
 
