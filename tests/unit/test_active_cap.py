@@ -465,3 +465,28 @@ def test_a_run_that_could_be_neither_counted_nor_canceled_says_both(clock):
         f"req-1): msg; the new run {run(1).id} could not be counted against MAX_ACTIVE_RUNS=5 "
         f"and could not be canceled (Data Science would not cancel {run(1).id} in its current "
         "state): retry with the same idempotency key, or cancel the run")
+
+
+class TwoMoversDataScience(MovingDataScience):
+    """As MovingDataScience, and run ``second``, listed by the recount's first round, moves
+    while the second round is answered: that round misses it."""
+
+    def __init__(self, runs, mover, second):
+        super().__init__(runs, mover)
+        self.second = second
+
+    def list_job_runs(self, compartment_id, job_id, lifecycle_state, limit, page=None):
+        with self.lock:
+            second_round = self.listings >= len(active_cap.ACTIVE_STATES)
+        if second_round:
+            self.hidden.add(self.second)
+        return super().list_job_runs(compartment_id, job_id, lifecycle_state, limit, page)
+
+
+def test_a_recount_that_lists_again_keeps_what_its_first_round_saw(clock):
+    ds = TwoMoversDataScience([run(0, state="IN_PROGRESS", started=True), run(1), run(2)],
+                              mover=run(1).id, second=run(0).id)
+    with pytest.raises(TooManyActiveRuns, match="2 earlier runs are active"):
+        make_cap(ds, clock, cap=2).confirm(ds.runs[run(2).id], COMPARTMENT, deadline(clock),
+                                           counted=[run(0), run(1)])
+    assert ds.operations() == ["ListJobRuns"] * 6 + ["CancelJobRun"]
