@@ -186,6 +186,10 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("func.triggers.x_match_route", "for given, expected in zip(tail, wanted, ):"):
         "tail is cut to the template's length: the two always have the same length",
     ("func.handler.x_handler", 'body = body.encode("UTF-8")'): "codec names are case-insensitive",
+    ("func.request.x_decode_body", 'text = body.decode("UTF-8-SIG").strip()'):
+        "codec names are case-insensitive",
+    ("func.triggers.x_trigger_of", 'intent = call.headers.get("FN-INTENT", "").lower()'):
+        "Headers looks names up case-insensitively",
     ("func.plan.x_retry_token", 'return hashlib.sha256(material.encode("UTF-8")).hexdigest()'):
         "codec names are case-insensitive",
     ("func.runs.x_run", 'ahead = ""'): _CAP_ONLY,
@@ -196,7 +200,8 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     **{("func.active_cap.x\u01c1ActiveRunCap\u01c1count_ahead", line): _THREAD_NAME for line in (
         'threading.Thread(target=count, args=(compartment_id,), name="XXactive-cap-aheadXX",',
         'threading.Thread(target=count, args=(compartment_id,), name="ACTIVE-CAP-AHEAD",',
-        "threading.Thread(target=count, args=(compartment_id,), name=None,")},
+        "threading.Thread(target=count, args=(compartment_id,), name=None,",
+        "threading.Thread(target=count, args=(compartment_id,), daemon=True).start()")},
     **{("func.active_cap.x\u01c1ActiveRunCap\u01c1count_ahead", line): _AHEAD_DAEMON
        for line in ("daemon=None).start()", "daemon=False).start()", ").start()")},
     **{("func.active_cap.x\u01c1ActiveRunCap\u01c1_workers", line): _THREAD_NAME for line in (

@@ -105,18 +105,24 @@ def test_an_unknown_query_parameter_is_named_up_to_64_characters_with_what_the_r
         "compartmentId", "q" * 64)
 
 
-def test_a_charset_parameter_holding_another_equals_sign_is_not_utf_8():
+@pytest.mark.parametrize("content_type", [
+    "application/json; charset=utf-8=x",  # the value is all after the first =
+    "application/json;foo=bar;charset=latin-1",  # every parameter is read
+    "application/json; charset=Xutf-8",
+])
+def test_a_charset_other_than_utf_8_is_not_json(content_type):
     assert gateway_refusal("POST", "/v1/runs", {"specLocation": LOC},
-                           {"Content-Type": "application/json; charset=utf-8=x"}) == {
+                           {"Content-Type": content_type}) == {
         "code": "UnsupportedMediaType", "status": 415,
         "message": "the request body must be JSON sent with Content-Type: application/json "
                    "(UTF-8)"}
 
 
 def test_gateway_headers_read_as_a_mapping_of_lowercase_names():
-    headers = Headers({"Content-Type": "application/json", "X-Trace": ["a", "b", "c"]})
-    assert dict(headers) == {"content-type": "application/json", "x-trace": "c"}
-    assert len(headers) == 2
+    headers = Headers({"Content-Type": "application/json", "X-Trace": ["a", "b", "c"],
+                       "X-None": []})
+    assert dict(headers) == {"content-type": "application/json", "x-trace": "c", "x-none": ""}
+    assert len(headers) == 3
 
 
 def test_a_quoted_utf_8_charset_is_json():

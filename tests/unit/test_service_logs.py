@@ -104,6 +104,14 @@ def test_paging_past_1000_results():
                                                      {"limit": 1000, "page": "1000"}]
 
 
+def test_paging_stops_once_enough_lines_are_read():
+    r = rig()
+    run = finished_run(r, lines=1500, step=timedelta(milliseconds=100))
+    body = body_of(logs(r, run.id, tail=999))
+    assert (len(body["lines"]), body["more"]) == (999, True)
+    assert [call.kwargs for call in searches(r)] == [{"limit": 1000}]  # 1,000 = tail + 1
+
+
 def test_a_window_of_more_than_14_days_is_searched_in_slices_newest_first():
     r = rig()
     run = r.data_science.add_run("SUCCEEDED", logged=True)
