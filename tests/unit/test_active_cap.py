@@ -490,3 +490,36 @@ def test_a_recount_that_lists_again_keeps_what_its_first_round_saw(clock):
         make_cap(ds, clock, cap=2).confirm(ds.runs[run(2).id], COMPARTMENT, deadline(clock),
                                            counted=[run(0), run(1)])
     assert ds.operations() == ["ListJobRuns"] * 6 + ["CancelJobRun"]
+
+
+def test_the_count_stops_at_a_page_that_reaches_the_cap_exactly(clock):
+    ds = FakeDataScience([run(n) for n in range(250)])
+    with pytest.raises(TooManyActiveRuns):
+        make_cap(ds, clock, cap=100).check(COMPARTMENT, deadline(clock))
+    assert sorted((args["state"], str(args["page"])) for _, args in ds.calls) == [
+        ("ACCEPTED", "None"), ("IN_PROGRESS", "None"), ("NEEDS_ATTENTION", "None")]
+
+
+def test_a_replayed_run_the_count_saw_is_not_waited_for_as_an_earlier_one(clock):
+    # The retry token answered a run the count had already seen (ACCEPTED, so recounted);
+    # the listing lags and does not show it: it is our own run, not a missing earlier one.
+    ds = FakeDataScience([run(1)])
+    ds.hidden.add(run(1).id)
+    make_cap(ds, clock, cap=1).confirm(ds.runs[run(1).id], COMPARTMENT, deadline(clock),
+                                       counted=[run(1)])
+    assert ds.operations() == ["ListJobRuns"] * 3 + ["GetJobRun"]
+
+
+def test_a_recount_that_fails_and_a_run_that_cannot_be_read_after_a_refused_cancel(clock):
+    ds = FakeDataScience([run(1)])
+    ds.fail["ListJobRuns"] = [service_error(400, "InvalidParameter")]
+    ds.fail["CancelJobRun"] = [service_error(409, "IncorrectState")]
+    ds.fail["GetJobRun"] = [service_error(400, "InvalidParameter")]
+    with pytest.raises(UpstreamError) as caught:
+        make_cap(ds, clock, cap=5).confirm(ds.runs[run(1).id], COMPARTMENT, deadline(clock))
+    assert caught.value.message == (
+        "Data Science answered 400 InvalidParameter to ListJobRuns (1 attempt, opc-request-id "
+        f"req-1): msg; the new run {run(1).id} could not be counted against MAX_ACTIVE_RUNS=5 "
+        "and could not be canceled (Data Science answered 400 InvalidParameter to GetJobRun "
+        "(1 attempt, opc-request-id req-1): msg): retry with the same idempotency key, or "
+        "cancel the run")

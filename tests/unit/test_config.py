@@ -91,3 +91,12 @@ def test_a_misconfiguration_names_the_variable_and_the_rule(env, field, message)
         Settings.from_env(env)
     assert caught.value.to_dict() == {"code": "ConfigurationError", "status": 500,
                                       "field": field, "message": message}
+
+
+def test_empty_allowlist_entries_are_skipped_wherever_they_are():
+    settings = Settings.from_env({"JOB_OCID": JOB, "SPEC_ALLOWLIST": ", ,oci://specs@ns/team/,"})
+    assert settings.spec_allowlist == (SpecLocation("ns", "specs", "team/"),)
+
+
+def test_error_status_may_be_set_to_200_explicitly():
+    assert Settings.from_env({"JOB_OCID": JOB, "ERROR_STATUS": "200"}).error_status == 200

@@ -427,3 +427,13 @@ def test_where_a_bug_was_raised_is_named_from_the_project_root_wherever_the_proc
     monkeypatch.chdir(tmp_path)
     assert where_raised(caught) == \
         f"tests/unit/test_launch_answers.py:{fails.__code__.co_firstlineno + 1}"
+
+
+def test_a_spec_changed_since_its_event_is_refused_at_its_location():
+    r = rig()
+    r.put_spec(SPEC, flat())
+    assert error_of(run(r, spec_etag="etag-of-the-event")) == {
+        "code": "SpecChanged", "status": 409,
+        "message": f"{URI} changed after the event was sent (eTag no longer matches); the "
+                   "newer upload fires its own event", "field": "specLocation"}
+    assert r.data_science.created == []

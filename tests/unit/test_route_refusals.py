@@ -131,6 +131,13 @@ def test_a_quoted_utf_8_charset_is_json():
     assert type(request) is RunRequest
 
 
+def test_a_gateway_call_without_a_method_is_a_get():
+    call = RawCall(body=b"", headers=Headers({"fn-intent": "httprequest"}),
+                   http_headers=Headers({}), request_url="/v1/runs")
+    request, route = normalise(call, "apigateway")
+    assert (request, route) == (ListRequest(trigger="apigateway"), Route("/v1", "list"))
+
+
 def test_the_idempotency_header_alone_is_the_key():
     request, _ = gateway("POST", "/v1/runs", {"specLocation": LOC},
                          {**JSON, "opc-retry-token": "nightly-7"})

@@ -221,6 +221,9 @@ def test_a_record_without_a_time_is_skipped():
         "time": "2026-12-05T06:15:22Z", "data": {"message": None}}}})())
     assert no_message is not None and no_message.text == ""
     assert runlogs._line(type("R", (), {"data": None})()) is None
+    naive = runlogs._line(type("R", (), {"data": {"logContent": {
+        "time": "2026-12-05T06:15:22", "data": {"message": "m"}}}})())
+    assert naive is not None and naive.time == datetime(2026, 12, 5, 6, 15, 22, tzinfo=UTC)
     assert line.time == datetime(2026, 12, 5, 6, 15, 22, 123000, tzinfo=UTC)
 
 
