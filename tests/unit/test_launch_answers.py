@@ -437,3 +437,22 @@ def test_a_spec_changed_since_its_event_is_refused_at_its_location():
         "message": f"{URI} changed after the event was sent (eTag no longer matches); the "
                    "newer upload fires its own event", "field": "specLocation"}
     assert r.data_science.created == []
+
+
+def test_a_job_whose_infrastructure_has_no_block_size_lends_the_default_50_gb():
+    from oci.data_science import models
+
+    r = rig({"ALLOWED_SHAPES": "VM.Standard.E4.Flex"})
+    r.data_science.job.job_infrastructure_configuration_details = \
+        models.EmptyJobInfrastructureConfigurationDetails()
+    r.put_spec(SPEC, ads(infra="      shapeName: VM.Standard.E4.Flex\n"))
+    assert run(r).error is None
+    [details] = r.data_science.created
+    assert details.job_infrastructure_configuration_override_details \
+        .block_storage_size_in_gbs == 50
+
+
+def test_an_exception_raised_outside_the_project_has_no_place_in_it():
+    from func.logs import where_raised
+
+    assert where_raised(KeyError("made, never raised")) is None
