@@ -71,7 +71,7 @@ class ActiveRun:
     def of(cls, run: Any) -> ActiveRun:
         return cls(id=run.id, time_accepted=run.time_accepted,
                    lifecycle_state=run.lifecycle_state,
-                   time_started=getattr(run, "time_started", None))
+                   time_started=run.time_started)
 
     @property
     def rank_key(self) -> tuple[datetime, str]:

@@ -74,7 +74,7 @@ class App:
                 headers = {}
                 if isinstance(error, MethodNotAllowed):
                     headers["Allow"] = ", ".join(error.allow)
-                return Reply(error.status, body, headers)
+                return Reply(outcome.status, body, headers)
             settings = self.service.settings
             return Reply(settings.error_status if settings else 200, body)
         answer = outcome.body or {}

@@ -161,8 +161,9 @@ def plan_job_run(settings: Settings, request: RunRequest | ValidateRequest, spec
 
 def _infrastructure(infra: Infrastructure, job: JobInfo | None) -> Any:
     block = infra.block_storage_size_in_gbs
-    if block is None:
-        block = (job.block_storage_size_in_gbs if job else None) or DEFAULT_BLOCK_STORAGE_GB
+    if block is None and job is not None:  # job is given whenever the spec has no size
+        block = job.block_storage_size_in_gbs
+    block = block or DEFAULT_BLOCK_STORAGE_GB
     shape_config = None
     if infra.ocpus is not None or infra.memory_in_gbs is not None:
         shape_config = models.JobShapeConfigDetails(ocpus=infra.ocpus,
@@ -177,7 +178,7 @@ def _infrastructure(infra: Infrastructure, job: JobInfo | None) -> Any:
 
 def to_wire(value: Any) -> Any:
     """The JSON the SDK sends for a model: camelCase keys, ``None`` fields left out."""
-    if hasattr(value, "swagger_types") and hasattr(value, "attribute_map"):
+    if hasattr(value, "swagger_types"):  # an SDK model (it has attribute_map too)
         return {
             value.attribute_map[name]: to_wire(getattr(value, name))
             for name in value.swagger_types

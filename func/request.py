@@ -312,9 +312,10 @@ def timestamp(fields: Mapping[str, Any], name: str) -> datetime | None:
     if value is None:
         return None
     parsed = None
-    if isinstance(value, str) and len(value) <= 64 and _RFC3339.match(value):
+    if isinstance(value, str) and _RFC3339.match(value):  # the pattern bounds the length
         try:
-            parsed = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+            # Python 3.11 reads a trailing Z itself, not a lowercase one.
+            parsed = datetime.fromisoformat(value.replace("z", "Z"))
         except ValueError:
             parsed = None
     if parsed is None:

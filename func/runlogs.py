@@ -114,7 +114,7 @@ class Search:
 def logs(launcher: Launcher, request: LogsRequest, invocation: Invocation) -> Body:
     deadline = invocation.deadline
     run = get_run(launcher, request.job_run_id, deadline)
-    details = getattr(run, "log_details", None)
+    details = run.log_details  # None when the run has no log
     group_id = getattr(details, "log_group_id", None)
     log_id = getattr(details, "log_id", None)
     if not group_id or not log_id:
@@ -155,10 +155,10 @@ def _line(result: Any) -> Line | None:
     if not isinstance(shown, str):
         return None
     try:
-        time = datetime.fromisoformat(shown.replace("Z", "+00:00"))
+        time = datetime.fromisoformat(shown)  # Python 3.11 reads a trailing Z itself
     except ValueError:
         return None
     if time.tzinfo is None:
         time = time.replace(tzinfo=UTC)
     message = (content.get("data") or {}).get("message")
-    return Line(time, message if isinstance(message, str) else str(message or ""), shown)
+    return Line(time, str(message or ""), shown)

@@ -72,11 +72,11 @@ REDACTED = "<redacted>"
 
 def redacted(wire: Body) -> Body:
     """A CreateJobRunDetails body (camelCase) with every environment value replaced by
-    ``<redacted>``: validate answers anyone who may call it, and a value may be a secret."""
-    overrides = wire.get("jobConfigurationOverrideDetails")
-    if isinstance(overrides, dict) and isinstance(overrides.get("environmentVariables"), dict):
-        overrides["environmentVariables"] = dict.fromkeys(overrides["environmentVariables"],
-                                                          REDACTED)
+    ``<redacted>``: validate answers anyone who may call it, and a value may be a secret.
+    (A plan always sets the launcher's own variables, so the map is always there.)"""
+    overrides = wire["jobConfigurationOverrideDetails"]
+    overrides["environmentVariables"] = dict.fromkeys(overrides["environmentVariables"],
+                                                      REDACTED)
     return wire
 
 
@@ -121,6 +121,8 @@ def _read_spec(launcher: Launcher, request: RunRequest | ValidateRequest, pinned
 
 
 def _parse(launcher: Launcher, data: bytes, location: str, etag: str) -> JobSpec:
+    """The spec as parsed, or InvalidSpec. (parse_spec's own size check never fires here:
+    :func:`_read_spec` has refused anything over MAX_SPEC_BYTES already.)"""
     settings = launcher.settings
     try:
         return parse_spec(data, max_bytes=settings.max_spec_bytes,
@@ -129,5 +131,3 @@ def _parse(launcher: Launcher, data: bytes, location: str, etag: str) -> JobSpec
                           limits=settings.cost_limits)
     except spec_errors.SpecInvalid as exc:
         raise InvalidSpec.from_spec_error(exc) from None
-    except spec_errors.SpecTooLarge as exc:
-        raise SpecTooLarge(exc.message, field="specLocation") from None

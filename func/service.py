@@ -26,7 +26,7 @@ from .errors import LauncherError
 from .operations import OPERATIONS
 from .plan import JobInfo
 from .request import Ignored, Request, Trigger
-from .triggers import RawCall, Route, normalise
+from .triggers import RawCall, normalise
 from .upstream import ERRORS
 
 Body = dict[str, Any]
@@ -54,7 +54,6 @@ class Outcome:
     operation: str | None = None
     body: Body | None = None
     error: LauncherError | None = None
-    route: Route | None = None
     status: int = 200
     headers: Mapping[str, str] = field(default_factory=dict)
     facts: Mapping[str, str | None] = field(default_factory=dict)
@@ -125,8 +124,7 @@ class Service:
                 parsed, route = normalise(call, trigger, launcher_env=origin_env)
             else:
                 parsed = call
-            outcome = replace(outcome, trigger=parsed.trigger, operation=parsed.operation,
-                              route=route)
+            outcome = replace(outcome, trigger=parsed.trigger, operation=parsed.operation)
             if isinstance(parsed, Ignored):
                 return replace(outcome, body={"ignored": True, "reason": parsed.reason})
             invocation.facts.update(_request_facts(parsed))

@@ -167,7 +167,7 @@ def match_route(method: str, url: str) -> tuple[Route, dict[str, str]]:
     """Map method + path tail to an operation and its path parameters (unchecked); raise
     NotFound for an unknown path, MethodNotAllowed (with the allowed methods) for another
     method on a known one."""
-    path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    path = url.partition("?")[0].partition("#")[0].rstrip("/")
     segments = path.split("/")
     for template in _BY_SPECIFICITY:
         wanted = template.segments
@@ -250,7 +250,7 @@ def _query_fields(url: str, operation: Operation) -> dict[str, Any]:
     takes = [name for name in operation.request.FIELDS if name not in route.parameters]
     if not takes:
         return {}
-    query = url.split("#", 1)[0].partition("?")[2]
+    query = url.partition("#")[0].partition("?")[2]
     params: dict[str, Any] = {}
     for name, value in parse_qsl(query, keep_blank_values=True):
         if name not in takes:

@@ -76,7 +76,7 @@ class SearchTooLarge(Exception):
 
 def search_refused(failure: Failure) -> SearchTooLarge | UpstreamError | DeadlineExceeded:
     if "search result is too large" in failure.message.lower():
-        return SearchTooLarge(failure.message)
+        return SearchTooLarge()  # a signal to search in halves: never answered
     return upstream(failure)
 
 

@@ -175,10 +175,20 @@ def test_the_count_lists_each_active_state_of_this_job_and_passes_below_the_cap(
 
 
 def test_the_count_refuses_at_the_cap_and_stops_listing_once_it_is_reached(clock):
-    ds = FakeDataScience([run(n) for n in range(150)])
+    ds = FakeDataScience([run(n) for n in range(250)])
     with pytest.raises(TooManyActiveRuns, match="MAX_ACTIVE_RUNS=120"):
         make_cap(ds, clock, cap=120).check(COMPARTMENT, deadline(clock))
-    # The first page of every state at once; more pages only until the cap is reached.
+    # The first page of every state at once; more pages only until the cap is reached
+    # (the third page of ACCEPTED is never asked for).
+    assert sorted((args["state"], str(args["page"])) for _, args in ds.calls) == [
+        ("ACCEPTED", "100"), ("ACCEPTED", "None"), ("IN_PROGRESS", "None"),
+        ("NEEDS_ATTENTION", "None")]
+
+
+def test_a_count_started_ahead_also_stops_listing_once_the_cap_is_reached(clock):
+    ds = FakeDataScience([run(n) for n in range(250)])
+    ahead = make_cap(ds, clock, cap=120).count_ahead(deadline(clock), COMPARTMENT)
+    assert ahead is not None and len(ahead.future.result()) == 200
     assert sorted((args["state"], str(args["page"])) for _, args in ds.calls) == [
         ("ACCEPTED", "100"), ("ACCEPTED", "None"), ("IN_PROGRESS", "None"),
         ("NEEDS_ATTENTION", "None")]
@@ -322,8 +332,18 @@ def test_a_replayed_key_whose_run_ended_is_answered_without_a_recount(clock):
 
 def test_a_replayed_key_whose_run_the_cap_canceled_is_refused_again(clock):
     ds = FakeDataScience([run(1, state="CANCELED")])
-    with pytest.raises(TooManyActiveRuns, match="new idempotency key"):
+    with pytest.raises(TooManyActiveRuns) as refused:
         make_cap(ds, clock, cap=5).confirm(ds.runs[run(1).id], COMPARTMENT, deadline(clock))
+    assert refused.value.message == (
+        f"MAX_ACTIVE_RUNS=5 reached: this request's run {run(1).id} was canceled before it "
+        "started (it was beyond the cap); try again later, with a new idempotency key if the "
+        "request had one")
+    assert ds.calls == []
+
+
+def test_a_replayed_key_whose_run_was_canceled_after_it_started_is_answered_as_it_is(clock):
+    ds = FakeDataScience([run(1, state="CANCELED", started=True)])
+    make_cap(ds, clock, cap=5).confirm(ds.runs[run(1).id], COMPARTMENT, deadline(clock))
     assert ds.calls == []
 
 
@@ -338,8 +358,12 @@ def test_a_listing_that_lags_our_create_still_counts_our_run(clock):
 def test_our_run_canceled_meanwhile_by_a_call_with_the_same_key_is_refused(clock):
     created = SimpleNamespace(**vars(run(1)))  # what CreateJobRun answered: ACCEPTED
     ds = FakeDataScience([run(1, state="CANCELING")])
-    with pytest.raises(TooManyActiveRuns):
+    with pytest.raises(TooManyActiveRuns) as refused:
         make_cap(ds, clock, cap=3).confirm(created, COMPARTMENT, deadline(clock))
+    assert refused.value.message == (
+        f"MAX_ACTIVE_RUNS=3 reached: this request's run {run(1).id} was canceled before it "
+        "started (it was beyond the cap); try again later, with a new idempotency key if the "
+        "request had one")
     assert "CancelJobRun" not in ds.operations()
 
 
@@ -416,3 +440,86 @@ def test_a_recount_and_a_cancel_that_both_fail_say_both(clock):
     assert f"{run(1).id} could not be counted" in message
     assert "still throttled" in message and "same idempotency key" in message
     assert ds.runs[run(1).id].lifecycle_state == "ACCEPTED"
+
+
+def test_a_cancel_refused_whose_run_cannot_then_be_read_names_the_run(clock):
+    ds = FakeDataScience([run(1), run(2)])
+    ds.fail["CancelJobRun"] = [service_error(409, "IncorrectState")]
+    ds.fail["GetJobRun"] = [service_error(400, "InvalidParameter")]
+    with pytest.raises(UpstreamError) as caught:
+        make_cap(ds, clock, cap=1).confirm(ds.runs[run(2).id], COMPARTMENT, deadline(clock))
+    assert caught.value.message == (
+        f"the new run {run(2).id} is beyond MAX_ACTIVE_RUNS=1 and could not be canceled (Data "
+        "Science answered 400 InvalidParameter to GetJobRun (1 attempt, opc-request-id "
+        "req-1): msg): retry with the same idempotency key, or cancel the run")
+
+
+def test_a_run_that_could_be_neither_counted_nor_canceled_says_both(clock):
+    ds = FakeDataScience([run(1)])
+    ds.fail["ListJobRuns"] = [service_error(400, "InvalidParameter")]
+    ds.cancelable = set()  # every cancel answers 409 while the run stays ACCEPTED
+    with pytest.raises(UpstreamError) as caught:
+        make_cap(ds, clock, cap=5).confirm(ds.runs[run(1).id], COMPARTMENT, deadline(clock, 10))
+    assert caught.value.message == (
+        "Data Science answered 400 InvalidParameter to ListJobRuns (1 attempt, opc-request-id "
+        f"req-1): msg; the new run {run(1).id} could not be counted against MAX_ACTIVE_RUNS=5 "
+        f"and could not be canceled (Data Science would not cancel {run(1).id} in its current "
+        "state): retry with the same idempotency key, or cancel the run")
+
+
+class TwoMoversDataScience(MovingDataScience):
+    """As MovingDataScience, and run ``second``, listed by the recount's first round, moves
+    while the second round is answered: that round misses it."""
+
+    def __init__(self, runs, mover, second):
+        super().__init__(runs, mover)
+        self.second = second
+
+    def list_job_runs(self, compartment_id, job_id, lifecycle_state, limit, page=None):
+        with self.lock:
+            second_round = self.listings >= len(active_cap.ACTIVE_STATES)
+        if second_round:
+            self.hidden.add(self.second)
+        return super().list_job_runs(compartment_id, job_id, lifecycle_state, limit, page)
+
+
+def test_a_recount_that_lists_again_keeps_what_its_first_round_saw(clock):
+    ds = TwoMoversDataScience([run(0, state="IN_PROGRESS", started=True), run(1), run(2)],
+                              mover=run(1).id, second=run(0).id)
+    with pytest.raises(TooManyActiveRuns, match="2 earlier runs are active"):
+        make_cap(ds, clock, cap=2).confirm(ds.runs[run(2).id], COMPARTMENT, deadline(clock),
+                                           counted=[run(0), run(1)])
+    assert ds.operations() == ["ListJobRuns"] * 6 + ["CancelJobRun"]
+
+
+def test_the_count_stops_at_a_page_that_reaches_the_cap_exactly(clock):
+    ds = FakeDataScience([run(n) for n in range(250)])
+    with pytest.raises(TooManyActiveRuns):
+        make_cap(ds, clock, cap=100).check(COMPARTMENT, deadline(clock))
+    assert sorted((args["state"], str(args["page"])) for _, args in ds.calls) == [
+        ("ACCEPTED", "None"), ("IN_PROGRESS", "None"), ("NEEDS_ATTENTION", "None")]
+
+
+def test_a_replayed_run_the_count_saw_is_not_waited_for_as_an_earlier_one(clock):
+    # The retry token answered a run the count had already seen (ACCEPTED, so recounted);
+    # the listing lags and does not show it: it is our own run, not a missing earlier one.
+    ds = FakeDataScience([run(1)])
+    ds.hidden.add(run(1).id)
+    make_cap(ds, clock, cap=1).confirm(ds.runs[run(1).id], COMPARTMENT, deadline(clock),
+                                       counted=[run(1)])
+    assert ds.operations() == ["ListJobRuns"] * 3 + ["GetJobRun"]
+
+
+def test_a_recount_that_fails_and_a_run_that_cannot_be_read_after_a_refused_cancel(clock):
+    ds = FakeDataScience([run(1)])
+    ds.fail["ListJobRuns"] = [service_error(400, "InvalidParameter")]
+    ds.fail["CancelJobRun"] = [service_error(409, "IncorrectState")]
+    ds.fail["GetJobRun"] = [service_error(400, "InvalidParameter")]
+    with pytest.raises(UpstreamError) as caught:
+        make_cap(ds, clock, cap=5).confirm(ds.runs[run(1).id], COMPARTMENT, deadline(clock))
+    assert caught.value.message == (
+        "Data Science answered 400 InvalidParameter to ListJobRuns (1 attempt, opc-request-id "
+        f"req-1): msg; the new run {run(1).id} could not be counted against MAX_ACTIVE_RUNS=5 "
+        "and could not be canceled (Data Science answered 400 InvalidParameter to GetJobRun "
+        "(1 attempt, opc-request-id req-1): msg): retry with the same idempotency key, or "
+        "cancel the run")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from func import runlogs
-from func.errors import ConfigurationError, LogsNotConfigured, NotFound, UpstreamError
+from func.errors import ConfigurationError, LogsNotConfigured, NotFound
 from func.request import LogsRequest
 from tests.support.fakes import (
     ACCEPTED_AT,
@@ -104,6 +104,14 @@ def test_paging_past_1000_results():
                                                      {"limit": 1000, "page": "1000"}]
 
 
+def test_paging_stops_once_enough_lines_are_read():
+    r = rig()
+    run = finished_run(r, lines=1500, step=timedelta(milliseconds=100))
+    body = body_of(logs(r, run.id, tail=999))
+    assert (len(body["lines"]), body["more"]) == (999, True)
+    assert [call.kwargs for call in searches(r)] == [{"limit": 1000}]  # 1,000 = tail + 1
+
+
 def test_a_window_of_more_than_14_days_is_searched_in_slices_newest_first():
     r = rig()
     run = r.data_science.add_run("SUCCEEDED", logged=True)
@@ -123,13 +131,31 @@ def test_a_window_of_more_than_14_days_is_searched_in_slices_newest_first():
     assert len(searches(r)) == 1
 
 
+def test_an_older_slice_is_asked_only_for_the_lines_still_missing():
+    r = rig()
+    run = r.data_science.add_run("SUCCEEDED", logged=True)
+    run.time_finished = ACCEPTED_AT + timedelta(days=20)
+    for i in range(1500):
+        r.logging.write(run.id, ACCEPTED_AT + timedelta(seconds=i + 1), f"old {i}")
+    r.logging.write(run.id, ACCEPTED_AT + timedelta(days=19), "new")
+    body = body_of(logs(r, run.id, tail=999))
+    assert (len(body["lines"]), body["lines"][-1]["message"], body["more"]) == (999, "new", True)
+    # The newest slice had 1 line: the older one is asked for 999 more (tail + 1 - 1), which
+    # its first page of 1,000 holds.
+    assert [call.kwargs for call in searches(r)] == [{"limit": 1000}, {"limit": 1000}]
+
+
 def test_a_too_large_answer_is_searched_in_halves():
     r = rig()
     run = finished_run(r, lines=40)
     r.logging.too_large = 15
     body = body_of(logs(r, run.id, tail=30))
     assert messages(body) == [f"line {i}" for i in range(10, 40)] and body["more"] is True
-    assert len(searches(r)) > 2
+    windows = [(c.args[0].time_start, c.args[0].time_end) for c in searches(r)]
+    assert len(windows) > 2
+    # The whole run, too large; then its newer half first.
+    assert windows[:2] == [(ACCEPTED_AT, FINISHED_AT),
+                           (ACCEPTED_AT + timedelta(minutes=30), FINISHED_AT)]
 
 
 def test_a_window_too_large_even_at_a_millisecond_is_an_upstream_error():
@@ -138,16 +164,20 @@ def test_a_window_too_large_even_at_a_millisecond_is_an_upstream_error():
     for _ in range(5):
         r.logging.write(run.id, ACCEPTED_AT + timedelta(seconds=1), "same instant")
     r.logging.too_large = 2
-    error = logs(r, run.id).error
-    assert type(error) is UpstreamError and "too large" in error.message
+    assert logs(r, run.id).error.to_dict() == {
+        "code": "UpstreamError", "status": 502,
+        "message": "Logging Search finds the run's log too large to search even over a "
+                   "millisecond"}
 
 
 def test_a_run_without_a_log_says_what_to_set_and_searches_nothing():
     r = rig()
     run = r.data_science.add_run("FAILED")
-    error = logs(r, run.id).error
-    assert type(error) is LogsNotConfigured and error.status == 404
-    assert "logGroupId" in error.message and "log configuration" in error.message
+    assert logs(r, run.id).error.to_dict() == {
+        "code": "LogsNotConfigured", "status": 404,
+        "message": "the job run has no log: set logGroupId (and logId, or leave it out for "
+                   "Data Science to create one) in the spec, or enable logging in the job's "
+                   "log configuration", "field": "jobRunId"}
     assert r.logging.calls == []
 
 
@@ -159,15 +189,21 @@ def test_another_jobs_run_is_not_found_and_its_log_is_not_read():
     assert r.logging.calls == []
 
 
-@pytest.mark.parametrize("method, field", [("get_log_group", "logGroupId"),
-                                           ("search_logs", "logId")])
-def test_a_log_the_function_may_not_read_names_the_grant(method, field):
+@pytest.mark.parametrize("method, field, message", [
+    ("get_log_group", "logGroupId",
+     "the function may not read the run's log group, or it no longer exists (404 "
+     "NotAuthorizedOrNotFound): grant it read log-groups in the log group's compartment"),
+    ("search_logs", "logId",
+     "the function may not search the run's log (404 NotAuthorizedOrNotFound): grant it read "
+     "log-content in the log group's compartment")])
+def test_a_log_the_function_may_not_read_names_the_grant(method, field, message):
     r = rig()
     run = finished_run(r, lines=1)
     r.logging.fail(method, service_error(404, "NotAuthorizedOrNotFound"))
     error = logs(r, run.id).error
-    assert type(error) is ConfigurationError and error.field == field
-    assert "grant" in error.message
+    assert type(error) is ConfigurationError
+    assert error.to_dict() == {"code": "ConfigurationError", "status": 500,
+                               "message": message, "field": field}
 
 
 def test_the_log_line_reports_the_run():
@@ -181,4 +217,76 @@ def test_a_record_without_a_time_is_skipped():
     line = runlogs._line(type("R", (), {"data": {"logContent": {
         "time": "2026-12-05T06:15:22.123Z", "data": {"message": 7}}}})())
     assert line is not None and line.text == "7"
+    no_message = runlogs._line(type("R", (), {"data": {"logContent": {
+        "time": "2026-12-05T06:15:22Z", "data": {"message": None}}}})())
+    assert no_message is not None and no_message.text == ""
+    assert runlogs._line(type("R", (), {"data": None})()) is None
+    naive = runlogs._line(type("R", (), {"data": {"logContent": {
+        "time": "2026-12-05T06:15:22", "data": {"message": "m"}}}})())
+    assert naive is not None and naive.time == datetime(2026, 12, 5, 6, 15, 22, tzinfo=UTC)
     assert line.time == datetime(2026, 12, 5, 6, 15, 22, 123000, tzinfo=UTC)
+
+
+def test_a_search_the_service_refuses_names_logging_search():
+    r = rig()
+    run = finished_run(r, lines=1)
+    r.logging.fail("search_logs", service_error(400, "InvalidParameter", message="bad query"))
+    assert logs(r, run.id).error.to_dict() == {
+        "code": "UpstreamError", "status": 502,
+        "message": "Logging Search answered 400 InvalidParameter to SearchLogs (1 attempt, "
+                   "opc-request-id req-1): bad query"}
+
+
+def test_a_log_named_with_something_that_is_not_an_ocid_is_not_searched():
+    r = rig()
+    run = finished_run(r, lines=1)
+    run.log_details.log_id = "not-an-ocid"
+    assert logs(r, run.id).error.to_dict() == {
+        "code": "UpstreamError", "status": 502,
+        "message": "OCI named the run's log with something that is not an OCID"}
+    assert searches(r) == []
+
+
+def test_a_log_group_without_a_log_is_not_configured():
+    r = rig()
+    run = finished_run(r, lines=1)
+    run.log_details.log_id = None
+    assert type(logs(r, run.id).error) is LogsNotConfigured
+    assert r.logging.calls == []
+
+
+def test_a_function_built_without_logging_clients_says_so():
+    import random
+
+    from func.clients import ClientProvider, Clients
+    from func.service import Invocation, Service
+    from ociplatform.retry import Deadline, RetryPolicy
+    from tests.support.fakes import JOB_OCID, Clock, FakeDataScience, FakeObjectStorage
+
+    science = FakeDataScience()
+    run = science.add_run("FAILED", logged=True)
+    clock = Clock()
+    service = Service({"JOB_OCID": JOB_OCID},
+                      ClientProvider(lambda settings: Clients(FakeObjectStorage(), science,
+                                                              "us-phoenix-1")),
+                      RetryPolicy(rng=random.Random(1), sleep=clock.sleep))
+    request = LogsRequest(trigger="direct", job_run_id=run.id)
+    outcome = service.serve(request, "direct",
+                            Invocation("C-1", Deadline(at=clock.now + 30, clock=clock)))
+    assert outcome.error.to_dict() == {
+        "code": "ConfigurationError", "status": 500,
+        "message": "the function was built without Logging clients"}
+
+
+def test_now_is_utc_aware():
+    assert runlogs.utc_now().utcoffset() == timedelta(0)
+
+
+def test_a_log_group_the_service_refuses_to_read_names_logging():
+    r = rig()
+    run = finished_run(r, lines=1)
+    r.logging.fail("get_log_group", service_error(400, "InvalidParameter"))
+    assert logs(r, run.id).error.to_dict() == {
+        "code": "UpstreamError", "status": 502,
+        "message": "Logging answered 400 InvalidParameter to GetLogGroup (1 attempt, "
+                   "opc-request-id req-1): msg"}

@@ -57,3 +57,46 @@ def test_bad_configuration_names_the_variable(env, field):
     with pytest.raises(ConfigurationError) as error:
         Settings.from_env(env)
     assert error.value.field == field and field in error.value.message
+
+
+def test_allowed_shapes_are_read_as_a_comma_separated_list():
+    settings = Settings.from_env({"JOB_OCID": JOB,
+                                  "ALLOWED_SHAPES": " VM.Standard.E4.Flex,, BM.GPU.H100.8 "})
+    assert settings.cost_limits.allowed_shapes == frozenset(
+        {"VM.Standard.E4.Flex", "BM.GPU.H100.8"})
+
+
+def test_an_allowed_shape_that_is_no_shape_name_is_refused_by_name():
+    with pytest.raises(ConfigurationError) as caught:
+        Settings.from_env({"JOB_OCID": JOB, "ALLOWED_SHAPES": "VM.Standard.E4.Flex, VM bad"})
+    assert caught.value.to_dict() == {
+        "code": "ConfigurationError", "status": 500, "field": "ALLOWED_SHAPES",
+        "message": "ALLOWED_SHAPES must be comma-separated shape names (VM.Standard.E4.Flex, …)"}
+
+
+def test_the_cost_limits_and_the_spec_size_are_read_down_to_their_lowest_value():
+    settings = Settings.from_env({"JOB_OCID": JOB, "MAX_RUNTIME_MINUTES": "1",
+                                  "MAX_SPEC_BYTES": "1", "MAX_BLOCK_STORAGE_GBS": "50"})
+    assert (settings.cost_limits.max_runtime_minutes, settings.max_spec_bytes,
+            settings.cost_limits.max_block_storage_gbs) == (1, 1, 50)
+
+
+@pytest.mark.parametrize("env, field, message", [
+    ({"JOB_OCID": "x"}, "JOB_OCID",
+     "JOB_OCID must be a Data Science job OCID (ocid1.datasciencejob.…)"),
+    ({"JOB_OCID": JOB, "ERROR_STATUS": "300"}, "ERROR_STATUS", "ERROR_STATUS must be 200 or 502"),
+])
+def test_a_misconfiguration_names_the_variable_and_the_rule(env, field, message):
+    with pytest.raises(ConfigurationError) as caught:
+        Settings.from_env(env)
+    assert caught.value.to_dict() == {"code": "ConfigurationError", "status": 500,
+                                      "field": field, "message": message}
+
+
+def test_empty_allowlist_entries_are_skipped_wherever_they_are():
+    settings = Settings.from_env({"JOB_OCID": JOB, "SPEC_ALLOWLIST": ", ,oci://specs@ns/team/,"})
+    assert settings.spec_allowlist == (SpecLocation("ns", "specs", "team/"),)
+
+
+def test_error_status_may_be_set_to_200_explicitly():
+    assert Settings.from_env({"JOB_OCID": JOB, "ERROR_STATUS": "200"}).error_status == 200

@@ -15,7 +15,7 @@ from func.plan import (
 )
 from func.request import Origin, Overrides, RunRequest
 from jobspec.errors import SpecError
-from jobspec.spec import parse_spec
+from jobspec.spec import MAX_ENV_TOTAL, parse_spec
 from tests.support.paths import ROOT
 from tests.support.spec_cases import COMPARTMENT, LOG, LOG_GROUP, PROJECT, SUBNET, ads, flat
 from tests.unit.test_triggers import DAILY
@@ -181,7 +181,8 @@ def test_env_total_over_limit_after_merging_blames_the_request_when_it_adds_any(
     assert type(problem) is InvalidRequest and problem.field == "environmentVariables"
     problem = env_problem_of(ads(runtime="      env:\n      - name: A\n        value: "
                                          + "x" * 19990 + "\n"))
-    assert type(problem) is InvalidSpec
+    assert (type(problem), problem.message, problem.field) == (
+        InvalidSpec, f"environment variables total more than {MAX_ENV_TOTAL} characters", None)
     assert env_problem_of(ads(runtime=spec_env)) is None
 
 
