@@ -30,6 +30,7 @@ import jsonschema
 import pytest
 import yaml
 
+from jobspec import schema as schema_module
 from jobspec.errors import Problem, SpecInvalid, SpecTooLarge
 from jobspec.keys import (
     ADS_BLOCK,
@@ -45,7 +46,7 @@ from jobspec.keys import (
     FLAT,
     Section,
 )
-from jobspec.schema import SCHEMA_PATH, any_case, render
+from jobspec.schema import SCHEMA_PATH, any_case, render, section_schema
 from jobspec.spec import parse_spec
 from tests import spec_cases
 from tests.spec_cases import COMPARTMENT, NOTEBOOK, PROJECT, ads, flat
@@ -264,6 +265,17 @@ def test_the_comparison_covers_both_verdicts_and_both_dialects() -> None:
 def test_the_schema_file_is_generated_from_the_key_tables() -> None:
     assert SCHEMA_PATH.read_text(encoding="utf-8") == render(), \
         "the key tables changed: regenerate with python -m jobspec.schema"
+
+
+@pytest.mark.parametrize("table", ["VALUES", "DESCRIPTIONS"])
+def test_a_key_without_a_value_schema_or_a_description_is_named(table, monkeypatch) -> None:
+    entries = dict(getattr(schema_module, table)["adsJob"])
+    del entries["name"]
+    monkeypatch.setitem(getattr(schema_module, table), "adsJob", entries)
+    with pytest.raises(KeyError) as raised:
+        section_schema("adsJob")
+    assert raised.value.args == (
+        "adsJob.name: give it a value schema and a description in jobspec/schema",)
 
 
 SECTIONS: dict[str, Section] = {

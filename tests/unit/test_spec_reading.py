@@ -1,0 +1,95 @@
+"""The spec library's reading helpers: the messages typed reads give, where a field was
+written, and when an unknown key earns a suggestion."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobspec import yamlsafe
+from jobspec.document import Document
+from jobspec.errors import SpecInvalid
+from jobspec.problems import type_name
+from jobspec.spec import parse_spec
+from jobspec.suggestions import suggest
+from tests.spec_cases import ads, flat
+
+INFRA = "spec.infrastructure.spec"
+FLEX = "      shapeName: VM.Standard.E4.Flex\n"
+
+
+def problems(document: bytes) -> list[tuple[str | None, str]]:
+    with pytest.raises(SpecInvalid) as raised:
+        parse_spec(document)
+    return [(problem.field, problem.message) for problem in raised.value.problems]
+
+
+def document(text: str) -> Document:
+    return Document.from_nodes(*yamlsafe.load_with_nodes(text))
+
+
+# -- what a typed read says -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("infra", "field", "message"), [
+    (FLEX + "      shapeConfigDetails: {ocpus: '1.5'}\n", f"{INFRA}.shapeConfigDetails.ocpus",
+     "expected a number, got string; write it without quotes"),
+    (FLEX + "      shapeConfigDetails: {ocpus: 'two'}\n", f"{INFRA}.shapeConfigDetails.ocpus",
+     "expected a number, got string"),
+    (FLEX + "      blockStorageSize: '100'\n", f"{INFRA}.blockStorageSize",
+     "expected an integer, got string; write it without quotes"),
+    # not a whole number: taking the quotes away would not make it an integer
+    (FLEX + "      blockStorageSize: '100.5'\n", f"{INFRA}.blockStorageSize",
+     "expected an integer, got string"),
+])
+def test_a_quoted_number_is_told_to_lose_its_quotes_only_when_that_makes_it_right(
+        infra, field, message):
+    assert problems(ads(infra=infra)) == [(field, message)]
+
+
+def test_a_type_yaml_never_gives_is_named_by_its_python_name():
+    assert (type_name(b"x"), type_name(1 + 2j)) == ("bytes", "complex")
+
+
+def test_a_bad_log_group_of_a_flat_spec_is_reported_at_its_key():
+    assert problems(flat("logGroupId: group\n")) == [
+        ("logGroupId", "expected a loggroup OCID (ocid1.loggroup.…)")]
+
+
+# -- where a field was written --------------------------------------------------------------
+
+def test_a_document_keeps_the_data_it_was_read_with():
+    assert document("a: [1, {b: c}]\n").data == {"a": [1, {"b": "c"}]}
+
+
+def test_the_field_on_a_line_is_its_innermost_and_first():
+    read = document("top:\n  env: {b: 1, a: 2}\n  list:\n  - x\n")
+    assert read.field_at(1) == ("top",)
+    assert read.field_at(2) == ("top", "env", "b")
+    assert read.field_at(4) == ("top", "list", 0)
+
+
+def test_a_line_without_a_field_has_none():
+    read = document("a: 1\n\n# a comment\nb: 2\n")
+    assert (read.field_at(2), read.field_at(3), read.field_at(9)) == (None, None, None)
+
+
+# -- suggestions ----------------------------------------------------------------------------
+
+def test_a_misspelling_close_to_a_key_is_suggested_a_distant_one_is_not():
+    assert suggest("notbook", ["noteBook", "jobName"]) == "noteBook"
+    # difflib's ratio of nbook to notebook is 0.77: below the cutoff, too far to be a typo
+    assert suggest("nbook", ["noteBook", "jobName"]) is None
+
+
+# -- a key of the other dialect -------------------------------------------------------------
+
+def test_an_ads_key_in_a_flat_spec_is_named_with_its_ads_path():
+    assert problems(flat("apiVersion: v1\nname: x\nSHAPE_NAME: x\nocpus: 2\nsource: a\n")) == [
+        ("apiVersion", "unknown key; apiVersion is a key of the ADS dialect (apiVersion)"),
+        ("name", "unknown key; did you mean jobName? name is a key of the ADS dialect "
+                 "(spec.name)"),
+        ("SHAPE_NAME", "unknown key; shapeName is a key of the ADS dialect "
+                       "(spec.infrastructure.spec.shapeName)"),
+        # keys ADS knows but a spec may not use there are not offered as the ADS spelling
+        ("ocpus", "unknown key"),
+        ("source", "unknown key"),
+    ]
