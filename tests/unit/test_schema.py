@@ -334,3 +334,19 @@ def test_draft_07_validators_give_the_same_verdicts() -> None:
         verdicts.add(draft_07.is_valid(data))
         assert draft_07.is_valid(data) == VALIDATOR.is_valid(data), name
     assert verdicts == {True, False}
+
+
+def test_the_schema_command_writes_the_file_and_checks_it(tmp_path, monkeypatch, capsys) -> None:
+    from jobspec.schema import __main__ as command
+
+    path = tmp_path / "jobspec.schema.json"
+    monkeypatch.setattr(command, "SCHEMA_PATH", path)
+    assert command.main(["--check"]) == 1  # no file yet
+    assert capsys.readouterr().err == (f"{path} is out of date: run python -m jobspec.schema\n")
+    assert command.main([]) == 0
+    assert path.read_text(encoding="utf-8") == render()
+    assert capsys.readouterr().out == f"wrote {path}\n"
+    assert command.main(["--check"]) == 0
+    assert capsys.readouterr() == ("", "")
+    path.write_text(render() + " ", encoding="utf-8")
+    assert command.main(["--check"]) == 1

@@ -49,9 +49,17 @@ def test_a_type_yaml_never_gives_is_named_by_its_python_name():
     assert (type_name(b"x"), type_name(1 + 2j)) == ("bytes", "complex")
 
 
-def test_a_bad_log_group_of_a_flat_spec_is_reported_at_its_key():
-    assert problems(flat("logGroupId: group\n")) == [
-        ("logGroupId", "expected a loggroup OCID (ocid1.loggroup.…)")]
+def test_a_bad_log_group_or_log_of_a_flat_spec_is_reported_at_its_key():
+    assert problems(flat("logGroupId: group\nlogId: log\n")) == [
+        ("logGroupId", "expected a loggroup OCID (ocid1.loggroup.…)"),
+        ("logId", "expected a log OCID (ocid1.log.…)")]
+
+
+def test_a_document_with_only_a_name_authors_use_for_a_flat_key_is_read_as_a_flat_spec():
+    # "output" is too far from outputFolder to be a typo: it is a known other name for it
+    assert problems(b"output: oci://out@ns/x/\n") == [
+        ("noteBook", "is required: the https:// or oci:// URL of the notebook to run"),
+        ("output", "unknown key; did you mean outputFolder?")]
 
 
 # -- where a field was written --------------------------------------------------------------

@@ -1,0 +1,77 @@
+"""The python runtime's own keys (pythonPath, entryFunction, outputDir/outputUri): what each
+accepts and the exact problem for what it does not, and the name a folder source gets."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobspec.errors import SpecInvalid
+from jobspec.script_keys import MAX_PYTHON_PATHS, folder_name
+from jobspec.spec import parse_spec
+from tests.spec_cases import FOLDER, SCRIPT, script
+
+RUNTIME = "spec.runtime.spec"
+
+
+def python(keys: str) -> bytes:
+    return script("python", f"scriptPathURI: {SCRIPT}\n{keys}")
+
+
+def problems(document: bytes) -> list[tuple[str | None, str]]:
+    with pytest.raises(SpecInvalid) as raised:
+        parse_spec(document)
+    return [(problem.field, problem.message) for problem in raised.value.problems]
+
+
+def folders(count: int) -> str:
+    return "pythonPath: [" + ", ".join(f"lib{i}" for i in range(count)) + "]"
+
+
+def test_up_to_32_python_path_folders_are_read_in_order():
+    keys = parse_spec(python(folders(MAX_PYTHON_PATHS))).script
+    assert keys is not None
+    assert keys.python_path == tuple(f"lib{i}" for i in range(32))
+
+
+@pytest.mark.parametrize(("keys", "message"), [
+    (folders(MAX_PYTHON_PATHS + 1), "more than 32 folders"),
+    ("pythonPath: lib", "expected a list of relative folders, got string; write [lib] or one "
+                        "folder per line as - lib"),
+    ("pythonPath: 5", "expected a list of relative folders, got integer"),
+])
+def test_a_python_path_that_is_not_a_short_list_is_refused(keys, message):
+    assert problems(python(keys)) == [(f"{RUNTIME}.pythonPath", message)]
+
+
+def test_the_entry_function_is_a_python_identifier_of_a_py_entrypoint():
+    keys = parse_spec(python("entryFunction: main")).script
+    assert keys is not None and keys.entry_function == "main"
+    assert problems(python("entryFunction: not-a-name")) == [
+        (f"{RUNTIME}.entryFunction",
+         "expected the name of a function in the entrypoint (a Python identifier)")]
+    assert problems(script("python", f"scriptPathURI: {FOLDER}\nentrypoint: run.sh\n"
+                                     "entryFunction: main")) == [
+        (f"{RUNTIME}.entryFunction", "needs a .py entrypoint (a function of a Python file)")]
+
+
+def test_the_output_folder_and_its_upload_location_come_together():
+    keys = parse_spec(python("outputDir: out\noutputUri: oci://out@ns/x/")).script
+    assert keys is not None and keys.output_dir == "out"
+    assert problems(python("outputDir: out")) == [
+        (f"{RUNTIME}.outputDir",
+         "needs outputUri as well: the oci://bucket@namespace/folder to upload it to")]
+    assert problems(python("outputUri: oci://out@ns/x/")) == [
+        (f"{RUNTIME}.outputUri",
+         "has no effect without outputDir: the folder (relative to the working folder) to "
+         "upload")]
+    assert problems(python("outputDir: ../up\noutputUri: oci://out@ns/x/")) == [
+        (f"{RUNTIME}.outputDir", "must stay inside the code folder: '..' is not allowed")]
+
+
+@pytest.mark.parametrize(("url", "name"), [
+    ("oci://code@ns/jobs/code_dir/", "code_dir"),
+    ("oci://code@ns/jobs/lib", "lib"),
+    ("oci://code@ns/", ""),
+])
+def test_a_folder_source_is_named_by_its_last_segment(url, name):
+    assert folder_name(url) == name
