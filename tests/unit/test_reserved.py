@@ -11,6 +11,12 @@ def test_a_reserved_name_or_pattern_is_reserved_an_authors_name_is_not():
     assert not is_reserved("REPORT_DATE")
 
 
+def test_a_pattern_matches_in_any_case_only_when_it_says_so():
+    assert is_reserved("HTTPS_PROXY") and is_reserved("https_proxy")
+    # variable names are case-sensitive: the SDK and Python read only OCI_*, PYTHON*
+    assert not is_reserved("oci_region") and not is_reserved("pythonpath")
+
+
 def test_the_described_list_is_every_name_then_every_pattern_with_its_reason():
     entries = described()
     assert entries[:len(NAMES)] == list(NAMES.items())

@@ -55,11 +55,16 @@ def test_a_bad_log_group_or_log_of_a_flat_spec_is_reported_at_its_key():
         ("logId", "expected a log OCID (ocid1.log.…)")]
 
 
-def test_a_document_with_only_a_name_authors_use_for_a_flat_key_is_read_as_a_flat_spec():
+@pytest.mark.parametrize(("document", "key", "meant"), [
     # "output" is too far from outputFolder to be a typo: it is a known other name for it
-    assert problems(b"output: oci://out@ns/x/\n") == [
+    (b"output: oci://out@ns/x/\n", "output", "outputFolder"),
+    (b"jobNme: report\n", "jobNme", "jobName"),
+])
+def test_a_document_with_only_a_misspelt_or_other_name_of_a_flat_key_is_a_flat_spec(
+        document, key, meant):
+    assert problems(document) == [
         ("noteBook", "is required: the https:// or oci:// URL of the notebook to run"),
-        ("output", "unknown key; did you mean outputFolder?")]
+        (key, f"unknown key; did you mean {meant}?")]
 
 
 # -- where a field was written --------------------------------------------------------------
@@ -101,3 +106,15 @@ def test_an_ads_key_in_a_flat_spec_is_named_with_its_ads_path():
         ("ocpus", "unknown key"),
         ("source", "unknown key"),
     ]
+
+
+# -- environment values ---------------------------------------------------------------------
+
+def test_an_env_value_keeps_tabs_and_newlines_and_refuses_other_control_characters():
+    def env(value: str) -> bytes:
+        return ads(runtime=f"      env:\n      - name: A\n        value: \"{value}\"\n")
+
+    assert parse_spec(env("a\\tb\\nc")).environment == (("A", "a\tb\nc"),)
+    assert problems(env("a\\u0007")) == [
+        ("spec.runtime.spec.env[0].value",
+         "holds the control character U+0007 (tab and newline are allowed)")]
