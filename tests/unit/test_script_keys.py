@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from jobspec.errors import SpecInvalid
-from jobspec.script_keys import MAX_PYTHON_PATHS, folder_name
+from jobspec.script_keys import MAX_PYTHON_PATHS, file_name, folder_name
 from jobspec.spec import parse_spec
 from tests.spec_cases import FOLDER, SCRIPT, script
 
@@ -75,3 +75,37 @@ def test_the_output_folder_and_its_upload_location_come_together():
 ])
 def test_a_folder_source_is_named_by_its_last_segment(url, name):
     assert folder_name(url) == name
+
+
+def working_dir(value: str) -> bytes:
+    return python(f"workingDir: {value}")
+
+
+@pytest.mark.parametrize(("value", "read"), [
+    ("./", ""), ("a/./b/", "a/b"), ("a" * 1024, "a" * 1024)])
+def test_a_relative_path_is_read_normalised(value, read):
+    keys = parse_spec(working_dir(value)).script
+    assert keys is not None and keys.working_dir == read
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("/abs", "expected a relative path inside the code folder (a/b.py), not an absolute one"),
+    ("~/x", "expected a relative path inside the code folder (a/b.py), not an absolute one"),
+    ("'a\\b'", "expected a relative path inside the code folder (a/b.py), not an absolute one"),
+    ('"a\\0b"', "holds the control character U+0000"),
+    ("a" * 1025, "is longer than 1024 characters"),
+])
+def test_a_path_that_is_not_relative_or_too_long_is_refused(value, message):
+    assert problems(working_dir(value)) == [(f"{RUNTIME}.workingDir", message)]
+
+
+@pytest.mark.parametrize(("url", "name"), [
+    ("oci://code@ns/jobs/main.py", "main.py"),
+    ("oci://code@ns/jobs/my%20job.py", "my%20job.py"),  # an object name is written as is
+    ("https://objectstorage.eu-frankfurt-1.oraclecloud.com/n/ns/b/code/o/jobs%2Fmy%20job.py",
+     "my job.py"),
+    ("https://example.com/jobs/run.sh?version=2", "run.sh"),
+    ("oci://code@ns/jobs/", ""),
+])
+def test_a_file_source_is_named_by_its_last_segment(url, name):
+    assert file_name(url) == name
