@@ -87,12 +87,12 @@ def read_script_keys(fields: Fields, runtime: str, check: Checker) -> ScriptKeys
     source = _source(fields, check)
     kind = source_kind(source) if source else None
     entrypoint = _entrypoint(fields, source, kind, check)
-    python = runtime == "python"
-    working = _relative(fields.get("workingDir"), fields.at("workingDir"), check) if python \
-        else None
-    paths = _python_path(fields, check) if python else ()
-    function = _entry_function(fields, entrypoint, check) if python else None
-    output_dir, output = _output(fields, check) if python else (None, None)
+    # The python runtime's own keys: a script runtime's section refuses them (ADS_SCRIPT_RUNTIME),
+    # so there they are never found and read as absent.
+    working = _relative(fields.get("workingDir"), fields.at("workingDir"), check)
+    paths = _python_path(fields, check)
+    function = _entry_function(fields, entrypoint, check)
+    output_dir, output = _output(fields, check)
     if source is None or kind is None or entrypoint is None or check.count > before:
         return None
     return ScriptKeys(

@@ -109,3 +109,13 @@ def test_a_path_that_is_not_relative_or_too_long_is_refused(value, message):
 ])
 def test_a_file_source_is_named_by_its_last_segment(url, name):
     assert file_name(url) == name
+
+
+def test_a_script_runtime_refuses_each_python_key_once():
+    keys = ("workingDir: a\npythonPath: [b]\nentryFunction: f\noutputDir: o\n"
+            "outputUri: oci://o@n/x/")
+    refused = ("is a python runtime key (ADS's script runtime has no such setting); write type: "
+               "python to use it")
+    assert problems(script("script", f"scriptPathURI: {SCRIPT}\n{keys}")) == [
+        (f"{RUNTIME}.{key}", refused)
+        for key in ("workingDir", "pythonPath", "entryFunction", "outputDir", "outputUri")]

@@ -168,8 +168,9 @@ def test_the_launchers_own_variables_count_toward_the_env_limit():
     document = ads(runtime=f"      env:\n      - name: A\n        value: {value}\n")
     assert dict(parse_spec(document).environment)["A"] == value
     launcher = {"NOTEPAD_YAML_URL": "u" * 101}  # 16 + 101 characters: one too many
-    [(field, message)] = problems(document, launcher_env=launcher)
-    assert field == f"{RUNTIME}.env" and "environment variables total more than" in message
+    assert problems(document, launcher_env=launcher) == [
+        (f"{RUNTIME}.env", f"environment variables total more than {MAX_ENV_TOTAL} characters "
+                           "with the launcher's own")]
     assert dict(parse_spec(document, launcher_env={"X": "u" * 99}).environment)["A"] == value
 
 
