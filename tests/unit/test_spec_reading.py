@@ -7,7 +7,7 @@ import pytest
 
 from jobspec import yamlsafe
 from jobspec.document import Document
-from jobspec.errors import SpecInvalid
+from jobspec.errors import Problem, SpecInvalid, SpecTooLarge
 from jobspec.problems import type_name
 from jobspec.spec import parse_spec
 from jobspec.suggestions import suggest
@@ -118,3 +118,47 @@ def test_an_env_value_keeps_tabs_and_newlines_and_refuses_other_control_characte
     assert problems(env("a\\u0007")) == [
         ("spec.runtime.spec.env[0].value",
          "holds the control character U+0007 (tab and newline are allowed)")]
+
+
+# -- the errors the library raises ----------------------------------------------------------
+
+def test_an_invalid_spec_is_told_by_its_first_problem_and_how_many_more():
+    one = SpecInvalid([Problem("a.b", "is required")])
+    assert (one.message, one.field, str(one)) == ("a.b: is required", "a.b", "a.b: is required")
+    three = SpecInvalid([Problem(None, "the spec is empty"), Problem("x", "bad"),
+                         Problem("y", "bad")])
+    assert (three.message, three.field) == ("the spec is empty (and 2 more)", None)
+    assert three.problems == (Problem(None, "the spec is empty"), Problem("x", "bad"),
+                              Problem("y", "bad"))
+
+
+def test_an_invalid_spec_needs_a_problem():
+    with pytest.raises(ValueError) as raised:
+        SpecInvalid([])
+    assert str(raised.value) == "SpecInvalid needs at least one problem"
+
+
+def test_a_spec_too_large_has_no_field():
+    error = SpecTooLarge("the spec is larger than 10 bytes")
+    assert (error.message, error.field, str(error)) == (
+        "the spec is larger than 10 bytes", None, "the spec is larger than 10 bytes")
+
+
+# -- a file that is no spec at all ----------------------------------------------------------
+
+TAB = "a tab character in the indentation: YAML indents with spaces only"
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    (b"", "the spec is empty"),
+    (b"# only a comment\n", "the spec is empty"),
+    (b"- noteBook: x\n", "expected a mapping at the top level, got list"),
+    (b"\xff\xfe", "the spec is not valid UTF-8"),
+    # a tab: the file read with spaces is a list, or still not YAML: only the tab is told
+    (b"\t- x\n", f"invalid YAML: line 1, column 1: {TAB}"),
+    (b"a:\n\t- [\n", f"invalid YAML: line 2, column 1: {TAB}"),
+    (b"a: 1\n---\nb: 2\n", "invalid YAML: line 2, column 1: expected a single document in "
+                           "the stream: but found another document"),
+])
+def test_a_file_that_is_not_a_mapping_has_one_problem_of_the_whole_file(document, message):
+    assert problems(document) == [(None, message)]
