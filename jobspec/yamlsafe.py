@@ -18,7 +18,7 @@ from yaml.constructor import SafeConstructor
 from yaml.events import Event
 from yaml.nodes import MappingNode, Node
 from yaml.parser import Parser
-from yaml.reader import Reader
+from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
@@ -158,9 +158,8 @@ def load_with_nodes(text: str, loader_class: type | None = None) -> tuple[Any, N
             raise TabInIndentation(line, column, _expanded(text, loader_class)) from None
         message = ": ".join(part for part in (exc.context, exc.problem) if part)
         raise YamlProblem(message or "invalid YAML", line, column) from None
-    except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
-        reason = getattr(exc, "reason", None) or "invalid YAML"
-        raise YamlProblem(f"{reason} (character {getattr(exc, 'position', '?')})") from None
+    except ReaderError as exc:  # a character YAML does not allow (the only unmarked error)
+        raise YamlProblem(f"{exc.reason} (character {exc.position})") from None
     except RecursionError:
         raise YamlProblem(f"nesting is deeper than {MAX_DEPTH} levels") from None
     except (ValueError, OverflowError):  # a constructor's failure outside construct_object

@@ -116,3 +116,35 @@ def test_a_conda_section_is_accepted_with_a_note_that_it_is_not_used():
         "spec.runtime.spec.conda is accepted and not used: the job's image runs the code with "
         "its own Python environment",)
     assert parse_spec(ads()).notes == ()
+
+
+def without_runtime() -> str:
+    document = ads().decode()
+    return document[:document.index("  runtime:")]
+
+
+@pytest.mark.parametrize(("document", "field", "message"), [
+    (without_runtime(), "spec.runtime", "is required (type: notebook or python or script)"),
+    (ads().decode().replace("    type: notebook\n", ""), "spec.runtime.type",
+     "is required (type: notebook or python or script)"),
+    (ads().decode().replace("    type: dataScienceJob\n", ""), "spec.infrastructure.type",
+     "is required (type: dataScienceJob)"),
+    (without_runtime() + "  runtime: 5\n", "spec.runtime", "expected a mapping, got integer"),
+])
+def test_a_runtime_or_infrastructure_block_needs_a_type_and_a_mapping(document, field, message):
+    assert problems(document.encode()) == [(field, message)]
+
+
+def test_a_refused_infrastructure_types_settings_are_not_read():
+    document = ads(infra="      shapeName: VM.Standard.E4.Flex\n      logId: x\n")
+    assert problems(document.replace(b"type: dataScienceJob", b"type: dataFlow")) == [
+        ("spec.infrastructure.type", "only dataScienceJob infrastructure is supported (the runs "
+                                     "are Data Science job runs)")]
+
+
+def test_a_bad_compartment_or_env_item_is_reported_at_its_place():
+    assert problems(ads(infra="      compartmentId: x\n")) == [
+        (f"{INFRA}.compartmentId",
+         "expected a compartment OCID (ocid1.compartment.… or ocid1.tenancy.…)")]
+    assert problems(ads(runtime="      env: [5]\n")) == [
+        (f"{RUNTIME}.env[0]", "expected a mapping with name and value, got integer")]

@@ -109,3 +109,9 @@ def test_nesting_is_counted_from_the_top_after_siblings_too(loader):
 @pytest.mark.parametrize("loader", [None, PURE_PYTHON], ids=["libyaml", "python"])
 def test_the_non_specific_tag_is_accepted_it_names_no_type(loader):
     assert yamlsafe.load("a: ! text\n", loader) == {"a": "text"}
+
+
+def test_a_character_yaml_does_not_allow_is_named_by_the_pure_python_parser_too():
+    with pytest.raises(yamlsafe.YamlProblem) as problem:
+        yamlsafe.load("a: \x07\n", PURE_PYTHON)
+    assert str(problem.value) == "special characters are not allowed (character 3)"
