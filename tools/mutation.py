@@ -132,6 +132,9 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "character of it finds the same '/'",
     **{("jobspec.__main__.x_lint", line): _READ_BOUND for line in (
         "data = handle.read(None)", "data = handle.read(max_bytes + 2)")},
+    **{("jobspec.script_keys.x_read_script_keys", line): _VALID_ONLY for line in (
+        "if source is None or kind is None or entrypoint is None and check.count > before:",
+        "if source is None or kind is None and entrypoint is None or check.count > before:")},
     ("ociplatform.calls.x_retry_after",
      "return max(0.0, float(value)) if (value is not None) or True else None"):
         "float(None) raises TypeError, which the next line turns into None as well",

@@ -9,7 +9,7 @@ import pytest
 from jobspec.errors import SpecInvalid
 from jobspec.model import Infrastructure
 from jobspec.spec import parse_spec
-from tests.spec_cases import SUBNET, ads
+from tests.spec_cases import SUBNET, ads, script
 
 INFRA, RUNTIME = "spec.infrastructure.spec", "spec.runtime.spec"
 FLEX = "      shapeName: VM.Standard.E4.Flex\n"
@@ -148,3 +148,16 @@ def test_a_bad_compartment_or_env_item_is_reported_at_its_place():
          "expected a compartment OCID (ocid1.compartment.… or ocid1.tenancy.…)")]
     assert problems(ads(runtime="      env: [5]\n")) == [
         (f"{RUNTIME}.env[0]", "expected a mapping with name and value, got integer")]
+
+
+def test_a_job_name_of_255_characters_is_accepted_and_must_be_text():
+    assert parse_spec(ads().replace(b"name: report", b"name: " + b"n" * 255)
+                      ).display_name == "n" * 255
+    assert problems(ads().replace(b"name: report", b"name: 5")) == [
+        ("spec.name", "expected a string, got integer; quote it")]
+
+
+def test_an_oci_code_location_that_names_no_object_is_refused_with_the_reason():
+    assert problems(script("python", "scriptPathURI: oci://code@ns/")) == [
+        (f"{RUNTIME}.scriptPathURI",
+         "expected oci://bucket@namespace/object-or-folder (the location names no object)")]

@@ -64,3 +64,16 @@ def test_every_bad_parameter_name_is_reported():
         ("parameters.class", NAME_PROBLEM),
         (f"parameters.{'n' * 64}…", NAME_PROBLEM),
         ("parameters.1x", NAME_PROBLEM)]
+
+
+@pytest.mark.parametrize("folder", ["oci://out@ns/x/${JOB_RUN_OCID}",
+                                    "oci://out@ns/x/$JOB_RUN_OCID/"])
+def test_an_output_folder_may_end_in_the_run_variable_which_the_container_adds_anyway(folder):
+    assert keys(flat(f"outputFolder: {folder}\n")).output == parse_allow_entry("oci://out@ns/x/")
+
+
+def test_any_other_variable_in_the_output_folder_is_refused():
+    assert problems(flat("outputFolder: oci://out@ns/$HOME/x\n")) == [
+        ("outputFolder", "variables ($NAME, ${NAME}) are not expanded in the output folder, "
+                         "except a last /${JOB_RUN_OCID}: each run writes to "
+                         "<folder>/<JOB_RUN_OCID>/")]
