@@ -161,3 +161,36 @@ def test_an_oci_code_location_that_names_no_object_is_refused_with_the_reason():
     assert problems(script("python", "scriptPathURI: oci://code@ns/")) == [
         (f"{RUNTIME}.scriptPathURI",
          "expected oci://bucket@namespace/object-or-folder (the location names no object)")]
+
+
+def args(*values: str) -> bytes:
+    return ads(runtime="      args: [" + ", ".join(f'"{value}"' for value in values) + "]\n")
+
+
+def test_arguments_of_4000_characters_as_a_shell_joins_them_are_accepted_one_more_refused():
+    # 'a b' is quoted when joined: 5 characters, a space, and 3994
+    assert parse_spec(args("a b", "a" * 3994)).arguments == ("a b", "a" * 3994)
+    assert parse_spec(args("a" * 4000)).arguments == ("a" * 4000,)
+    assert problems(args("a" * 4001)) == [
+        (f"{RUNTIME}.args", "arguments are longer than 4000 characters")]
+
+
+def test_an_argument_that_is_not_a_string_is_named():
+    assert problems(ads(runtime="      args: [1, x]\n")) == [
+        (f"{RUNTIME}.args[0]", "expected a string, got integer; quote it")]
+
+
+def test_a_shape_name_over_255_characters_is_refused():
+    assert problems(ads(infra="      shapeName: " + "S" * 256 + "\n")) == [
+        (f"{INFRA}.shapeName", "is longer than 255 characters")]
+
+
+@pytest.mark.parametrize(("runtime", "field"), [
+    ("      env:\n      - name: A\n        value: x\n      - name: B\n        value: '${'\n",
+     "env[1].value"),
+    ("      env: {A: x, B: '${A'}\n", "env.B"),
+])
+def test_a_value_ads_cannot_substitute_is_reported_at_that_value(runtime, field):
+    assert problems(ads(runtime=runtime)) == [
+        (f"{RUNTIME}.{field}",
+         "'${' must be followed by a name and '}' (write $$ for a literal $)")]

@@ -162,7 +162,7 @@ def test_help_describes_every_argument():
     result = lint("--help")
     assert result.returncode == 0
     for argument in ("FILE", "--max-spec-bytes N", "--spec-env-var NAME"):
-        assert re.search(rf"^  {re.escape(argument)}\s+\S", result.stdout, re.MULTILINE), \
+        assert re.search(rf"^  {re.escape(argument)} +\S", result.stdout, re.MULTILINE), \
             f"{argument} has no description:\n{result.stdout}"
 
 
@@ -238,3 +238,23 @@ def test_without_pyyaml_the_command_says_what_to_install(tmp_path, monkeypatch, 
     assert jobspec_command.main([str(tmp_path / "a.yaml")]) == 2
     assert capsys.readouterr() == ("", jobspec_command.MISSING_YAML.format(
         python=sys.executable) + "\n")
+
+
+def test_the_help_says_what_the_command_does_and_describes_each_argument(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["/venv/bin/jobspec", "--help"])
+    with pytest.raises(SystemExit):
+        jobspec_command.main(["--help"])
+    shown = " ".join(capsys.readouterr().out.split())  # as read, whatever the wrapping
+    for described in [
+        "Check job spec files (flat or ADS job YAML) with the launcher's own validation, "
+        "offline: one line per problem (file: field: message), in the order the fields "
+        "appear, then the count of files. Exit status: 0 when every file is valid, 1 when any "
+        "has a problem, 2 on a usage error.",
+        "positional arguments: FILE spec files to check (YAML, as uploaded to Object Storage)",
+        "--max-spec-bytes N refuse files larger than N bytes, as the function does (default: "
+        "the MAX_SPEC_BYTES environment variable, else 65536)",
+        "--spec-env-var NAME the environment variable the launcher passes the spec's location "
+        "in, which a spec may not set itself (default: the SPEC_ENV_VAR environment variable, "
+        "else NOTEPAD_YAML_URL)",
+    ]:
+        assert described in shown

@@ -162,3 +162,24 @@ TAB = "a tab character in the indentation: YAML indents with spaces only"
 ])
 def test_a_file_that_is_not_a_mapping_has_one_problem_of_the_whole_file(document, message):
     assert problems(document) == [(None, message)]
+
+
+FLEX_INFRA = "      shapeName: VM.Standard.E4.Flex\n"
+
+
+@pytest.mark.parametrize(("infra", "field", "message"), [
+    ("      blockStorageSize: true\n", "blockStorageSize", "expected an integer, got boolean"),
+    ("      blockStorageSize: 0100\n", "blockStorageSize",
+     "is read as a YAML 1.1 int but is ambiguous; write a plain decimal number"),
+    ("      shapeConfigDetails: {ocpus: 1_0}\n", "shapeConfigDetails.ocpus",
+     "is read as a YAML 1.1 int but is ambiguous; write a plain decimal number"),
+    ("      shape_name: x\n", "shape_name",
+     "shapeName and shape_name are the same setting; give it once"),
+])
+def test_a_number_must_be_a_plain_decimal_and_a_setting_given_once(infra, field, message):
+    assert problems(ads(infra=FLEX_INFRA + infra)) == [(f"{INFRA}.{field}", message)]
+
+
+def test_a_text_setting_of_its_maximum_length_is_accepted():
+    infra = parse_spec(ads(infra="      shapeName: " + "S" * 255 + "\n")).infrastructure
+    assert infra is not None and infra.shape_name == "S" * 255
