@@ -153,7 +153,7 @@ def _environment(runtime: Fields, check: Checker, reserved: frozenset[str], room
     try:
         env = substitute_env({name: value for name, (_, value) in written.items()})
     except SubstitutionError as exc:
-        check.problem(written[exc.name][0] if exc.name else runtime.at("env"), exc.message)
+        check.problem(written[exc.name][0], exc.message)  # at the value ADS refuses
         return None
     if env_size(env.items()) > room:
         launcher = "" if room == MAX_ENV_TOTAL else " with the launcher's own"

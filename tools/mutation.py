@@ -132,6 +132,8 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "character of it finds the same '/'",
     **{("jobspec.__main__.x_lint", line): _READ_BOUND for line in (
         "data = handle.read(None)", "data = handle.read(max_bytes + 2)")},
+    ("jobspec.ads.x__block", "if len(supported) > 2 else f\"{supported[0]} {key} is\")"):
+        "a block supports one type (infrastructure) or three (runtime), never two",
     **{("jobspec.script_keys.x_read_script_keys", line): _VALID_ONLY for line in (
         "if source is None or kind is None or entrypoint is None and check.count > before:",
         "if source is None or kind is None and entrypoint is None or check.count > before:")},
