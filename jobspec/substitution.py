@@ -62,7 +62,7 @@ def substitute_name(name: str, env: dict[str, str]) -> str:
 def _interpolate(rest: str, env: dict[str, str], parts: list[str], depth: int) -> None:
     if depth > MAX_DEPTH:
         raise _Refused(f"references nest more than {MAX_DEPTH} levels deep "
-                                "(does a variable refer to itself?)")
+                       "(does a variable refer to itself?)")
     while rest:
         at = rest.find("$")
         if at < 0:
@@ -78,7 +78,7 @@ def _interpolate(rest: str, env: dict[str, str], parts: list[str], depth: int) -
             match = _REFERENCE.match(rest)
             if match is None:
                 raise _Refused("'${' must be followed by a name and '}' "
-                                        "(write $$ for a literal $)")
+                               "(write $$ for a literal $)")
             reference = match.group(1).split(":")
             if len(reference) > 2:
                 raise _Refused("a ${…} reference has more than one ':'")

@@ -77,3 +77,11 @@ def test_any_other_variable_in_the_output_folder_is_refused():
         ("outputFolder", "variables ($NAME, ${NAME}) are not expanded in the output folder, "
                          "except a last /${JOB_RUN_OCID}: each run writes to "
                          "<folder>/<JOB_RUN_OCID>/")]
+
+
+@pytest.mark.parametrize(("encoding", "message"), [
+    ("5", "expected a string, got integer; quote it"),
+    ("klingon", "is not a known text encoding"),
+])
+def test_a_notebook_encoding_is_a_codec_python_knows(encoding, message):
+    assert problems(flat(f"notebookEncoding: {encoding}\n")) == [("notebookEncoding", message)]
