@@ -85,3 +85,8 @@ def test_any_other_variable_in_the_output_folder_is_refused():
 ])
 def test_a_notebook_encoding_is_a_codec_python_knows(encoding, message):
     assert problems(flat(f"notebookEncoding: {encoding}\n")) == [("notebookEncoding", message)]
+
+
+def test_a_quoted_value_is_a_string_whatever_it_looks_like():
+    parameters = "parameters:\n  count: '012'\n  flag: \"true\"\n  big: '1e3'\n"
+    assert keys(flat(parameters)).parameters == {"count": "012", "flag": "true", "big": "1e3"}
