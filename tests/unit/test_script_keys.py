@@ -8,6 +8,7 @@ import pytest
 from jobspec.errors import SpecInvalid
 from jobspec.script_keys import MAX_PYTHON_PATHS, file_name, folder_name
 from jobspec.spec import parse_spec
+from ocirefs.locations import parse_allow_entry
 from tests.spec_cases import FOLDER, SCRIPT, script
 
 RUNTIME = "spec.runtime.spec"
@@ -57,6 +58,8 @@ def test_the_entry_function_is_a_python_identifier_of_a_py_entrypoint():
 def test_the_output_folder_and_its_upload_location_come_together():
     keys = parse_spec(python("outputDir: out\noutputUri: oci://out@ns/x/")).script
     assert keys is not None and keys.output_dir == "out"
+    assert (keys.output, keys.output_field) == (parse_allow_entry("oci://out@ns/x/"),
+                                                f"{RUNTIME}.outputUri")
     assert problems(python("outputDir: out")) == [
         (f"{RUNTIME}.outputDir",
          "needs outputUri as well: the oci://bucket@namespace/folder to upload it to")]

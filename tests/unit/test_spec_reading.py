@@ -180,6 +180,13 @@ def test_a_number_must_be_a_plain_decimal_and_a_setting_given_once(infra, field,
     assert problems(ads(infra=FLEX_INFRA + infra)) == [(f"{INFRA}.{field}", message)]
 
 
+def test_the_keys_after_a_setting_given_twice_are_still_read():
+    infra = FLEX_INFRA + "      shape_name: x\n      blockStorageSize: 10\n"
+    assert problems(ads(infra=infra)) == [
+        (f"{INFRA}.shape_name", "shapeName and shape_name are the same setting; give it once"),
+        (f"{INFRA}.blockStorageSize", "must be at least 50 (GB)")]
+
+
 def test_a_text_setting_of_its_maximum_length_is_accepted():
     infra = parse_spec(ads(infra="      shapeName: " + "S" * 255 + "\n")).infrastructure
     assert infra is not None and infra.shape_name == "S" * 255
