@@ -90,3 +90,10 @@ def test_a_notebook_encoding_is_a_codec_python_knows(encoding, message):
 def test_a_quoted_value_is_a_string_whatever_it_looks_like():
     parameters = "parameters:\n  count: '012'\n  flag: \"true\"\n  big: '1e3'\n"
     assert keys(flat(parameters)).parameters == {"count": "012", "flag": "true", "big": "1e3"}
+
+
+def test_infinite_and_nan_parameters_are_refused_as_such_in_every_spelling():
+    # YAML 1.2 spells them the same: signed or not, any case, they are not ambiguous
+    refused = "infinite and NaN numbers can't be parameters"
+    assert problems(flat("parameters:\n  low: -.inf\n  high: +.INF\n  none: .NaN\n")) == [
+        ("parameters.low", refused), ("parameters.high", refused), ("parameters.none", refused)]

@@ -28,6 +28,13 @@ def folders(count: int) -> str:
     return "pythonPath: [" + ", ".join(f"lib{i}" for i in range(count)) + "]"
 
 
+def test_a_single_file_is_its_own_entrypoint_both_named_by_the_code_location():
+    keys = parse_spec(python("")).script
+    assert keys is not None
+    assert (keys.source, keys.source_kind, keys.entrypoint) == (SCRIPT, "file", "main.py")
+    assert keys.source_field == keys.entrypoint_field == f"{RUNTIME}.scriptPathURI"
+
+
 def test_up_to_32_python_path_folders_are_read_in_order():
     keys = parse_spec(python(folders(MAX_PYTHON_PATHS))).script
     assert keys is not None
