@@ -24,8 +24,8 @@ MISSING_YAML = ("jobspec needs PyYAML, which is not installed in this Python ({p
 def lint(paths: list[str], *, max_bytes: int, spec_env_var: str,
          out: TextIO | None = None) -> int:
     """Print ``file: field: message`` per problem and the summary (to stdout by default,
-    looked up at the call: a caller may have replaced it); return the bad files."""
-    out = out or sys.stdout
+    looked up at each print, as print does: a caller may have replaced it); return the bad
+    files."""
     from .errors import SpecInvalid, SpecTooLarge
     from .spec import parse_spec
 

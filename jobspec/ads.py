@@ -69,17 +69,17 @@ def read_ads(doc: dict[str, Any], check: Checker, reserved: frozenset[str],
     job = _section(top, "spec", ADS_JOB, check, required=True)
 
     # No infrastructure section: the job's own infrastructure (ADS's parser leaves it unset).
-    infra = Fields(job.at("infrastructure"))
+    # Another type than dataScienceJob is refused, and its settings are not read either.
+    infra = Fields()
     if job.get("infrastructure") is not None:
         infrastructure_block = _block(job, "infrastructure", ADS_INFRASTRUCTURE_TYPES,
                                       ("dataScienceJob",), check)
-        infra = Fields(infrastructure_block.at("spec"))
         if infrastructure_block.get("type") == "dataScienceJob":
             infra = _section(infrastructure_block, "spec", ADS_INFRASTRUCTURE, check)
 
     runtime_block = _block(job, "runtime", ADS_RUNTIME_TYPES, tuple(RUNTIME_SECTIONS), check)
     runtime_type = runtime_block.get("type")
-    runtime = Fields(runtime_block.at("spec"))
+    runtime = Fields()  # a runtime type that is refused: its settings are not read
     if runtime_type in RUNTIME_SECTIONS:
         runtime = _section(runtime_block, "spec", RUNTIME_SECTIONS[runtime_type], check)
 
@@ -153,7 +153,7 @@ def _environment(runtime: Fields, check: Checker, reserved: frozenset[str], room
     try:
         env = substitute_env({name: value for name, (_, value) in written.items()})
     except SubstitutionError as exc:
-        check.problem(written[exc.name][0] if exc.name else runtime.at("env"), exc.message)
+        check.problem(written[exc.name][0], exc.message)  # at the value ADS refuses
         return None
     if env_size(env.items()) > room:
         launcher = "" if room == MAX_ENV_TOTAL else " with the launcher's own"

@@ -73,9 +73,8 @@ def read_container_keys(fields: Fields, names: Names, check: Checker) -> Contain
     encoding = fields.get("notebookEncoding")
     if encoding is None:
         encoding = DEFAULT_ENCODING
-    elif check.typed(encoding, fields.at("notebookEncoding"), str, "string") is None:
-        encoding = DEFAULT_ENCODING
-    elif not _known_codec(encoding):
+    elif check.typed(encoding, fields.at("notebookEncoding"), str, "string") is not None \
+            and not _known_codec(encoding):
         check.problem(fields.at("notebookEncoding"), "is not a known text encoding")
     if notebook is None or check.count > before:
         return None

@@ -43,7 +43,7 @@ def env_size(env: Iterable[tuple[str, str]]) -> int:
 
 def read_env(value: Any, path: Path, check: Checker, reserved: frozenset[str]
              ) -> dict[str, tuple[Path, str]] | None:
-    """``env`` as written → name → (path of the name, raw value); None if any is invalid."""
+    """``env`` as written → name → (path of the value, raw value); None if any is invalid."""
     if value is None:
         return {}
     before = check.count

@@ -29,7 +29,7 @@ class Key:
 class Fields:
     """The settings one mapping gives: name → (path as written, value)."""
 
-    path: Path
+    path: Path = ()  # () for settings that are never read: a section not given or refused
     found: dict[str, tuple[Path, Any]] = field(default_factory=dict)
     # Settings an unknown key was taken for ("did you mean …?"): not reported missing too.
     suggested: set[str] = field(default_factory=set)

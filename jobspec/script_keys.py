@@ -69,10 +69,11 @@ def source_kind(url: str) -> str | None:
 
 
 def file_name(url: str) -> str:
-    """The name a single-file source has in the code folder: its location's last segment."""
-    path = url[6:].partition("/")[2] if url.lower().startswith("oci://") \
-        else unquote(urlsplit(url).path)
-    return posixpath.basename(path) if not path.endswith("/") else ""
+    """The name a single-file source has in the code folder: its location's last segment
+    ('' when it ends in '/'). An oci:// object name is written as is; an https:// URL's path
+    is percent-encoded."""
+    return posixpath.basename(url if url.lower().startswith("oci://")
+                              else unquote(urlsplit(url).path))
 
 
 def folder_name(url: str) -> str:
@@ -86,12 +87,12 @@ def read_script_keys(fields: Fields, runtime: str, check: Checker) -> ScriptKeys
     source = _source(fields, check)
     kind = source_kind(source) if source else None
     entrypoint = _entrypoint(fields, source, kind, check)
-    python = runtime == "python"
-    working = _relative(fields.get("workingDir"), fields.at("workingDir"), check) if python \
-        else None
-    paths = _python_path(fields, check) if python else ()
-    function = _entry_function(fields, entrypoint, check) if python else None
-    output_dir, output = _output(fields, check) if python else (None, None)
+    # The python runtime's own keys: a script runtime's section refuses them (ADS_SCRIPT_RUNTIME),
+    # so there they are never found and read as absent.
+    working = _relative(fields.get("workingDir"), fields.at("workingDir"), check)
+    paths = _python_path(fields, check)
+    function = _entry_function(fields, entrypoint, check)
+    output_dir, output = _output(fields, check)
     if source is None or kind is None or entrypoint is None or check.count > before:
         return None
     return ScriptKeys(
@@ -155,7 +156,7 @@ def _relative(value: Any, path: Path, check: Checker) -> str | None:
     text = check.text(value, path, max_length=MAX_PATH_LENGTH)
     if text is None:
         return None
-    if text.startswith(("/", "~")) or "\\" in text or "\x00" in text:
+    if text.startswith(("/", "~")) or "\\" in text:  # check.text refused NUL already
         check.problem(path, "expected a relative path inside the code folder (a/b.py), "
                             "not an absolute one")
         return None

@@ -25,11 +25,16 @@ _REFERENCE = re.compile(r"\$\{([^}]+)\}")  # configparser.ExtendedInterpolation.
 
 
 class SubstitutionError(ValueError):
-    """A value ADS refuses to substitute; the message is safe to show (no value text)."""
+    """A value ADS refuses to substitute: ``name`` is its variable's; the message is safe to
+    show (no value text)."""
 
-    def __init__(self, message: str, name: str | None = None):
+    def __init__(self, message: str, name: str):
         super().__init__(message)
         self.message, self.name = message, name
+
+
+class _Refused(ValueError):
+    """Why ADS refuses a value, raised while it is substituted (the caller adds the name)."""
 
 
 def substitute_env(env: dict[str, str]) -> dict[str, str]:
@@ -40,8 +45,8 @@ def substitute_env(env: dict[str, str]) -> dict[str, str]:
         parts: list[str] = []
         try:
             _interpolate(value, env, parts, depth=1)
-        except SubstitutionError as exc:
-            raise SubstitutionError(exc.message, name) from None
+        except _Refused as exc:
+            raise SubstitutionError(str(exc), name) from None
         result[name] = "".join(parts)
     return result
 
@@ -56,8 +61,8 @@ def substitute_name(name: str, env: dict[str, str]) -> str:
 
 def _interpolate(rest: str, env: dict[str, str], parts: list[str], depth: int) -> None:
     if depth > MAX_DEPTH:
-        raise SubstitutionError(f"references nest more than {MAX_DEPTH} levels deep "
-                                "(does a variable refer to itself?)")
+        raise _Refused(f"references nest more than {MAX_DEPTH} levels deep "
+                       "(does a variable refer to itself?)")
     while rest:
         at = rest.find("$")
         if at < 0:
@@ -72,11 +77,11 @@ def _interpolate(rest: str, env: dict[str, str], parts: list[str], depth: int) -
         elif following == "{":
             match = _REFERENCE.match(rest)
             if match is None:
-                raise SubstitutionError("'${' must be followed by a name and '}' "
-                                        "(write $$ for a literal $)")
+                raise _Refused("'${' must be followed by a name and '}' "
+                               "(write $$ for a literal $)")
             reference = match.group(1).split(":")
             if len(reference) > 2:
-                raise SubstitutionError("a ${…} reference has more than one ':'")
+                raise _Refused("a ${…} reference has more than one ':'")
             if len(reference) == 2 and reference[0] != _SECTION:
                 target = None  # another configparser section: there is none
             else:

@@ -15,9 +15,10 @@ from typing import Any
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
+from yaml.events import Event
 from yaml.nodes import MappingNode, Node
 from yaml.parser import Parser
-from yaml.reader import Reader
+from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
@@ -53,9 +54,11 @@ TAB_WIDTH = 2
 _INDENTATION_WITH_TAB = re.compile(r"^[ \t]*\t[ \t]*", re.MULTILINE)
 
 
-def _mark(node_or_event: Any) -> tuple[int | None, int | None]:
-    mark = getattr(node_or_event, "start_mark", None)
-    return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+def _mark(node_or_event: Node | Event) -> tuple[int, int]:
+    """Where a node or event starts (1-based)."""
+    mark = node_or_event.start_mark
+    assert mark is not None  # PyYAML and libyaml give every node and event a start mark
+    return mark.line + 1, mark.column + 1
 
 
 class PythonEventParser(Reader, Scanner, Parser):
@@ -97,9 +100,9 @@ def strict_loader(event_parser: type) -> type:
             finally:
                 self._depth -= 1
 
-        def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
-            if not isinstance(node, MappingNode):  # PyYAML raises its own error for this
-                return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
+        def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+            # Only a mapping node gets here: the other callers of construct_mapping are the
+            # constructors of tags (!!set, !!omap, python/…), and tags are refused above.
             mapping = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
@@ -155,13 +158,12 @@ def load_with_nodes(text: str, loader_class: type | None = None) -> tuple[Any, N
             raise TabInIndentation(line, column, _expanded(text, loader_class)) from None
         message = ": ".join(part for part in (exc.context, exc.problem) if part)
         raise YamlProblem(message or "invalid YAML", line, column) from None
-    except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
-        reason = getattr(exc, "reason", None) or "invalid YAML"
-        raise YamlProblem(f"{reason} (character {getattr(exc, 'position', '?')})") from None
+    except ReaderError as exc:  # a character YAML does not allow (the only unmarked error)
+        raise YamlProblem(f"{exc.reason} (character {exc.position})") from None
     except RecursionError:
         raise YamlProblem(f"nesting is deeper than {MAX_DEPTH} levels") from None
-    except (ValueError, OverflowError):  # a constructor's failure outside construct_object
-        raise YamlProblem("a value YAML can't read") from None
+    # (A constructor's ValueError or OverflowError can't get here: every constructor runs
+    # inside StrictLoader.construct_object, which names it with its line and column.)
     finally:
         if loader is not None:
             loader.dispose()
@@ -179,13 +181,13 @@ def _expanded(text: str, loader_class: type | None) -> tuple[Any, Node | None] |
 
 
 def _unreadable(tag: str) -> str:
-    kind = tag.rsplit(":", 1)[-1]
-    if kind == "int":
+    """Why a plain scalar could not be constructed. Only two of the safe constructors fail on
+    one (tags, which would reach the others, are refused before): int() beyond 4300 digits and
+    a date or time that does not exist."""
+    if tag == "tag:yaml.org,2002:int":
         return ("an integer longer than Python reads (4300 digits); quote it to make it a "
                 "string")
-    if kind == "timestamp":
-        return "a date or time that does not exist; quote it to make it a string"
-    return f"a {kind} value YAML can't read; quote it to make it a string"
+    return "a date or time that does not exist; quote it to make it a string"
 
 
 def _is_tab(text: str, index: int) -> bool:

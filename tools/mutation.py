@@ -79,6 +79,13 @@ _AHEAD_DAEMON = ("the count started ahead ends within the call's deadline whethe
 _POOL_SIZE = ("the listing pool only bounds concurrency: with any room for the three states "
               "listed at once the same calls are made and answered")
 _CAP_ONLY = "read only when MAX_ACTIVE_RUNS is on, which sets it first"
+_NOT_DEEP = ("the strict loader is never asked to construct deep (construct_document and "
+             "the mapping and sequence constructors pass deep=False): None or no deep is False")
+_NO_PATH_RESOLVERS = ("compose_node's parent and index only feed PyYAML's path resolvers "
+                      "(yaml.add_path_resolver), and the strict loader has none")
+_BEST_FIRST = "get_close_matches puts the best match first whatever n is; only close[0] is read"
+_READ_BOUND = ("parse_spec refuses any data longer than max_bytes: reading more than "
+               "max_bytes + 1 bytes changes only the memory used")
 EQUIVALENT: dict[tuple[str, str], str] = {
     ("ocirefs.locations.x_parse_location", "lowered = text[:9].lower()"):
         "only the first 6 or 8 characters are compared",
@@ -111,11 +118,39 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "unreachable: parse_spec raises before it returns a spec without the container's keys",
     ("jobspec.document.x\u01c1Document\u01c1_walk_once", "self._walked = None"):
         "walking again fills the same maps: only the cost changes",
-    ("jobspec.yamlsafe.x__mark",
-     "return (mark.line + 1, mark.column + 1) if (mark is not None) or True else (None, None)"):
-        "every PyYAML node and event the loader sees carries a start mark",
     ("jobspec.yamlsafe.x_strict_loader", 'tag = getattr(event, "tag", )'):
         "every event that starts a node has a tag attribute (aliases are refused just before)",
+    **{("jobspec.yamlsafe.x_strict_loader", line): _NOT_DEEP for line in (
+        "key = self.construct_object(key_node, deep=None)",
+        "key = self.construct_object(key_node, )",
+        "mapping[key] = self.construct_object(value_node, deep=None)",
+        "mapping[key] = self.construct_object(value_node, )",
+        "return super().construct_object(node, deep=None)",
+        "return super().construct_object(node, )")},
+    **{("jobspec.yamlsafe.x_strict_loader", line): _NO_PATH_RESOLVERS for line in (
+        "return super().compose_node(None, index)",
+        "return super().compose_node(parent, None)")},
+    ("jobspec.problems.x_expected", 'article = "an" if kind[0] in "XXaeiouXX" else "a"'):
+        "the kinds are lower-case words written in the code; none starts with X",
+    ("jobspec.problems.x_tab_problem",
+     "path = document.field_at(tab.line) if (tab.line is not None) or True else None"):
+        "no field is written on line None: field_at(None) finds none either",
+    **{("jobspec.suggestions.x_suggest", line): _BEST_FIRST for line in (
+        "close = difflib.get_close_matches(lowered, list(candidates), cutoff=_CUTOFF)",
+        "close = difflib.get_close_matches(lowered, list(candidates), n=2, cutoff=_CUTOFF)")},
+    ("jobspec.schema.x_render",
+     'return json.dumps(build_schema(), indent=2, ensure_ascii=None) + "\\n"'): _FALSY,
+    ("jobspec.script_keys.x_folder_name",
+     'return posixpath.basename(url[7:].partition("/")[2].rstrip("/"))'):
+        "a valid oci:// location has bucket@namespace before its first '/': skipping one more "
+        "character of it finds the same '/'",
+    **{("jobspec.__main__.x_lint", line): _READ_BOUND for line in (
+        "data = handle.read(None)", "data = handle.read(max_bytes + 2)")},
+    ("jobspec.ads.x__block", "if len(supported) > 2 else f\"{supported[0]} {key} is\")"):
+        "a block supports one type (infrastructure) or three (runtime), never two",
+    **{("jobspec.script_keys.x_read_script_keys", line): _VALID_ONLY for line in (
+        "if source is None or kind is None or entrypoint is None and check.count > before:",
+        "if source is None or kind is None and entrypoint is None or check.count > before:")},
     ("ociplatform.calls.x_retry_after",
      "return max(0.0, float(value)) if (value is not None) or True else None"):
         "float(None) raises TypeError, which the next line turns into None as well",
@@ -148,10 +183,6 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "nbformat's schema requires the text of a stream output",
     ("job.settings.x\u01c1RunnerSettings\u01c1_read", "raise EnvProblem(None,"):
         "the container reports an EnvProblem by its message; the name is the function's",
-    ("jobspec.yamlsafe.x_strict_loader",
-     "return super().construct_mapping(None, deep=deep)  # type: ignore[arg-type]"):
-        "only a tagged node (!!omap, !!pairs) is constructed as a mapping without being one, "
-        "and tags are refused before",
     ("job.notebook.x_execute",
      'worker = threading.Thread(target=work, name="notebook", daemon=None)'): _DAEMON,
     ("job.notebook.x_execute", 'worker = threading.Thread(target=work, name="notebook", )'):

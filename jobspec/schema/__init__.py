@@ -303,9 +303,7 @@ def section_schema(name: str) -> dict[str, Any]:
                            "in jobspec/schema")
         properties[key.name] = {"description": descriptions[key.name], **values[key.name]}
         alias_value = ALIAS_VALUES.get((name, key.name), values[key.name])
-        for alias in key.aliases:
-            if alias == key.name:
-                continue
+        for alias in (alias for alias in key.aliases if alias != key.name):
             properties[alias] = {"description": f"Same as {key.name}. "
                                                 f"{descriptions[key.name]}", **alias_value}
         if key.fold_case:

@@ -9,14 +9,13 @@ from . import SCHEMA_PATH, render
 
 
 def main(argv: list[str]) -> int:
-    text = render()
+    data = render().encode()  # UTF-8, "\n" line ends on every system
     if "--check" in argv:
-        current = SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.exists() else ""
-        if current != text:
+        if not SCHEMA_PATH.exists() or SCHEMA_PATH.read_bytes() != data:
             print(f"{SCHEMA_PATH} is out of date: run python -m jobspec.schema", file=sys.stderr)
             return 1
         return 0
-    SCHEMA_PATH.write_text(text, encoding="utf-8")
+    SCHEMA_PATH.write_bytes(data)
     print(f"wrote {SCHEMA_PATH}")
     return 0
 

@@ -119,5 +119,5 @@ def test_help_describes_every_argument(installed):
     assert result.returncode == 0
     assert result.stdout.startswith("usage: jobspec ")
     for argument in ("FILE", "--max-spec-bytes N", "--spec-env-var NAME"):
-        described = re.search(rf"^  {re.escape(argument)}\s+\S", result.stdout, re.MULTILINE)
+        described = re.search(rf"^  {re.escape(argument)} +\S", result.stdout, re.MULTILINE)
         assert described, f"{argument} has no description:\n{result.stdout}"

@@ -1,7 +1,10 @@
+import io
 import re
+import sys
 
 import pytest
 
+from jobspec import __main__ as jobspec_command
 from jobspec.errors import SpecInvalid
 from jobspec.spec import parse_spec
 from tests.support.lintcli import lint
@@ -140,5 +143,99 @@ def test_help_describes_every_argument():
     result = lint("--help")
     assert result.returncode == 0
     for argument in ("FILE", "--max-spec-bytes N", "--spec-env-var NAME"):
-        assert re.search(rf"^  {re.escape(argument)}\s+\S", result.stdout, re.MULTILINE), \
+        assert re.search(rf"^  {re.escape(argument)} +\S", result.stdout, re.MULTILINE), \
             f"{argument} has no description:\n{result.stdout}"
+
+
+# -- the command in-process: its output, its options and their environment defaults ---------
+
+def test_lint_writes_each_files_problems_and_the_count_to_the_stream_given(tmp_path):
+    good, bad, large = tmp_path / "good.yaml", tmp_path / "bad.yaml", tmp_path / "large.yaml"
+    good.write_bytes(flat())
+    bad.write_bytes(b"noteBook: no\njobname: report\n")
+    large.write_bytes(flat("x-pad: " + "p" * 100 + "\n"))
+    missing = tmp_path / "missing.yaml"
+    out = io.StringIO()
+    bad_files = jobspec_command.lint([str(good), str(bad), str(missing), str(large)],
+                                     max_bytes=100, spec_env_var="NOTEPAD_YAML_URL", out=out)
+    assert bad_files == 3
+    assert out.getvalue().splitlines() == [
+        f"{bad}: noteBook: expected a string, got boolean (YAML 1.1 reads "
+        "yes/no/on/off/true/false as booleans); quote it",
+        f"{bad}: jobname: unknown key; did you mean jobName?",
+        f"{missing}: cannot read (No such file or directory)",
+        f"{large}: the spec is larger than 100 bytes",
+        "1 files OK, 3 with problems",
+    ]
+
+
+def test_lint_prints_to_stdout_when_given_no_stream(tmp_path, capsys):
+    spec = tmp_path / "a.yaml"
+    spec.write_bytes(b"jobName: report\n")
+    assert jobspec_command.lint([str(spec)], max_bytes=1000, spec_env_var="X") == 1
+    assert capsys.readouterr().out == (f"{spec}: noteBook: is required: the https:// or oci:// "
+                                       "URL of the notebook to run\n0 files OK, 1 with problems\n")
+
+
+def test_the_launchers_variable_is_refused_under_the_name_given(tmp_path, capsys, monkeypatch):
+    spec = tmp_path / "a.yaml"
+    spec.write_bytes(ads(runtime="      env:\n      - name: MY_SPEC_URL\n        value: x\n"))
+    refused = (f"{spec}: spec.runtime.spec.env[0].name: MY_SPEC_URL can't be set by a run: it "
+               "is set by the launcher to the spec the run was created from")
+    assert jobspec_command.main([str(spec), "--spec-env-var", "MY_SPEC_URL"]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == refused
+    monkeypatch.setenv("SPEC_ENV_VAR", "MY_SPEC_URL")  # the option's default, as the function's
+    assert jobspec_command.main([str(spec)]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == refused
+    monkeypatch.delenv("SPEC_ENV_VAR")
+    assert jobspec_command.main([str(spec)]) == 0
+    assert capsys.readouterr().out == "1 files OK, 0 with problems\n"
+
+
+def test_the_size_limit_defaults_to_the_functions_variable(tmp_path, capsys, monkeypatch):
+    spec = tmp_path / "a.yaml"
+    spec.write_bytes(flat())
+    monkeypatch.setenv("MAX_SPEC_BYTES", "20")
+    assert jobspec_command.main([str(spec)]) == 1
+    assert capsys.readouterr().out == (f"{spec}: the spec is larger than 20 bytes\n"
+                                       "0 files OK, 1 with problems\n")
+    assert jobspec_command.main([str(spec), "--max-spec-bytes", "1000"]) == 0
+
+
+@pytest.mark.parametrize(("argv0", "prog"), [
+    ("/venv/bin/jobspec", "jobspec"),
+    ("/repo/jobspec/__main__.py", "python -m jobspec"),
+])
+def test_the_usage_names_the_command_as_it_was_run(argv0, prog, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", [argv0, "--help"])
+    with pytest.raises(SystemExit) as exited:
+        jobspec_command.main(["--help"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: {prog} [-h] ")
+
+
+def test_without_pyyaml_the_command_says_what_to_install(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "yaml", None)  # import yaml fails as when not installed
+    assert jobspec_command.main([str(tmp_path / "a.yaml")]) == 2
+    assert capsys.readouterr() == ("", jobspec_command.MISSING_YAML.format(
+        python=sys.executable) + "\n")
+
+
+def test_the_help_says_what_the_command_does_and_describes_each_argument(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["/venv/bin/jobspec", "--help"])
+    with pytest.raises(SystemExit):
+        jobspec_command.main(["--help"])
+    shown = " ".join(capsys.readouterr().out.split())  # as read, whatever the wrapping
+    for described in [
+        "Check job spec files (flat or ADS job YAML) with the launcher's own validation, "
+        "offline: one line per problem (file: field: message), in the order the fields "
+        "appear, then the count of files. Exit status: 0 when every file is valid, 1 when any "
+        "has a problem, 2 on a usage error.",
+        "positional arguments: FILE spec files to check (YAML, as uploaded to Object Storage)",
+        "--max-spec-bytes N refuse files larger than N bytes, as the function does (default: "
+        "the MAX_SPEC_BYTES environment variable, else 65536)",
+        "--spec-env-var NAME the environment variable the launcher passes the spec's location "
+        "in, which a spec may not set itself (default: the SPEC_ENV_VAR environment variable, "
+        "else NOTEPAD_YAML_URL)",
+    ]:
+        assert described in shown

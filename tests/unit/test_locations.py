@@ -96,3 +96,12 @@ def test_allow_list_entries_and_prefix_matching():
 def test_bad_allow_entries(entry):
     with pytest.raises(LocationError):
         parse_allow_entry(entry)
+
+
+@pytest.mark.parametrize("entry", [
+    "s3:///specs@ns/daily/",  # after its first six characters, a good entry
+    "oci://specs@ns/daily/\x00"])
+def test_an_allow_entry_that_is_not_a_clean_oci_url_is_refused_by_what_it_is(entry):
+    with pytest.raises(LocationError) as raised:
+        parse_allow_entry(entry)
+    assert str(raised.value) == "expected oci://bucket@namespace/prefix"

@@ -29,6 +29,7 @@ import jsonschema
 import pytest
 import yaml
 
+from jobspec import schema as schema_module
 from jobspec.errors import Problem, SpecInvalid, SpecTooLarge
 from jobspec.keys import (
     ADS_BLOCK,
@@ -44,7 +45,7 @@ from jobspec.keys import (
     FLAT,
     Section,
 )
-from jobspec.schema import SCHEMA_PATH, any_case, render
+from jobspec.schema import SCHEMA_PATH, any_case, render, section_schema
 from jobspec.spec import parse_spec
 from tests.support import spec_cases
 from tests.support.paths import ROOT
@@ -265,6 +266,17 @@ def test_the_schema_file_is_generated_from_the_key_tables() -> None:
         "the key tables changed: regenerate with python -m jobspec.schema"
 
 
+@pytest.mark.parametrize("table", ["VALUES", "DESCRIPTIONS"])
+def test_a_key_without_a_value_schema_or_a_description_is_named(table, monkeypatch) -> None:
+    entries = dict(getattr(schema_module, table)["adsJob"])
+    del entries["name"]
+    monkeypatch.setitem(getattr(schema_module, table), "adsJob", entries)
+    with pytest.raises(KeyError) as raised:
+        section_schema("adsJob")
+    assert raised.value.args == (
+        "adsJob.name: give it a value schema and a description in jobspec/schema",)
+
+
 SECTIONS: dict[str, Section] = {
     "flat": FLAT, "adsJobYaml": ADS_TOP, "adsJob": ADS_JOB, "adsInfrastructure": ADS_BLOCK,
     "adsRuntime": ADS_BLOCK, "adsInfrastructureSpec": ADS_INFRASTRUCTURE,
@@ -321,3 +333,19 @@ def test_draft_07_validators_give_the_same_verdicts() -> None:
         verdicts.add(draft_07.is_valid(data))
         assert draft_07.is_valid(data) == VALIDATOR.is_valid(data), name
     assert verdicts == {True, False}
+
+
+def test_the_schema_command_writes_the_file_and_checks_it(tmp_path, monkeypatch, capsys) -> None:
+    from jobspec.schema import __main__ as command
+
+    path = tmp_path / "jobspec.schema.json"
+    monkeypatch.setattr(command, "SCHEMA_PATH", path)
+    assert command.main(["--check"]) == 1  # no file yet
+    assert capsys.readouterr().err == (f"{path} is out of date: run python -m jobspec.schema\n")
+    assert command.main([]) == 0
+    assert path.read_text(encoding="utf-8") == render()
+    assert capsys.readouterr().out == f"wrote {path}\n"
+    assert command.main(["--check"]) == 0
+    assert capsys.readouterr() == ("", "")
+    path.write_text(render() + " ", encoding="utf-8")
+    assert command.main(["--check"]) == 1

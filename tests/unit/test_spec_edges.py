@@ -8,6 +8,8 @@ import pytest
 
 from jobspec import yamlsafe
 from jobspec.errors import SpecInvalid
+from jobspec.limits import CostLimits
+from jobspec.model import Infrastructure
 from jobspec.spec import MAX_ENV_TOTAL, parse_spec
 from jobspec.substitution import MAX_DEPTH, SubstitutionError, substitute_env
 from ociplatform.reading import content_range_total, read_bounded
@@ -166,14 +168,49 @@ def test_the_launchers_own_variables_count_toward_the_env_limit():
     document = ads(runtime=f"      env:\n      - name: A\n        value: {value}\n")
     assert dict(parse_spec(document).environment)["A"] == value
     launcher = {"NOTEPAD_YAML_URL": "u" * 101}  # 16 + 101 characters: one too many
-    [(field, message)] = problems(document, launcher_env=launcher)
-    assert field == f"{RUNTIME}.env" and "environment variables total more than" in message
+    assert problems(document, launcher_env=launcher) == [
+        (f"{RUNTIME}.env", f"environment variables total more than {MAX_ENV_TOTAL} characters "
+                           "with the launcher's own")]
     assert dict(parse_spec(document, launcher_env={"X": "u" * 99}).environment)["A"] == value
 
 
 def test_an_ads_document_is_recognised_by_its_spec_key_alone():
     document = ads().replace(b"kind: job\n", b"")
     assert problems(document) == [("kind", "expected 'job'")]
+
+
+# -- the deployment's cost limits -----------------------------------------------------------
+
+INFRA = "spec.infrastructure.spec"
+LIMITS = CostLimits(frozenset({"VM.B.Flex", "VM.A.Flex"}), max_block_storage_gbs=100,
+                    max_runtime_minutes=60)
+
+
+def test_a_spec_exactly_at_the_deployments_limits_is_accepted():
+    spec = parse_spec(ads(infra="      shapeName: VM.A.Flex\n      blockStorageSize: 100\n",
+                          runtime="      maximumRuntimeInMinutes: 60\n"), limits=LIMITS)
+    assert spec.infrastructure == Infrastructure("ME_STANDALONE", "VM.A.Flex", None, None, None,
+                                                 100)
+    assert spec.maximum_runtime_in_minutes == 60
+
+
+def test_storage_and_runtime_over_the_deployments_limits_are_refused_with_the_limit():
+    assert problems(ads(infra="      shapeName: VM.A.Flex\n      blockStorageSize: 101\n",
+                        runtime="      maximumRuntimeInMinutes: 61\n"), limits=LIMITS) == [
+        (f"{INFRA}.blockStorageSize",
+         "is more than this deployment allows (100 GB, MAX_BLOCK_STORAGE_GBS)"),
+        (f"{RUNTIME}.maximumRuntimeInMinutes",
+         "is more than this deployment allows (60 minutes, MAX_RUNTIME_MINUTES)")]
+
+
+def test_a_shape_the_deployment_does_not_allow_is_refused_naming_the_allowed_ones():
+    document = ads(infra="      shapeName: VM.Standard.E4.Flex\n")
+    assert problems(document, limits=LIMITS) == [
+        (f"{INFRA}.shapeName", "is not one of the shapes this deployment allows "
+                               "(ALLOWED_SHAPES: VM.A.Flex, VM.B.Flex)")]
+    assert problems(document, limits=CostLimits()) == [
+        (f"{INFRA}.shapeName", "names a shape, but this deployment lets no run override the "
+                               "job's shape (ALLOWED_SHAPES is empty)")]
 
 
 # -- substitution: ADS's edge cases ---------------------------------------------------------

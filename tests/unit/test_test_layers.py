@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.paths import ROOT
-from tests.support.sources import nodes, parsed
+from tests.support.sources import nodes
 
 TESTS = ROOT / "tests"
 LAYERS = ("unit", "service", "process", "system", "iac")
@@ -41,9 +41,9 @@ def test_every_test_module_is_in_a_layer():
     assert misplaced == []
 
 
-def imported(tree: ast.AST) -> set[str]:
+def imported(path: Path) -> set[str]:
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in nodes(path):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -56,18 +56,17 @@ def is_fixture(node: ast.FunctionDef) -> bool:
                for d in node.decorator_list)
 
 
-def requested_fixtures(tree: ast.AST) -> set[str]:
+def requested_fixtures(path: Path) -> set[str]:
     """The arguments of tests and fixtures: the fixtures they ask pytest for."""
-    return {arg.arg for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
+    return {arg.arg for node in nodes(path) if isinstance(node, ast.FunctionDef)
             and (node.name.startswith("test") or is_fixture(node)) for arg in node.args.args}
 
 
 def process_use(path: Path) -> list[str]:
-    tree = parsed(path)
-    found = [f"imports {name}" for name in sorted(imported(tree))
+    found = [f"imports {name}" for name in sorted(imported(path))
              if name.split(".")[0] in PROCESS_MODULES or name in PROCESS_MODULES]
     found += [f"asks for the fixture {name}"
-              for name in sorted(requested_fixtures(tree) & PROCESS_FIXTURES)]
+              for name in sorted(requested_fixtures(path) & PROCESS_FIXTURES)]
     return found
 
 
@@ -80,7 +79,7 @@ def test_the_in_process_layers_start_no_process_and_use_no_emulator(layer):
 
 def test_the_unit_layer_runs_no_service():
     offenders = {p.relative_to(ROOT).as_posix(): sorted(names) for p in modules(TESTS / "unit")
-                 if (names := imported(parsed(p)) & set(SERVICE_MODULES))}
+                 if (names := imported(p) & set(SERVICE_MODULES))}
     assert offenders == {}
 
 
