@@ -218,7 +218,9 @@ def test_a_url_of_another_region_is_refused_before_reading():
     location = parse_location("https://objectstorage.us-phoenix-1.oraclecloud.com"
                               f"/n/{NAMESPACE}/b/{BUCKET}/o/a.yaml")
     error = refused(run(r, spec_location=location), InvalidRequest)
-    assert "eu-frankfurt-1" in error.message and r.object_storage.calls == []
+    assert (error.field, error.message) == (
+        "specLocation", "the spec URL is in us-phoenix-1, but the function runs in eu-frankfurt-1")
+    assert r.object_storage.calls == []
 
 
 # -- the spec ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from ociplatform.calls import (
     Rule,
     transient,
 )
-from ociplatform.env import Env
+from ociplatform.env import Env, EnvProblem
 from ociplatform.objects import OBJECT_ROWS, ObjectRead, read_object
 from ociplatform.retry import Deadline, RetryPolicy
 from tests.support.fakes import Clock, ScriptedClient, service_error
@@ -193,3 +193,11 @@ def test_an_object_answered_without_an_etag_reads_with_an_empty_one():
     read = read_object(service(client), "ns", "b", "o", limit=10, subject="the spec",
                        deadline=Deadline(at=clock.now + 30, clock=clock))
     assert read == ObjectRead(b"data", "", False)
+
+
+def test_an_https_only_endpoint_takes_an_https_url_and_refuses_http():
+    env = Env({"A": "https://objectstorage.example.com/", "B": "http://127.0.0.1:8080"})
+    assert env.endpoint("A", https_only=True) == "https://objectstorage.example.com"
+    with pytest.raises(EnvProblem) as refused:
+        env.endpoint("B", https_only=True, hint=" (set X for http)")
+    assert refused.value.message == "B must be an https URL (set X for http)"

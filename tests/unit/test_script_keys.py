@@ -129,3 +129,13 @@ def test_a_script_runtime_refuses_each_python_key_once():
     assert problems(script("script", f"scriptPathURI: {SCRIPT}\n{keys}")) == [
         (f"{RUNTIME}.{key}", refused)
         for key in ("workingDir", "pythonPath", "entryFunction", "outputDir", "outputUri")]
+
+
+@pytest.mark.parametrize("source", [FOLDER, "oci://code@ns/jobs/code.zip"])
+def test_a_folder_or_archive_without_an_entrypoint_says_what_to_name(source):
+    document = script("python", f"scriptPathURI: {source}\n")
+    assert problems(document) == [(
+        f"{RUNTIME}.entrypoint",
+        "is required when scriptPathURI is a folder or an archive: the .py or .sh file to run, "
+        "relative to the working folder (a folder's own name comes first, as in "
+        "code_dir/main.py)")]
