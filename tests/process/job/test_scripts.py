@@ -231,6 +231,19 @@ scriptPathURI: {job_oci.location("code/run.sh")}
     assert "nothing the code writes is kept" in result.out
 
 
+def test_an_output_dir_the_code_never_made_is_said_and_nothing_is_uploaded(launch, job_oci):
+    result = launch(ads_spec("python", f"""
+scriptPathURI: {job_oci.location("code/quiet.py")}
+outputDir: out
+outputUri: {OUTPUT}
+"""), {"code/quiet.py": "print('done')\n"})
+
+    assert result.code == ExitCode.OK, result.err
+    assert job_oci.objects() == []
+    assert "the code left no folder out (outputDir) inside the code folder: nothing to " \
+           "upload" in result.out
+
+
 def test_a_script_over_the_time_limit_is_killed_and_fails_the_run(launch, job_oci):
     result = launch(ads_spec("script", f"""
 scriptPathURI: {job_oci.location("code/forever.sh")}

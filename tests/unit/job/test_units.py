@@ -265,6 +265,13 @@ def test_output_object_names(folder, expected):
     assert run_folder(output, RUN_OCID) == expected.rsplit("basics.ipynb", 1)[0]
 
 
+def test_a_relative_name_loses_only_its_leading_slashes():
+    output = parse_allow_entry("oci://out@ns/r/")
+    assert output_object(output, RUN_OCID, "//notes/a.txt") == f"r/{RUN_OCID}/notes/a.txt"
+    assert output_object(output, RUN_OCID, "X/a.txt") == f"r/{RUN_OCID}/X/a.txt"
+    assert output_object(output, RUN_OCID, " a.txt") == f"r/{RUN_OCID}/ a.txt"
+
+
 def test_output_object_names_respect_the_object_name_limit():
     with pytest.raises(ValueError, match="longer than 1024 bytes"):
         output_object(parse_allow_entry("oci://out@ns/" + "d" * 900), RUN_OCID, "x" * 100)
