@@ -38,17 +38,11 @@ from tests.support.fakes import (
     FakeObjectStorage,
     service_error,
 )
-from tests.support.launcher import BUCKET, NAMESPACE, Rig, rig
+from tests.support.launcher import BUCKET, NAMESPACE, SPEC, rig, run
 from tests.support.spec_cases import NOTEBOOK, ads, flat
 
-SPEC = "team/daily.yaml"
 OTHER_COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaaothercompartment"
 URI = f"oci://{BUCKET}@{NAMESPACE}/{SPEC}"
-
-
-def run(r: Rig, name: str = SPEC, **fields: object) -> Outcome:
-    location = parse_location(f"oci://{BUCKET}@{NAMESPACE}/{name}")
-    return r.execute(RunRequest(trigger="direct", spec_location=location, **fields))
 
 
 def error_of(outcome: Outcome) -> dict:

@@ -39,28 +39,18 @@ from tests.support.fakes import (
     OTHER_JOB_OCID,
     service_error,
 )
-from tests.support.launcher import BUCKET, NAMESPACE, Rig, rig
+from tests.support.launcher import (
+    BUCKET,
+    LOCATION,
+    NAMESPACE,
+    SPEC,
+    Rig,
+    answered,
+    refused,
+    rig,
+    run,
+)
 from tests.support.spec_cases import LOG_GROUP, PROJECT, VALID_SCRIPTS, flat
-
-SPEC = "team/daily.yaml"
-LOCATION = parse_location(f"oci://{BUCKET}@{NAMESPACE}/{SPEC}")
-
-
-def answered(outcome) -> dict:
-    assert outcome.error is None and outcome.body is not None, outcome
-    return outcome.body
-
-
-def refused(outcome, error_type: type) -> Exception:
-    assert outcome.body is None, outcome
-    assert type(outcome.error) is error_type, outcome.error
-    return outcome.error
-
-
-def run(r: Rig, **fields) -> object:
-    fields.setdefault("spec_location", LOCATION)
-    return r.execute(RunRequest(trigger="direct", **fields), r.invocation())
-
 
 # -- run -----------------------------------------------------------------------------------
 

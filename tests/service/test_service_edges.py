@@ -5,31 +5,14 @@ status and list answers carry over from Data Science."""
 from __future__ import annotations
 
 from func.errors import InvalidRequest, InvalidSpec
-from func.request import ListRequest, Overrides, RunRequest, StatusRequest
+from func.request import ListRequest, Overrides, StatusRequest
 from func.service import Outcome
 from jobspec.spec import MAX_ENV_TOTAL
-from ocirefs.locations import parse_location
 from tests.support.fakes import JOB_COMPARTMENT
-from tests.support.launcher import BUCKET, NAMESPACE, Rig, rig
+from tests.support.launcher import LOCATION, SPEC, Rig, answered, refused, rig, run
 from tests.support.spec_cases import PROJECT, ads, flat
 
-SPEC = "team/daily.yaml"
-LOCATION = parse_location(f"oci://{BUCKET}@{NAMESPACE}/{SPEC}")
 FLEX = "      shapeName: VM.Standard.E4.Flex\n"
-
-
-def run(r: Rig, **fields: object) -> Outcome:
-    return r.execute(RunRequest(trigger="direct", spec_location=LOCATION, **fields))
-
-
-def answered(outcome: Outcome) -> Outcome:
-    assert outcome.error is None and outcome.body is not None, outcome
-    return outcome
-
-
-def refused(outcome: Outcome, error_type: type) -> Outcome:
-    assert outcome.body is None and type(outcome.error) is error_type, outcome
-    return outcome
 
 
 def created(r: Rig, outcome: Outcome):
