@@ -52,19 +52,22 @@ test: $(STAMP) $(CHECKOV_STAMP) container-tools
 # tests and the job container's logic run under branch coverage, which fails when the
 # service (the service, its handlers and the request types) is covered under 90 %, or the
 # job container's runner and notebook execution under 85 %; the other unit tests run
-# without it (coverage's tracing doubles their time). The searches (oracle-ads, properties,
-# make test) are not collected, and only the pytest plugins these tests use are loaded.
+# without it (coverage's tracing doubles their time). The searches (oracle-ads and property
+# tests, run by make test) are not collected, and only the pytest plugins these tests use
+# are loaded.
 FAST_TESTS := tests/unit tests/service
 COVERED_TESTS := tests/service tests/unit/job tests/unit/test_triggers.py
-FAST_PYTEST := PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/python -m %s -q -m "not slow" \
-               -p pytest_timeout -p pytest_asyncio.plugin -p no:unraisableexception
+SEARCHES := tests/unit/ads tests/unit/properties
+FAST_ENV := PYTEST_DISABLE_PLUGIN_AUTOLOAD=1
+FAST_OPTS := -q -m "not slow" -p pytest_timeout -p pytest_asyncio.plugin \
+             -p no:unraisableexception $(addprefix --ignore=,$(SEARCHES))
 SERVICE_FILES := func/service.py,func/operations.py,func/request.py,func/runs.py,func/runstates.py,func/runlogs.py
 test-fast: $(STAMP)
 	rm -f .coverage
-	$(subst %s,coverage run -m pytest,$(FAST_PYTEST)) $(COVERED_TESTS)
+	$(FAST_ENV) $(BIN)/python -m coverage run -m pytest $(FAST_OPTS) $(COVERED_TESTS)
 	$(BIN)/python -m coverage report --include=$(SERVICE_FILES) --fail-under=90
 	$(BIN)/python -m coverage report --include=job/runner.py,job/notebook.py --fail-under=85
-	$(subst %s,pytest,$(FAST_PYTEST)) tests/unit --ignore=tests/unit/ads --ignore=tests/unit/properties \
+	$(FAST_ENV) $(BIN)/python -m pytest $(FAST_OPTS) tests/unit \
 	  $(addprefix --ignore=,$(filter tests/unit/%,$(COVERED_TESTS)))
 
 # Mutation testing of func/, jobspec/, ociplatform/ and job/ against the fast suite: the
@@ -74,7 +77,7 @@ mutation: $(STAMP)
 	nice -n 10 $(BIN)/python tools/mutation.py --tests $(FAST_TESTS) $(MUTATION_ARGS)
 
 unit: $(STAMP)
-	$(subst %s,pytest,$(FAST_PYTEST)) tests/unit --ignore=tests/unit/ads --ignore=tests/unit/properties
+	$(FAST_ENV) $(BIN)/python -m pytest $(FAST_OPTS) tests/unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
