@@ -11,8 +11,6 @@ files; here each answers, with its success status, on each trigger.
 from __future__ import annotations
 
 import json
-import time
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,6 +18,7 @@ import pytest
 
 from func.operations import OPERATIONS
 from tests.conftest import JOB_COMPARTMENT
+from tests.process.conftest import SPEC, logged_run  # SPEC: where the canned calls point
 from tests.support.answers import gateway_call, ok
 from tests.support.events import load_event
 from tests.support.spec_cases import flat
@@ -28,9 +27,6 @@ EXAMPLE_RUN = "ocid1.datasciencejobrun.oc1.phx.amaaaaaaexamplerun"
 EXAMPLE_COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaaexamplecompartment"
 # The canned list call pages on with an example token, which the emulator did not issue.
 EXAMPLE_PAGE = "&page=eyJwYWdlIjogMn0%3D"
-SPEC = "notebooks/daily.yaml"  # where every canned call's specLocation points
-LOG_GROUP = "ocid1.loggroup.oc1.phx.amaaaaaaeveryopgroup"
-LOG = "ocid1.log.oc1.phx.amaaaaaaeveryoplog"
 
 # operation -> (the Data Integration REST task's / a schedule's direct call, API Gateway's)
 CANNED = {
@@ -47,17 +43,6 @@ def test_every_operation_has_a_canned_call_for_each_entry_point():
     assert list(CANNED) == list(OPERATIONS)
 
 
-def a_logged_run(fn, oci_local) -> str:
-    """A run of the daily spec (with a log) that has written one line, still active."""
-    oci_local.put_spec(SPEC, flat(f"logGroupId: {LOG_GROUP}\nlogId: {LOG}\n"))
-    run = ok(fn.invoke({"specLocation": oci_local.location(SPEC)}))
-    accepted = datetime.fromisoformat(run["timeAccepted"].replace("Z", "+00:00"))
-    written = accepted + timedelta(milliseconds=1)
-    oci_local.emulator.write_log(LOG, run["jobRunId"], "hello from the run", written)
-    time.sleep(max(0.0, (written - datetime.now(UTC)).total_seconds() + 0.01))  # in the past
-    return str(run["jobRunId"])
-
-
 def with_real_values(canned: Any, run_id: str) -> Any:
     text = json.dumps(canned).replace(EXAMPLE_RUN, run_id)
     text = text.replace(EXAMPLE_COMPARTMENT, JOB_COMPARTMENT).replace(EXAMPLE_PAGE, "")
@@ -69,7 +54,7 @@ def check_answer(operation: str, body: dict[str, Any], run_id: str) -> None:
     if operation == "list":
         assert run_id in [run["jobRunId"] for run in body["runs"]]
     elif operation == "logs":
-        assert [line["message"] for line in body["lines"]] == ["hello from the run"]
+        assert [line["message"] for line in body["lines"]] == ["line 0"]
     elif operation in ("status", "cancel"):
         assert body["jobRunId"] == run_id
     elif operation == "validate":
@@ -78,7 +63,7 @@ def check_answer(operation: str, body: dict[str, Any], run_id: str) -> None:
 
 @pytest.mark.parametrize("operation", list(CANNED))
 def test_direct_call(fn, oci_local, operation):
-    run_id = a_logged_run(fn, oci_local)
+    run_id = logged_run(fn, oci_local, lines=1, spec=SPEC, ended=False)
     call = with_real_values(load_event(CANNED[operation][0]), run_id)
     if operation == "list":  # the canned call lists the runs in one state: the run is in it
         oci_local.emulator.set_run_outcome(run_id, call["lifecycleState"])
@@ -87,7 +72,7 @@ def test_direct_call(fn, oci_local, operation):
 
 @pytest.mark.parametrize("operation", list(CANNED))
 def test_gateway_call(fn, oci_local, operation):
-    run_id = a_logged_run(fn, oci_local)
+    run_id = logged_run(fn, oci_local, lines=1, spec=SPEC, ended=False)
     canned = with_real_values(load_event(CANNED[operation][1]), run_id)
     if operation == "list":
         [state] = parse_qs(urlsplit(canned["requestUrl"]).query)["lifecycleState"]

@@ -4,35 +4,11 @@ principal."""
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime, timedelta
-
 from tests.conftest import JOB_COMPARTMENT
+from tests.process.conftest import LOGGED_SPEC as SPEC
+from tests.process.conftest import logged_run
 from tests.support.answers import gateway_call as call
 from tests.support.spec_cases import flat
-
-SPEC = "notebooks/logged.yaml"
-LOG_GROUP = "ocid1.loggroup.oc1.phx.amaaaaaaintegrationgroup"
-LOG = "ocid1.log.oc1.phx.amaaaaaaintegrationlog"
-
-
-def logged_run(fn, oci_local, lines: int) -> str:
-    """A run of the job with ``lines`` records in its log, 1 ms apart after it was accepted
-    (times travel with milliseconds), then ended, so that its window holds them all."""
-    oci_local.put_spec(SPEC, flat(f"logGroupId: {LOG_GROUP}\nlogId: {LOG}\n"))
-    run = fn.invoke({"specLocation": oci_local.location(SPEC)}).json()
-    assert run["ok"] is True, run
-    run_id = str(run["jobRunId"])
-    accepted = datetime.fromisoformat(run["timeAccepted"].replace("Z", "+00:00"))
-    last = accepted + timedelta(milliseconds=lines + 1)
-    time.sleep(max(0.0, (last - datetime.now(UTC)).total_seconds()))  # the lines are past
-    for i in range(lines):
-        oci_local.emulator.write_log(LOG, run_id, f"line {i}",
-                                     accepted + timedelta(milliseconds=i + 1))
-    oci_local.emulator.write_log(LOG, "ocid1.datasciencejobrun.oc1.phx.amaaaaaaother", "x",
-                                 accepted + timedelta(milliseconds=1))
-    oci_local.emulator.set_run_outcome(run_id, "FAILED")  # finished now, after every line
-    return run_id
 
 
 def test_direct_logs_reads_the_runs_log_through_logging_search(fn, oci_local):
