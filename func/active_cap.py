@@ -146,6 +146,8 @@ class Ahead:
 
 @dataclass(frozen=True)
 class Page:
+    """One page of a job's active runs, and the token of the next (None on the last)."""
+
     runs: list[ActiveRun]
     next_page: str | None
 
@@ -354,10 +356,3 @@ class ActiveRunCap:
     def _get(self, run_id: str, deadline: Deadline) -> Any:
         return self.data_science.call("get_job_run", run_id, deadline=deadline).data
 
-
-def for_settings(max_active_runs: int | None, job_ocid: str,
-                 data_science: OciService) -> ActiveRunCap | None:
-    """The cap when MAX_ACTIVE_RUNS is set; None (and no cost at all) when it is off."""
-    if max_active_runs is None:
-        return None
-    return ActiveRunCap(data_science, job_ocid, max_active_runs)

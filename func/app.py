@@ -26,6 +26,8 @@ from .triggers import RawCall, carries_http_status, trigger_of
 
 @dataclass(frozen=True)
 class Reply:
+    """The answer the edge gives: its HTTP status, JSON body and headers."""
+
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)

@@ -54,6 +54,8 @@ class Lazy(Generic[T]):
 
 @dataclass(frozen=True)
 class Clients:
+    """The OCI clients one container shares across calls (Logging's built on its first use)."""
+
     object_storage: Any
     data_science: Any
     region: str | None = None

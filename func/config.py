@@ -35,6 +35,8 @@ MAX_RUNTIME_CEILING = 10 * 365 * 24 * 60
 
 @dataclass(frozen=True)
 class Settings:
+    """The function's configuration, parsed and checked once from its environment."""
+
     job_ocid: str
     spec_allowlist: tuple[SpecLocation, ...] = ()
     spec_env_var: str = DEFAULT_SPEC_ENV_VAR

@@ -125,6 +125,8 @@ class ValidateRequest:
 
 @dataclass(frozen=True)
 class StatusRequest:
+    """The state of one run of the job."""
+
     operation: ClassVar[str] = "status"
     FIELDS: ClassVar[tuple[str, ...]] = ("jobRunId",)
     trigger: Trigger
@@ -137,6 +139,8 @@ class StatusRequest:
 
 @dataclass(frozen=True)
 class CancelRequest:
+    """Cancel one run of the job."""
+
     operation: ClassVar[str] = "cancel"
     FIELDS: ClassVar[tuple[str, ...]] = ("jobRunId",)
     trigger: Trigger

@@ -52,6 +52,8 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class Line:
+    """One log line: its time (parsed, and as OCI wrote it, which the answer shows) and text."""
+
     time: datetime
     text: str
     shown_time: str

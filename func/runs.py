@@ -15,7 +15,6 @@ from jobspec.spec import JobSpec, parse_spec
 from ociplatform.objects import read_object
 from ociplatform.retry import Deadline
 
-from .active_cap import ActiveRun
 from .errors import InvalidRequest, InvalidSpec, SpecLocationNotAllowed, SpecTooLarge
 from .plan import (
     environment_problem,
@@ -29,6 +28,7 @@ from .request import RunRequest, ValidateRequest
 from .runstates import run_fields
 
 if TYPE_CHECKING:
+    from .active_cap import ActiveRun
     from .service import Invocation, Launcher
 
 TOKEN_PREFIX_LENGTH = 12  # enough to find the run's create request; the token stays private

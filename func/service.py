@@ -13,13 +13,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobspec.limits import ETAG_ENV_VAR
 from ociplatform.calls import OciService
 from ociplatform.retry import Deadline, RetryPolicy
 
-from . import active_cap
 from .clients import ClientProvider, Clients
 from .config import Settings
 from .errors import LauncherError
@@ -28,6 +27,9 @@ from .plan import JobInfo
 from .request import Ignored, Request, Trigger
 from .triggers import RawCall, normalise
 from .upstream import ERRORS
+
+if TYPE_CHECKING:
+    from .active_cap import ActiveRunCap
 
 Body = dict[str, Any]
 
@@ -73,8 +75,7 @@ class Launcher:
                                          self.policy)
         self.data_science = OciService(clients.data_science, "Data Science", ERRORS,
                                        self.policy)
-        self.cap = active_cap.for_settings(settings.max_active_runs, settings.job_ocid,
-                                           self.data_science)
+        self.cap = _cap(settings, self.data_science)
         self._job_info: JobInfo | None = None
 
     @property
@@ -91,6 +92,16 @@ class Launcher:
                 project_id=job.project_id, compartment_id=job.compartment_id,
                 block_storage_size_in_gbs=getattr(infra, "block_storage_size_in_gbs", None))
         return self._job_info
+
+
+def _cap(settings: Settings, data_science: OciService) -> ActiveRunCap | None:
+    """MAX_ACTIVE_RUNS's cap; None when it is off, and then func/active_cap.py is not even
+    imported, so an uncapped function's cold start does not pay for it."""
+    if settings.max_active_runs is None:
+        return None
+    from .active_cap import ActiveRunCap
+
+    return ActiveRunCap(data_science, settings.job_ocid, settings.max_active_runs)
 
 
 class Service:

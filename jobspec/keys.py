@@ -19,6 +19,8 @@ AUTHOR_PREFIX = "x-"
 
 @dataclass(frozen=True)
 class Key:
+    """A key a spec may set, with the other spellings that mean it."""
+
     name: str
     aliases: tuple[str, ...] = ()
     # ADS matches the snake_case names of infrastructure settings in any case (key.lower()).
@@ -56,6 +58,8 @@ class Fields:
 
 @dataclass(frozen=True)
 class Section:
+    """The keys of one mapping of a spec, and what to say of a key that is not one."""
+
     keys: tuple[Key, ...]
     # Lower-case names authors reach for → the key they mean (for suggestions only).
     synonyms: dict[str, str] = field(default_factory=dict)

@@ -26,6 +26,8 @@ class Infrastructure:
 
 @dataclass(frozen=True)
 class JobSpec:
+    """A valid spec, in either dialect: what a run of the job takes from it."""
+
     dialect: str
     display_name: str | None = None
     project_id: str | None = None

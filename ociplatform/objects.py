@@ -31,6 +31,8 @@ OBJECT_ROWS: dict[Key, Rule] = {("GetObject", 416, ANY): Rule(_empty)}
 
 @dataclass(frozen=True)
 class ObjectRead:
+    """What a bounded read of an object got."""
+
     data: bytes
     etag: str
     too_large: bool

@@ -38,6 +38,8 @@ class LocationError(ValueError):
 
 @dataclass(frozen=True)
 class SpecLocation:
+    """An object in Object Storage: namespace, bucket and name, and its region when given."""
+
     namespace: str
     bucket: str
     object: str

@@ -1,6 +1,7 @@
 """Only ``logs`` pays for the Logging SDK modules: the function's cold start (the handler
 imported, the clients built) imports neither ``oci.logging`` nor ``oci.loggingsearch``;
-the first ``logs`` call does."""
+the first ``logs`` call does. Likewise for our own modules: ``func/runlogs.py`` loads with
+the first ``logs`` call, ``func/active_cap.py`` only when MAX_ACTIVE_RUNS is set."""
 
 from __future__ import annotations
 
@@ -41,3 +42,37 @@ def test_the_logging_modules_load_with_the_first_logs_call_only():
                             text=True, check=True, timeout=120)
     assert json.loads(result.stdout.splitlines()[-1]) == {
         "cold": [], "after_logs": ["oci.logging", "oci.loggingsearch"]}
+
+
+OWN_PROBE = """
+import json, sys
+import func.handler
+from func.request import LogsRequest
+from tests.support.launcher import SPEC, rig, run
+from tests.support.spec_cases import flat
+
+def loaded():
+    return sorted(m for m in ("func.active_cap", "func.runlogs") if m in sys.modules)
+
+seen = {"cold": loaded()}
+uncapped = rig()
+uncapped.put_spec(SPEC, flat())
+created = run(uncapped)
+assert created.error is None, created
+seen["after_run"] = loaded()
+uncapped.execute(LogsRequest(trigger="direct", job_run_id=created.body["jobRunId"]))
+seen["after_logs"] = loaded()
+capped = rig({"MAX_ACTIVE_RUNS": "2"})
+capped.put_spec(SPEC, flat())
+assert run(capped).error is None
+seen["capped"] = loaded()
+print(json.dumps(seen))
+"""
+
+
+def test_logs_and_the_cap_load_their_own_modules_only_when_used():
+    result = subprocess.run([sys.executable, "-c", OWN_PROBE], cwd=ROOT, capture_output=True,
+                            text=True, check=True, timeout=120)
+    assert json.loads(result.stdout.splitlines()[-1]) == {
+        "cold": [], "after_run": [], "after_logs": ["func.runlogs"],
+        "capped": ["func.active_cap", "func.runlogs"]}

@@ -13,7 +13,10 @@ from oci import exceptions
 
 from func import active_cap
 from func.active_cap import ActiveRun, ActiveRunCap, Verdict, decide, judge_created, position, rank
+from func.clients import Clients
+from func.config import Settings
 from func.errors import TooManyActiveRuns, UpstreamError, UpstreamThrottled
+from func.service import Launcher
 from func.upstream import ERRORS
 from ociplatform.calls import OciService
 from ociplatform.retry import Deadline, RetryPolicy
@@ -162,9 +165,12 @@ def deadline(clock, seconds=30.0):
     return Deadline(at=clock.now + seconds, clock=clock)
 
 
-def test_off_costs_nothing():
-    service = OciService(FakeDataScience(), "Data Science", ERRORS, RetryPolicy())
-    assert active_cap.for_settings(None, JOB, service) is None
+def test_the_cap_exists_only_when_max_active_runs_is_set_and_counts_this_jobs_runs():
+    clients = Clients(object_storage=None, data_science=FakeDataScience())
+    assert Launcher(Settings(job_ocid=JOB), clients).cap is None
+    cap = Launcher(Settings(job_ocid=JOB, max_active_runs=3), clients).cap
+    assert isinstance(cap, ActiveRunCap)
+    assert (cap.job_ocid, cap.cap, cap.data_science.client) == (JOB, 3, clients.data_science)
 
 
 def test_the_count_lists_each_active_state_of_this_job_and_passes_below_the_cap(clock):
