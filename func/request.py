@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 
 from jobspec.ads import MAX_TAG_KEY, MAX_TAG_VALUE
 from jobspec.chars import character_problem, has_surrogate
@@ -124,31 +124,30 @@ class ValidateRequest:
 
 
 @dataclass(frozen=True)
-class StatusRequest:
+class OneRunRequest:
+    """A request about one run of the job, named by its ``jobRunId``: an operation that
+    needs nothing more is a subclass that names it."""
+
+    operation: ClassVar[str]
+    FIELDS: ClassVar[tuple[str, ...]] = ("jobRunId",)
+    trigger: Trigger
+    job_run_id: str
+
+    @classmethod
+    def parse(cls, fields: Mapping[str, Any], origin: Origin) -> Self:
+        return cls(trigger=origin.trigger, job_run_id=job_run_id(fields, cls.operation))
+
+
+class StatusRequest(OneRunRequest):
     """The state of one run of the job."""
 
-    operation: ClassVar[str] = "status"
-    FIELDS: ClassVar[tuple[str, ...]] = ("jobRunId",)
-    trigger: Trigger
-    job_run_id: str
-
-    @classmethod
-    def parse(cls, fields: Mapping[str, Any], origin: Origin) -> StatusRequest:
-        return cls(trigger=origin.trigger, job_run_id=job_run_id(fields, cls.operation))
+    operation = "status"
 
 
-@dataclass(frozen=True)
-class CancelRequest:
+class CancelRequest(OneRunRequest):
     """Cancel one run of the job."""
 
-    operation: ClassVar[str] = "cancel"
-    FIELDS: ClassVar[tuple[str, ...]] = ("jobRunId",)
-    trigger: Trigger
-    job_run_id: str
-
-    @classmethod
-    def parse(cls, fields: Mapping[str, Any], origin: Origin) -> CancelRequest:
-        return cls(trigger=origin.trigger, job_run_id=job_run_id(fields, cls.operation))
+    operation = "cancel"
 
 
 MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT = 1, 100, 20
