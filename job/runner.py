@@ -132,7 +132,7 @@ def _run(env: Mapping[str, str], out: TextIO, err: TextIO, store_factory: StoreF
         from .scripts import run_code
 
         run_code(spec, settings, get_store, env, out, err, opener=opener, temp_dir=temp_dir)
-        say(out, f"succeeded in {time.monotonic() - started:.1f} s")
+        say(out, f"succeeded in {clock() - started:.1f} s")
         return ExitCode.OK
     _describe(spec, out)
 
