@@ -419,3 +419,75 @@ def test_code_that_is_not_where_the_spec_says_runs_nothing(monkeypatch, tmp_path
                            "is not a file in the code folder; did you mean jobs/main.py? (a "
                            "folder's own name comes first)")
     assert code.calls == []
+
+
+def test_cancel_kills_the_code_as_it_kills_kernels(monkeypatch):
+    from job import notebook
+
+    events: list[object] = []
+    monkeypatch.setattr(runner.os, "write", lambda fd, data: events.append((fd, data)))
+    monkeypatch.setattr(notebook, "kill_running_kernels", lambda: events.append("kernels"))
+    monkeypatch.setattr(scripts, "kill_running_processes", lambda: events.append("code"))
+    monkeypatch.setattr(runner.os, "_exit", lambda code: events.append(code))
+    runner.cancel_now()
+    assert events == [(2, runner.CANCELED_LINE), "kernels", "code", ExitCode.CANCELED]
+
+
+# the child's boot (in-process here; isolated by -I in the real child) -----------------------
+
+RECORDER = """import json, sys
+def record(*args, **kwargs):
+    with open({out!r}, "w") as f:
+        json.dump({{"name": __name__, "args": args, "kwargs": kwargs, "argv": sys.argv,
+                   "path": sys.path[-3:]}}, f)
+if __name__ == "__main__":
+    record()
+"""
+
+
+@pytest.fixture
+def boot(tmp_path, monkeypatch):
+    """Runs script_boot.main in this process, sys.path and sys.argv restored afterwards."""
+    from job import script_boot
+
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    entry = tmp_path / "main.py"
+    entry.write_text(RECORDER.format(out=str(tmp_path / "seen.json")))
+
+    def main(function: str | None, *arguments: str, path: tuple[str, ...] = ()) -> int:
+        config = {"entrypoint": str(entry), "function": function, "path": list(path)}
+        return script_boot.main([json.dumps(config), *arguments])
+
+    main.seen = lambda: json.loads((tmp_path / "seen.json").read_text())  # type: ignore
+    return main
+
+
+def test_the_boot_runs_the_entrypoint_as_main_with_its_arguments(boot, tmp_path):
+    folders = (str(tmp_path / "lib"), sys.path[0], str(tmp_path))
+    assert boot(None, "a", "--b", path=folders) == 0
+    seen = boot.seen()
+    assert (seen["name"], seen["argv"]) == ("__main__", [str(tmp_path / "main.py"), "a", "--b"])
+    assert seen["path"][-2:] == [str(tmp_path / "lib"), str(tmp_path)]  # each folder once
+    assert sys.path.count(folders[1]) == 1
+
+
+def test_the_boot_calls_the_entry_function_with_the_arguments_as_ads_parses_them(boot):
+    assert boot("record", "one", "--mode", "fast", "--flag") == 0
+    seen = boot.seen()
+    assert seen["name"] != "__main__"
+    assert (seen["args"], seen["kwargs"]) == (["one"], {"mode": "fast", "flag": None})
+
+
+def test_the_boot_refuses_a_missing_function_or_an_entrypoint_it_cannot_import(boot, tmp_path,
+                                                                               capsys):
+    from job import script_boot
+
+    assert boot("mian") == 2
+    assert capsys.readouterr().err == ("entryFunction mian is not a function of the "
+                                       "entrypoint\n")
+    text = tmp_path / "main.txt"
+    text.write_text("")
+    config = {"entrypoint": str(text), "function": "run", "path": []}
+    assert script_boot.main([json.dumps(config)]) == 2
+    assert capsys.readouterr().err == f"cannot import {text}\n"
