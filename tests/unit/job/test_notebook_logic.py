@@ -286,3 +286,30 @@ def test_displayed_text_is_echoed_like_a_result():
 
 def test_a_cell_without_outputs_has_no_text():
     assert cell_text(nbformat.v4.new_markdown_cell("# title")) == ""
+
+
+def test_the_echoing_client_shows_each_message_then_processes_it_for_its_cell():
+    """The real nbclient client, without a kernel: a display is recorded in the cell it came
+    from, so a later update of that display (``update_display_data``) finds it."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("1"), nbformat.v4.new_code_cell("2")]
+    client = notebook._client_class()(nb)
+    seen: list[tuple[int, str]] = []
+    client.echo = lambda index, msg: seen.append((index, msg["msg_type"]))
+
+    def message(kind: str, text: str) -> dict:
+        return {"msg_type": kind, "header": {"msg_type": kind}, "parent_header": {"msg_id": "m"},
+                "content": {"data": {"text/plain": text}, "metadata": {},
+                            "transient": {"display_id": "progress"}}}
+
+    cell = nb.cells[1]
+    client.clear_before_next_output = False  # as nbclient sets it when a cell starts
+    output = client.process_message(message("display_data", "10%"), cell, 1)
+    assert output is not None and cell.outputs == [output]
+    client.process_message(message("update_display_data", "90%"), cell, 1)
+    assert [out["data"]["text/plain"] for out in cell.outputs] == ["90%"]
+    assert nb.cells[0].outputs == []
+    assert seen == [(1, "display_data"), (1, "update_display_data")]
+    client.echo = None
+    client.process_message(message("display_data", "x"), cell, 1)  # processed all the same
+    assert len(cell.outputs) == 2 and seen == [(1, "display_data"), (1, "update_display_data")]
