@@ -86,6 +86,8 @@ _NOT_DEEP = ("the strict loader is never asked to construct deep (construct_docu
 _NO_PATH_RESOLVERS = ("compose_node's parent and index only feed PyYAML's path resolvers "
                       "(yaml.add_path_resolver), and the strict loader has none")
 _BEST_FIRST = "get_close_matches puts the best match first whatever n is; only close[0] is read"
+_STDERR_LINES = ("stderr is line-buffered (Python 3.9+; in-process callers pass a StringIO), so "
+                 "each line printed to it is written at once, flushed or not")
 _READ_BOUND = ("parse_spec refuses any data longer than max_bytes: reading more than "
                "max_bytes + 1 bytes changes only the memory used")
 EQUIVALENT: dict[tuple[str, str], str] = {
@@ -189,6 +191,21 @@ EQUIVALENT: dict[tuple[str, str], str] = {
      'worker = threading.Thread(target=work, name="notebook", daemon=None)'): _DAEMON,
     ("job.notebook.x_execute", 'worker = threading.Thread(target=work, name="notebook", )'):
         _DAEMON,
+    ("job.notebook.x_execute",
+     'worker = threading.Thread(target=work, name="notebook", daemon=False)'): _DAEMON,
+    **{("job.notebook.x_execute", line): _THREAD_NAME for line in (
+        "worker = threading.Thread(target=work, name=None, daemon=True)",
+        'worker = threading.Thread(target=work, name="XXnotebookXX", daemon=True)',
+        'worker = threading.Thread(target=work, name="NOTEBOOK", daemon=True)',
+        "worker = threading.Thread(target=work, daemon=True)")},
+    **{("job.runner.x__report", line): _STDERR_LINES for line in (
+        "print(PREFIX + exc.message, file=err, )",
+        "print(PREFIX + exc.message, file=err, flush=None)",
+        "print(PREFIX + exc.message, file=err, flush=False)")},
+    **{("job.scripts.x_run_code", line): _STDERR_LINES for line in (
+        "print(PREFIX + upload_failure.message, file=err, )",
+        "print(PREFIX + upload_failure.message, file=err, flush=None)",
+        "print(PREFIX + upload_failure.message, file=err, flush=False)")},
     ("job.settings.x\u01c1RunnerSettings\u01c1_read", 'raise EnvProblem("XXJOB_RUN_OCIDXX",'):
         "the container reports an EnvProblem by its message; the name is the function's",
     ("func.runlogs.x\u01c1Search\u01c1newest",

@@ -137,6 +137,7 @@ def test_a_run_uploads_the_executed_notebook_and_the_files_it_wrote():
     assert (call["kernel"], call["timeout"]) == ("python3", 60)
     assert call["runtime_dir"] == call["workdir"].parent / "kernel"
     assert not call["workdir"].exists()  # the workspace is removed after the run
+    assert call["workdir"].parent.name.startswith("job-runner-")  # named for what made it
     lines = result.out.splitlines()
     assert lines[0] == f"{PREFIX}job run {RUN_OCID}: reading the spec {SPEC_URI}"
     assert lines[1] == (f"{PREFIX}the spec is valid (flat dialect); notebook {NOTEBOOK_URI}, "
@@ -281,11 +282,12 @@ def test_checkpoints_symlinks_and_a_file_named_like_the_notebook_are_not_uploade
             super().__call__(prepared, workdir, runtime_dir, **kwargs)
             os.symlink(outside, workdir / "link.txt")
 
-    files = {".ipynb_checkpoints/a.ipynb": b"{}", "report.ipynb": b"stale", "kept.bin": b"k"}
+    files = {".ipynb_checkpoints/a.ipynb": b"{}", "report.ipynb": b"stale", "kept.ckpt": b"k"}
     result = invoke(execution=Writes(files=files))
     folder = f"oci://out@ns/runs/{RUN_OCID}/"
-    assert sorted(result.store.written) == [folder + "kept.bin", folder + "report.ipynb"]
-    assert result.store.written[folder + "kept.bin"][1] == "application/octet-stream"
+    assert sorted(result.store.written) == [folder + "kept.ckpt", folder + "report.ipynb"]
+    # a type Python does not know is uploaded as bytes
+    assert result.store.written[folder + "kept.ckpt"][1] == "application/octet-stream"
     assert result.executed().cells[0].source == "print(1)"  # the executed one, not the file
 
 

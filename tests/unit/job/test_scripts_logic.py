@@ -233,13 +233,13 @@ def upload(spec: ScriptSpec, code: Path, working: Path | None = None) -> tuple[S
 
 def test_the_files_under_output_dir_are_uploaded_by_their_path_and_type(tmp_path):
     code = files(tmp_path, {"proj/out/a.txt": "a", "proj/out/sub/b.json": "{}",
-                            "proj/out/c.bin": "c", "proj/other.txt": "x"})
+                            "proj/out/c.ckpt": "c", "proj/other.txt": "x"})
     (code / "proj/out/link.txt").symlink_to(code / "proj/other.txt")
     spec = script_spec(output_dir="out", output=parse_allow_entry(OUTPUT))
     store, out = upload(spec, code, code / "proj")
     run = f"oci://out@ns/runs/{RUN_OCID}"
     assert store.written == {f"{run}/a.txt": (b"a", "text/plain"),
-                             f"{run}/c.bin": (b"c", "application/octet-stream"),
+                             f"{run}/c.ckpt": (b"c", "application/octet-stream"),
                              f"{run}/sub/b.json": (b"{}", "application/json")}
     assert out == f"job-runner: uploaded 3 file(s) from out to {run}/\n"
 
@@ -303,6 +303,7 @@ class Code:
 
     def __call__(self, spec: ScriptSpec, code: Path, working: Path, entrypoint: Path,
                  env: dict[str, str], out: Any, err: Any, *, timeout: int | None) -> None:
+        assert code.parent.name.startswith("job-runner-")  # the workspace, named for its maker
         self.calls.append({"code": sorted(p.relative_to(code).as_posix()
                                           for p in code.rglob("*")),
                            "working": working.relative_to(code).as_posix(),
