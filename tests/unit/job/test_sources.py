@@ -472,3 +472,13 @@ def test_a_listing_that_fails_for_a_moment_is_retried(tmp_path):
     client.fail("list_objects", service_error(503, "ServiceUnavailable"))
     fetch_folder("oci://code@ns/proj/", tmp_path, lambda: store, max_bytes=100)
     assert client.methods() == ["list_objects", "list_objects", "get_object"]
+
+
+def test_a_listing_with_no_time_left_says_how_long_it_tried(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "CALL_BUDGET_SECONDS", 0.0)  # every deadline already passed
+    store, client = store_with({"proj/a.py": b"1"})
+    with pytest.raises(NotReadable) as caught:
+        fetch_folder("oci://code@ns/proj/", tmp_path, lambda: store, max_bytes=100)
+    assert caught.value.message == ("Object Storage did not list oci://code@ns/proj/ within 0 s "
+                                    "of retries")
+    assert client.calls == []
