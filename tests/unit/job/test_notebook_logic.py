@@ -313,3 +313,8 @@ def test_the_echoing_client_shows_each_message_then_processes_it_for_its_cell():
     client.echo = None
     client.process_message(message("display_data", "x"), cell, 1)  # processed all the same
     assert len(cell.outputs) == 2 and seen == [(1, "display_data"), (1, "update_display_data")]
+
+
+def test_a_notebook_saved_with_a_byte_order_mark_loads():
+    text = nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]))
+    assert notebook.load(("\ufeff" + text).encode("utf-8")).cells[0].source == "1"

@@ -349,6 +349,23 @@ def test_exit_now_flushes_and_leaves_with_the_code(monkeypatch):
     assert codes == [7]
 
 
+def test_exit_now_leaves_even_when_a_stream_cannot_be_flushed(monkeypatch):
+    class Broken(io.StringIO):
+        def __init__(self, error: Exception) -> None:
+            super().__init__()
+            self.error = error
+
+        def flush(self) -> None:
+            raise self.error
+
+    codes: list[int] = []
+    monkeypatch.setattr(runner.os, "_exit", codes.append)
+    monkeypatch.setattr(runner.sys, "stdout", Broken(OSError("gone")))
+    monkeypatch.setattr(runner.sys, "stderr", Broken(ValueError("closed")))
+    runner.exit_now(9)
+    assert codes == [9]
+
+
 def test_main_handles_sigterm_and_runs_with_the_process_environment(monkeypatch):
     import signal
     import warnings

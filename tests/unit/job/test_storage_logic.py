@@ -152,3 +152,20 @@ def test_the_downloads_redirect_handler_refuses_what_redirect_problem_refuses():
     followed = handler.redirect_request(request, None, 302, "Found", {},
                                         "https://93.184.215.34/b.ipynb")
     assert followed is not None and followed.full_url == "https://93.184.215.34/b.ipynb"
+
+
+def test_a_run_without_a_resource_principal_exits_with_a_configuration_problem(monkeypatch):
+    import io
+
+    from job import runner
+    from job.errors import ExitCode
+
+    for name in ("OCI_RESOURCE_PRINCIPAL_VERSION", "OCI_RESOURCE_PRINCIPAL_RPST"):
+        monkeypatch.delenv(name, raising=False)
+    out, err = io.StringIO(), io.StringIO()
+    code = runner.run({"NOTEPAD_YAML_URL": "oci://specs@ns/a.yaml",
+                       "JOB_RUN_OCID": "ocid1.datasciencejobrun.oc1.phx.amaaaaaanorp"},
+                      out=out, err=err)
+    assert code == ExitCode.CONFIGURATION
+    assert err.getvalue().startswith("job-runner: the job run's resource principal could not "
+                                     "be loaded")
