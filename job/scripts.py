@@ -144,13 +144,15 @@ def command(spec: ScriptSpec, code: Path, working: Path, entrypoint: Path) -> li
 
 
 def execute(spec: ScriptSpec, code: Path, working: Path, entrypoint: Path,
-            env: Mapping[str, str], out: TextIO, err: TextIO, *, timeout: int | None) -> None:
-    """Run the code; raise ScriptFailed unless it exits 0."""
+            env: Mapping[str, str], out: TextIO, err: TextIO, *, timeout: int | None,
+            popen: Callable[..., subprocess.Popen[bytes]] = subprocess.Popen) -> None:
+    """Run the code; raise ScriptFailed unless it exits 0. ``popen`` starts the child
+    process (tests pass a stand-in)."""
     what = (f"the function {spec.entry_function} of {spec.entrypoint}" if spec.entry_function
             else f"the script {spec.entrypoint}")
     say(out, f"running {what}" + (f" with {len(spec.arguments)} argument(s)"
                                   if spec.arguments else ""))
-    process = subprocess.Popen(
+    process = popen(
         command(spec, code, working, entrypoint), cwd=working, env={**os.environ, **env},
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         start_new_session=True)

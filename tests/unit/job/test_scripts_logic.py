@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -210,6 +210,93 @@ def test_cancel_kills_the_running_codes_process_group_even_if_it_is_gone(monkeyp
     monkeypatch.setattr(scripts, "_RUNNING", [Process(0), Process(0)])
     scripts.kill_running_processes()
     assert killed == [(4242, signal.SIGKILL), (4242, signal.SIGKILL)]
+
+
+class Child(Process):
+    """Stands in for the code's Popen: what it writes, how it ends; records how it started."""
+
+    started: ClassVar[list[tuple[list[str], dict[str, Any]]]] = []
+
+    def __init__(self, argv: list[str], options: dict[str, Any], *, out: bytes = b"",
+                 err: bytes = b"", code: int = 0, running: int = 0) -> None:
+        super().__init__(code, running)
+        self.stdout, self.stderr = io.BytesIO(out), io.BytesIO(err)
+        Child.started.append((argv, options))
+
+    @classmethod
+    def writing(cls, **given: Any) -> Any:
+        return lambda argv, **options: cls(argv, options, **given)
+
+
+def execute(tmp_path: Path, child: Any, *, timeout: int | None = None,
+            arguments: tuple[str, ...] = ()) -> tuple[str, str]:
+    code = files(tmp_path, {"main.py": ""})
+    spec = script_spec(arguments=arguments)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        scripts.execute(spec, code, code, code / "main.py", {"WHO": "me"}, out, err,
+                        timeout=timeout, popen=child)
+    finally:
+        assert scripts._RUNNING == []
+    return out.getvalue(), err.getvalue()
+
+
+def test_the_code_runs_in_its_own_session_with_the_runs_environment(tmp_path):
+    Child.started.clear()
+    out, err = execute(tmp_path, Child.writing(out=b"hello\n", err=b"note\n"),
+                       arguments=("a", "b"))
+    assert out == "job-runner: running the script main.py with 2 argument(s)\nhello\n"
+    assert err == "note\n"
+    [(argv, options)] = Child.started
+    assert argv == command(script_spec(arguments=("a", "b")), tmp_path, tmp_path,
+                           tmp_path / "main.py")
+    assert options == {"cwd": tmp_path, "env": {**os.environ, "WHO": "me"},
+                       "stdin": scripts.subprocess.DEVNULL, "stdout": scripts.subprocess.PIPE,
+                       "stderr": scripts.subprocess.PIPE, "start_new_session": True}
+
+
+def test_an_entry_function_is_named_in_the_log(tmp_path):
+    code = files(tmp_path, {"main.py": ""})
+    out = io.StringIO()
+    scripts.execute(script_spec(entry_function="run"), code, code, code / "main.py", {}, out,
+                    io.StringIO(), timeout=None, popen=Child.writing())
+    assert out.getvalue() == "job-runner: running the function run of main.py\n"
+
+
+@pytest.mark.parametrize(("stderr", "code", "message"), [
+    (b"Traceback\nValueError: bad\n  \n\n", 1,
+     "the script main.py failed with exit code 1: ValueError: bad"),
+    (b"", 3, "the script main.py failed with exit code 3"),
+    (b"  \n", 3, "the script main.py failed with exit code 3"),
+    (b"", -9, "the script main.py was killed by SIGKILL (out of memory?)"),
+    (b"", -200, "the script main.py was killed by 200 (out of memory?)"),
+])
+def test_a_failed_code_says_how_it_ended(tmp_path, stderr, code, message):
+    with pytest.raises(ScriptFailed) as caught:
+        execute(tmp_path, Child.writing(err=stderr, code=code))
+    assert caught.value.message == message
+
+
+def test_the_code_is_registered_for_a_cancel_while_it_runs_and_only_then(tmp_path):
+    registered: list[bool] = []
+
+    class Watched(Child):
+        def wait(self, timeout: float | None = None) -> int:
+            registered.append(self in scripts._RUNNING)
+            return super().wait(timeout)
+
+    execute(tmp_path, Watched.writing(running=1))  # asserts nothing is left registered
+    assert registered == [True, True]
+
+
+def test_code_over_its_time_is_killed_and_named_with_the_setting(tmp_path, monkeypatch):
+    killed: list[tuple[int, int]] = []
+    monkeypatch.setattr(os, "killpg", lambda pgid, sig: killed.append((pgid, sig)))
+    with pytest.raises(ScriptFailed) as caught:
+        execute(tmp_path, Child.writing(code=-9, running=1), timeout=0)
+    assert caught.value.message == ("the script main.py timed out after 0 s "
+                                    "(NOTEBOOK_CELL_TIMEOUT_SECONDS)")
+    assert killed == [(4242, signal.SIGKILL)]
 
 
 # uploads -----------------------------------------------------------------------------------
