@@ -175,7 +175,9 @@ class LogEcho:
             return
         text = plain(text)
         if used + len(text) > self.limit:
-            text = text[: self.limit - used] + "\n… (the rest is in the executed notebook)\n"
+            kept = text[: self.limit - used]
+            text = (kept + ("\n" if kept and not kept.endswith("\n") else "")
+                    + "… (the rest is in the executed notebook)\n")
         self.echoed[cell_index] = used + len(text)
         prefix = f"[{self.label(cell_index)}] "
         for line in text.splitlines():

@@ -318,3 +318,31 @@ def test_the_echoing_client_shows_each_message_then_processes_it_for_its_cell():
 def test_a_notebook_saved_with_a_byte_order_mark_loads():
     text = nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]))
     assert notebook.load(("\ufeff" + text).encode("utf-8")).cells[0].source == "1"
+
+
+@pytest.mark.parametrize(("texts", "lines"), [
+    (["12345", "6\n"], ["12345", "… (the rest is in the executed notebook)"]),
+    (["1234\n", "5\n"], ["1234", "… (the rest is in the executed notebook)"]),
+    (["123", "4\n56\n"], ["123", "4", "… (the rest is in the executed notebook)"]),
+    (["12345", "6", "7"], ["12345", "… (the rest is in the executed notebook)"]),
+])
+def test_the_echo_says_once_where_the_rest_is_without_a_blank_line(texts, lines):
+    out = io.StringIO()
+    echo = LogEcho(out, lambda index: "cell 1", limit=5)
+    for text in texts:
+        echo(0, {"msg_type": "stream", "content": {"text": text}})
+    assert out.getvalue().splitlines() == [f"[cell 1] {line}" for line in lines]
+
+
+def test_the_kernel_uses_tcp_from_exactly_the_socket_path_limit():
+    # str(folder / "kernel-ipc-5") is 1 + k + 13 bytes for a folder "/" + k bytes
+    assert notebook._transport(Path("/" + "x" * 85)) == "ipc"  # 99 bytes
+    assert notebook._transport(Path("/" + "x" * 86)) == "tcp"  # 100 bytes
+    assert notebook._transport(Path("/" + "é" * 43)) == "tcp"  # 100 bytes in 57 characters
+
+
+def test_a_log_without_a_usable_file_descriptor_keeps_the_kernels_output(tmp_path):
+    closed = (tmp_path / "log").open("w")
+    closed.close()
+    assert notebook._kernel_streams(closed) == {}  # ValueError: I/O on a closed file
+    assert notebook._kernel_streams(object()) == {}  # no flush, no fileno

@@ -289,6 +289,9 @@ spec:
     ("https://example.com/tab%09name.ipynb", "tab_name.ipynb"),
     ("https://example.com/a/.", "notebook.ipynb"),
     ("https://example.com/a/..", "notebook.ipynb"),
+    ("https://example.com/%20a.ipynb%20", "a.ipynb"),
+    ("OCI://b@ns/dir/a%20b.ipynb", "a%20b.ipynb"),
+    ("https://example.com/" + "n" * 300 + ".ipynb", "n" * 249 + ".ipynb"),  # the last 255
 ])
 def test_notebook_name(url, name):
     assert notebook_name(url) == name
