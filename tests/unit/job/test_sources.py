@@ -482,3 +482,27 @@ def test_a_listing_with_no_time_left_says_how_long_it_tried(tmp_path, monkeypatc
     assert caught.value.message == ("Object Storage did not list oci://code@ns/proj/ within 0 s "
                                     "of retries")
     assert client.calls == []
+
+
+def test_links_may_make_the_folders_they_sit_in(tmp_path):
+    unpack(tar_of({"a.py": "1"}, symlinks={"x/y/link.py": "../../a.py"},
+                  hardlinks={"p/q/copy.py": "a.py"}), "c.tar.gz", tmp_path)
+    assert tree(tmp_path) == {"a.py": "1", "p": "/", "p/q": "/", "p/q/copy.py": "1", "x": "/",
+                              "x/y": "/", "x/y/link.py": "-> ../../a.py"}
+
+
+def test_a_zip_links_target_that_is_not_utf8_is_kept_readable(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        link = zipfile.ZipInfo("odd")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, b"caf\xe9.py")
+    unpack(buffer.getvalue(), "c.zip", tmp_path)
+    assert tree(tmp_path) == {"odd": "-> caf\ufffd.py"}
+
+
+def test_empty_objects_count_nothing_toward_the_folders_size(tmp_path):
+    store, _ = store_with({"proj/a.py": b"12345", "proj/__init__.py": b"", "proj/.": b"x"})
+    fetch_folder("oci://code@ns/proj/", tmp_path, lambda: store, max_bytes=6)
+    # "proj/." names the folder itself: it is not a file of it
+    assert tree(tmp_path) == {"proj": "/", "proj/__init__.py": "", "proj/a.py": "12345"}
