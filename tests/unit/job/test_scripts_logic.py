@@ -331,6 +331,14 @@ def test_the_files_under_output_dir_are_uploaded_by_their_path_and_type(tmp_path
     assert out == f"job-runner: uploaded 3 file(s) from out to {run}/\n"
 
 
+def test_links_in_the_output_dir_are_not_followed_nor_uploaded(tmp_path):
+    code = files(tmp_path, {"out/a.txt": "a", "data/big.csv": "b"})
+    (code / "out" / "data").symlink_to(code / "data")
+    (code / "out" / "gone.txt").symlink_to(code / "nothing.txt")
+    store, _ = upload(script_spec(output_dir="out", output=parse_allow_entry(OUTPUT)), code)
+    assert list(store.written) == [f"oci://out@ns/runs/{RUN_OCID}/a.txt"]
+
+
 def test_the_working_folder_itself_can_be_the_output_dir(tmp_path):
     code = files(tmp_path, {"a.txt": "a"})
     store, out = upload(script_spec(output_dir="", output=parse_allow_entry(OUTPUT)), code)
