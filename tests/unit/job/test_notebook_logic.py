@@ -61,7 +61,7 @@ def client_class(*, fail_at: int | None = None, raises: BaseException | None = N
             Client.seen.append(self)
 
         def execute(self, cleanup_kc: bool, **streams: object) -> None:
-            self.streams = streams
+            self.cleanup_kc, self.streams = cleanup_kc, streams
             for index, cell in enumerate(self.nb.cells):
                 self.on_cell_start(cell, index)
                 for at, message in messages or []:
@@ -100,6 +100,7 @@ def test_execution_uses_a_private_ipc_kernel_and_stops_it_afterwards(tmp_path):
     assert run.km is manager and run.timeout == 30
     assert run.options == (False, True, {"metadata": {"path": str(tmp_path / "work")}})
     assert run.streams == {}  # a StringIO has no file descriptor for the kernel
+    assert run.cleanup_kc is True  # nbclient closes its kernel client when done
     assert (manager.shutdowns, manager.context.destroyed) == ([True], [0])
     assert notebook._RUNNING == []
 
