@@ -423,7 +423,7 @@ class Result:
 
 
 def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, keys: str, code: Code,
-        fail_uploads: bool = False, **env: str) -> Result:
+        fail_uploads: bool = False, opener: Any = None, **env: str) -> Result:
     client = FolderStorage()
     spec = ("kind: job\nspec:\n  name: unit\n  runtime:\n    kind: runtime\n    type: python\n"
             "    spec:\n" + "".join(f"      {line}\n" for line in keys.strip().splitlines()))
@@ -438,7 +438,8 @@ def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, keys: str, code: Code,
     out, err = io.StringIO(), io.StringIO()
     exit_code = runner.run({"NOTEPAD_YAML_URL": SPEC_URI, "JOB_RUN_OCID": RUN_OCID, **env},
                            out=out, err=err, store_factory=lambda settings: store,
-                           temp_dir=str(tmp_path), clock=iter([100.0, 103.25]).__next__)
+                           temp_dir=str(tmp_path), clock=iter([100.0, 103.25]).__next__,
+                           opener=opener)
     assert list(tmp_path.iterdir()) == []  # the workspace is gone
     return Result(exit_code, out.getvalue(), err.getvalue(), client)
 
@@ -587,3 +588,31 @@ def test_the_boot_refuses_a_missing_function_or_an_entrypoint_it_cannot_import(b
     config = {"entrypoint": str(text), "function": "run", "path": []}
     assert script_boot.main([json.dumps(config)]) == 2
     assert capsys.readouterr().err == f"cannot import {text}\n"
+
+
+def test_code_at_an_https_url_is_downloaded_with_the_runs_opener(monkeypatch, tmp_path):
+    from tests.unit.job.test_sources import Response200
+
+    asked: list[tuple[str, float]] = []
+
+    def opener(request: Any, timeout: float) -> Response200:
+        asked.append((request.full_url, timeout))
+        return Response200(b"print('hi')")
+
+    code = Code()
+    result = run(monkeypatch, tmp_path, "scriptPathURI: https://example.com/t/main.py?sig=S",
+                 code, opener=opener, NOTEBOOK_DOWNLOAD_TIMEOUT_SECONDS="9")
+    assert result.code == ExitCode.OK, result.err
+    assert asked == [("https://example.com/t/main.py?sig=S", 9)]
+    assert code.calls[0]["code"] == ["main.py"]
+    assert ("job-runner: the spec is valid (ads dialect, python runtime); code "
+            "https://example.com/t/main.py (query not shown) (file), entrypoint main.py"
+            ) in result.out.splitlines()
+
+
+def test_code_over_the_size_limit_is_not_read(monkeypatch, tmp_path):
+    code = Code()
+    result = run(monkeypatch, tmp_path, KEYS, code, MAX_NOTEBOOK_BYTES="10")  # main.py: 11
+    assert result.code == ExitCode.NOT_READABLE
+    assert result.last == "job-runner: the code oci://code@ns/jobs/main.py is larger than 10 bytes"
+    assert code.calls == []
