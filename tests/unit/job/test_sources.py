@@ -362,11 +362,12 @@ class FolderStorage(FakeObjectStorage):
 
 def test_a_folder_is_laid_out_under_its_own_name(tmp_path):
     store, _ = store_with({"team/proj/": b"", "team/proj/app/main.py": b"print(1)",
-                           "team/proj/data/": b"", "team/proj/lib/helper.py": b"V = 1",
+                           "team/proj/data/": b"", "team/proj/lib/x/y/helper.py": b"V = 1",
                            "team/project-other/x.py": b"not this"})
     fetch_folder("oci://code@ns/team/proj", tmp_path, lambda: store, max_bytes=100)
     assert tree(tmp_path) == {"proj": "/", "proj/app": "/", "proj/app/main.py": "print(1)",
-                              "proj/data": "/", "proj/lib": "/", "proj/lib/helper.py": "V = 1"}
+                              "proj/data": "/", "proj/lib": "/", "proj/lib/x": "/",
+                              "proj/lib/x/y": "/", "proj/lib/x/y/helper.py": "V = 1"}
 
 
 def test_a_folder_is_read_through_fetch_source_too(tmp_path):
