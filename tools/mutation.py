@@ -206,6 +206,13 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "print(PREFIX + upload_failure.message, file=err, )",
         "print(PREFIX + upload_failure.message, file=err, flush=None)",
         "print(PREFIX + upload_failure.message, file=err, flush=False)")},
+    **{("job.settings.x\u01c1RunnerSettings\u01c1_read", line):
+       "the container reports an EnvProblem by its message; the name is the function's"
+       for line in ('raise EnvProblem("job_run_ocid",', 'raise EnvProblem("notebook_kernel",')},
+    **{("job.storage.x__forbidden_address", line):
+       "only the part before the first '%' is read: splitting it further changes nothing"
+       for line in ('ip = ipaddress.ip_address(address.split("%", )[0])',
+                    'ip = ipaddress.ip_address(address.split("%", 2)[0])')},
     ("job.settings.x\u01c1RunnerSettings\u01c1_read", 'raise EnvProblem("XXJOB_RUN_OCIDXX",'):
         "the container reports an EnvProblem by its message; the name is the function's",
     ("func.runlogs.x\u01c1Search\u01c1newest",

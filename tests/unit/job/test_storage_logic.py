@@ -125,6 +125,8 @@ FORBIDDEN = ", a loopback, link-local or metadata address; such redirects are no
     ("https://inside.example/a", ["10.0.0.5", "127.0.0.1"],
      "redirected to https://inside.example/a" + FORBIDDEN),
     ("https://10.0.0.5/a", [], None),
+    # a zone index is read off whatever precedes it, as for IPv6 link-local addresses
+    ("https://127.0.0.1%25x/a", [], "redirected to https://127.0.0.1%25x/a" + FORBIDDEN),
 ])
 def test_a_redirect_is_followed_only_to_https_outside_the_instance(url, resolved, problem):
     assert redirect_problem(url, resolve=lambda host: resolved) == problem
