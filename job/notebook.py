@@ -249,9 +249,8 @@ def _execute(prepared: Prepared, workdir: Path, runtime_dir: Path, *, kernel_nam
         position = prepared.source_cell(index)
         return "parameters" if position is None else f"cell {position}"
 
-    def errored(cell: Any, cell_index: int, execute_reply: Any) -> None:
-        progress.setdefault("failed", cell_index)
-
+    # The cell that raised or timed out is the one started last: nbclient stops there (an
+    # error it was told to allow, in a cell tagged raises-exception, does not stop it).
     def started(cell: Any, cell_index: int) -> None:
         progress["current"] = cell_index
 
@@ -265,8 +264,7 @@ def _execute(prepared: Prepared, workdir: Path, runtime_dir: Path, *, kernel_nam
     _RUNNING.append(manager)
     client = (client_class or _client_class())(
         prepared.nb, km=manager, timeout=cell_timeout, allow_errors=False, record_timing=True,
-        resources={"metadata": {"path": str(workdir)}}, on_cell_start=started,
-        on_cell_error=errored)
+        resources={"metadata": {"path": str(workdir)}}, on_cell_start=started)
     client.echo = LogEcho(out, label)
     try:
         # The kernel's own stdout/stderr go to the log (our stdout): stderr stays for the
@@ -277,7 +275,7 @@ def _execute(prepared: Prepared, workdir: Path, runtime_dir: Path, *, kernel_nam
         raise CellFailed(f"notebook {number(index)} timed out after {cell_timeout} s "
                          "(NOTEBOOK_CELL_TIMEOUT_SECONDS)") from None
     except CellExecutionError as exc:
-        index = progress.get("failed", progress.get("current", -1))
+        index = progress.get("current", -1)
         cell = prepared.nb.cells[index] if 0 <= index < len(prepared.nb.cells) else {}
         evalue = one_line(exc.evalue or "")
         raise CellFailed(f"notebook {number(index)} raised {exc.ename}"

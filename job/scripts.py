@@ -69,10 +69,9 @@ def run_code(spec: ScriptSpec, settings: RunnerSettings, get_store: Callable[[],
     try:
         code = workspace / "code"
         code.mkdir()
-        extra = {"opener": opener} if opener is not None else {}
         fetch_source(spec.source, spec.source_kind, code, get_store,
                      max_bytes=settings.max_notebook_bytes,
-                     timeout=settings.download_timeout_seconds, **extra)
+                     timeout=settings.download_timeout_seconds, opener=opener)
         working, entrypoint = locate(spec, code)
         failure: ScriptFailed | None = None
         try:

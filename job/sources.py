@@ -85,7 +85,8 @@ class Budget:
 
 
 def fetch_source(url: str, kind: str, code_dir: Path, store_factory: Callable[[], ObjectStore],
-                 *, max_bytes: int, timeout: float, **download: Any) -> None:
+                 *, max_bytes: int, timeout: float,
+                 opener: Callable[..., Any] | None = None) -> None:
     """Fill ``code_dir`` (empty) from ``url``; raise NotReadable or SourceRefused."""
     if kind == "folder":
         fetch_folder(url, code_dir, store_factory, max_bytes=max_bytes)
@@ -97,7 +98,7 @@ def fetch_source(url: str, kind: str, code_dir: Path, store_factory: Callable[[]
     if location is not None:
         data, _ = store_factory().read(location, max_bytes=max_bytes, what="code")
     else:
-        data = download_url(url, max_bytes=max_bytes, timeout=timeout, **download)
+        data = download_url(url, max_bytes=max_bytes, timeout=timeout, opener=opener)
     if kind == "file":
         (code_dir / file_name(url)).write_bytes(data)
     else:

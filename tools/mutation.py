@@ -68,8 +68,8 @@ _VALID_ONLY = ("parse_spec refuses whenever a problem was noted, so the containe
                "only ever read from a valid spec")
 _UNREACHABLE_VALUE = ("unreachable from a spec: the strict loader refuses tags, so YAML gives "
                       "only str, int, float, bool, None, dates, lists and mappings")
-_IN_A_CELL = ("nbclient fails a cell only after on_cell_start named it: the index is always "
-              "a cell's")
+_IN_A_CELL = ("nbclient raises a cell's error, its timeout or a dead kernel only while a cell "
+              "runs, after on_cell_start named it: the index is always a cell's")
 _TYPE_ONLY = "the NotebookProblem names the exception's type, never its text"
 _DAEMON = ("execute() joins the worker before it returns, and the cancel path leaves with "
            "os._exit, which waits for no thread: daemon or not behaves the same")
@@ -177,12 +177,17 @@ EQUIVALENT: dict[tuple[str, str], str] = {
      "cell = prepared.nb.cells[index] if (0 <= index < len(prepared.nb.cells)) or True else {}"):
         _IN_A_CELL,
     ("job.notebook.x__execute", 'index = progress.get("current", None)'): _IN_A_CELL,
-    ("job.notebook.x__execute",
-     'index = progress.get("failed", progress.get("current", +1))'): _IN_A_CELL,
+    **{("job.notebook.x__execute", line): _IN_A_CELL for line in (
+        'index = progress.get("current", )', 'index = progress.get("current", -2)',
+        'index = progress.get("current", +1)')},
     ("job.settings.x\u01c1RunnerSettings\u01c1_read", 'raise EnvProblem("XXNOTEBOOK_KERNELXX",'):
         "the container reports an EnvProblem by its message; the name is the function's",
     ("job.notebook.x_load", 'raise ValueError("XXno cellsXX")'): _TYPE_ONLY,
     ("job.notebook.x_load", 'raise ValueError("NO CELLS")'): _TYPE_ONLY,
+    ("job.notebook.x_load", "raise ValueError(None)"): _TYPE_ONLY,
+    ("job.sources.x__zip_members",
+     'target = archive.read(info)[:4096].decode("UTF-8", "replace")'):
+        "codec names are case-insensitive",
     ("job.notebook.x_cell_text", 'parts.append(_text(output.get("text", "XXXX")))'):
         "nbformat's schema requires the text of a stream output",
     ("job.settings.x\u01c1RunnerSettings\u01c1_read", "raise EnvProblem(None,"):

@@ -45,16 +45,19 @@ class Manager:
 
 
 def client_class(*, fail_at: int | None = None, raises: BaseException | None = None,
-                 messages: list[tuple[int, dict]] | None = None):
+                 messages: list[tuple[int, dict]] | None = None,
+                 allowed_errors: tuple[int, ...] = ()):
     """Stands in for nbclient's client: starts each cell, echoes ``messages``, and raises
-    ``raises`` at cell ``fail_at`` (after reporting the error for a CellExecutionError)."""
+    ``raises`` at cell ``fail_at``. As nbclient, it reports every cell error to an
+    ``on_cell_error`` hook if given, also the errors it allows (cells tagged
+    raises-exception: ``allowed_errors``), which do not stop the run."""
 
     class Client:
         seen: ClassVar[list[Client]] = []
         echo = None
 
         def __init__(self, nb, *, km, timeout, allow_errors, record_timing, resources,
-                     on_cell_start, on_cell_error) -> None:
+                     on_cell_start, on_cell_error=None) -> None:
             self.nb, self.km, self.timeout = nb, km, timeout
             self.options = (allow_errors, record_timing, resources)
             self.on_cell_start, self.on_cell_error = on_cell_start, on_cell_error
@@ -67,9 +70,11 @@ def client_class(*, fail_at: int | None = None, raises: BaseException | None = N
                 for at, message in messages or []:
                     if at == index and self.echo is not None:
                         self.echo(index, message)
+                errors = index in allowed_errors or (
+                    index == fail_at and isinstance(raises, CellExecutionError))
+                if errors and self.on_cell_error is not None:
+                    self.on_cell_error(cell, index, {})
                 if index == fail_at:
-                    if isinstance(raises, CellExecutionError):
-                        self.on_cell_error(cell, index, {})
                     raise raises
 
     return Client
@@ -118,6 +123,23 @@ def test_a_cell_error_names_the_source_cell_and_keeps_its_code_and_traceback(tmp
     assert raised.value.details == (
         "notebook cell 2 failed; its code:", "    raise ValueError('bad value')",
         "Traceback (most recent call last)", "ValueError: bad")
+
+
+def test_a_cell_error_after_an_allowed_one_names_the_cell_that_stopped_the_run(tmp_path):
+    error = CellExecutionError("tb", "KeyError", "'x'")
+    with pytest.raises(CellFailed) as raised:
+        execute(prepared("raise ValueError", "x = 1", "d['x']"), tmp_path,
+                client_class(fail_at=2, raises=error, allowed_errors=(0,)))
+    assert raised.value.message == "notebook cell 3 raised KeyError: 'x'"
+
+
+def test_the_kernels_folder_may_exist_or_lack_its_parents(tmp_path):
+    (tmp_path / "kernel").mkdir()
+    execute(prepared("1"), tmp_path, client_class())
+    notebook.execute(prepared("1"), tmp_path / "work", tmp_path / "a" / "b" / "kernel",
+                     kernel_name="python3", cell_timeout=None, out=io.StringIO(),
+                     manager_class=Manager, client_class=client_class())
+    assert (tmp_path / "a" / "b" / "kernel").is_dir()
 
 
 def test_a_failure_in_the_injected_cell_says_so(tmp_path):

@@ -291,6 +291,18 @@ def test_checkpoints_symlinks_and_a_file_named_like_the_notebook_are_not_uploade
     assert result.executed().cells[0].source == "print(1)"  # the executed one, not the file
 
 
+def test_a_notebook_that_removed_its_own_workspace_does_not_fail_the_run():
+    import shutil
+
+    class Removes(Execution):
+        def __call__(self, prepared, workdir, runtime_dir, **kwargs):
+            super().__call__(prepared, workdir, runtime_dir, **kwargs)
+            shutil.rmtree(workdir.parent)
+
+    result = invoke(execution=Removes())
+    assert (result.code, result.err) == (ExitCode.OK, "")
+
+
 def test_an_object_name_over_the_limit_is_an_upload_failure():
     long_name = ("d" * 250 + "/") * 4 + "f.txt"  # over 1024 bytes, names within 255
     result = invoke(execution=Execution(files={long_name: b"x"}))

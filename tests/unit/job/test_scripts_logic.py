@@ -190,6 +190,14 @@ def test_waiting_returns_the_exit_code_and_never_kills_without_a_limit(monkeypat
     assert process.waits == [0.2, 0.2, 0.2] and killed == []
 
 
+def test_before_the_limit_waiting_goes_on(monkeypatch):
+    killed: list[tuple[int, int]] = []
+    monkeypatch.setattr(os, "killpg", lambda pgid, sig: killed.append((pgid, sig)))
+    process = Process(0, running=2)
+    assert scripts._wait(process, 3600) == 0
+    assert process.waits == [0.2, 0.2, 0.2] and killed == []
+
+
 def test_at_the_limit_the_process_group_is_killed_and_no_code_is_returned(monkeypatch):
     killed: list[tuple[int, int]] = []
     monkeypatch.setattr(os, "killpg", lambda pgid, sig: killed.append((pgid, sig)))
@@ -398,7 +406,8 @@ class Code:
 
     def __call__(self, spec: ScriptSpec, code: Path, working: Path, entrypoint: Path,
                  env: dict[str, str], out: Any, err: Any, *, timeout: int | None) -> None:
-        assert code.parent.name.startswith("job-runner-")  # the workspace, named for its maker
+        # the code folder, in a workspace named for what made it
+        assert (code.name, code.parent.name[:11]) == ("code", "job-runner-")
         self.calls.append({"code": sorted(p.relative_to(code).as_posix()
                                           for p in code.rglob("*")),
                            "working": working.relative_to(code).as_posix(),
@@ -616,3 +625,15 @@ def test_code_over_the_size_limit_is_not_read(monkeypatch, tmp_path):
     assert result.code == ExitCode.NOT_READABLE
     assert result.last == "job-runner: the code oci://code@ns/jobs/main.py is larger than 10 bytes"
     assert code.calls == []
+
+
+def test_code_that_removed_its_own_workspace_does_not_fail_the_run(monkeypatch, tmp_path):
+    import shutil
+
+    class Removes(Code):
+        def __call__(self, spec: ScriptSpec, code: Path, *args: Any, **kwargs: Any) -> None:
+            super().__call__(spec, code, *args, **kwargs)
+            shutil.rmtree(code.parent)
+
+    result = run(monkeypatch, tmp_path, "scriptPathURI: oci://code@ns/jobs/main.py", Removes())
+    assert (result.code, result.err) == (ExitCode.OK, "")
