@@ -74,6 +74,9 @@ _TYPE_ONLY = "the NotebookProblem names the exception's type, never its text"
 _DAEMON = ("execute() joins the worker before it returns, and the cancel path leaves with "
            "os._exit, which waits for no thread: daemon or not behaves the same")
 _ONE_SLASH = "a Content-Range header holds exactly one '/' (bytes a-b/total)"
+_PUMP_DAEMON = ("execute() joins the pumps (for at most KILL_WAIT_SECONDS) before it returns, and "
+                "the runner leaves with os._exit, which waits for no thread: daemon or not "
+                "behaves the same")
 _THREAD_NAME = "nothing reads a thread's name: it shows only in a debugger or a dump"
 _AHEAD_DAEMON = ("the count started ahead ends within the call's deadline whether checked or "
                  "not, and the function's process never exits between calls: daemon or not "
@@ -185,6 +188,18 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("job.notebook.x_load", 'raise ValueError("XXno cellsXX")'): _TYPE_ONLY,
     ("job.notebook.x_load", 'raise ValueError("NO CELLS")'): _TYPE_ONLY,
     ("job.notebook.x_load", "raise ValueError(None)"): _TYPE_ONLY,
+    ("job.notebook.x__failure_details", 'for entry in output.get("traceback", None):'):
+        "nbformat's schema requires the traceback of an error output",
+    ("job.storage.x_download",
+     'request = urllib.request.Request(url, headers={"USER-AGENT": USER_AGENT})'):
+        "urllib's Request stores a header's name capitalized: any case names the same header",
+    **{("job.scripts.x_execute", line): _PUMP_DAEMON for line in (
+        "pumps = [threading.Thread(target=_pump, args=(process.stdout, out, None), daemon=None),",
+        "pumps = [threading.Thread(target=_pump, args=(process.stdout, out, None), daemon=False),",
+        "pumps = [threading.Thread(target=_pump, args=(process.stdout, out, None), ),",
+        "threading.Thread(target=_pump, args=(process.stderr, err, last), daemon=None)]",
+        "threading.Thread(target=_pump, args=(process.stderr, err, last), daemon=False)]",
+        "threading.Thread(target=_pump, args=(process.stderr, err, last), )]")},
     ("job.sources.x__zip_members",
      'target = archive.read(info)[:4096].decode("UTF-8", "replace")'):
         "codec names are case-insensitive",

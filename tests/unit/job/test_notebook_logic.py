@@ -282,9 +282,10 @@ def test_cancel_kills_each_running_kernels_process_group(monkeypatch):
 
     monkeypatch.setattr(os, "killpg", killpg)
     monkeypatch.setattr(os, "kill", lambda pid, sig: killed.append(("pid", pid, sig)))
+    # a manager without a provisioner at all must not stop the cancel before it exits
     monkeypatch.setattr(notebook, "_RUNNING", [Running(Provisioner(4242, 4243)),
                                                Running(Provisioner(None, 4244)),
-                                               Running(None)])
+                                               Running(None), object()])
     notebook.kill_running_kernels()
     assert killed == [("group", 4242, signal.SIGKILL), ("pid", 4244, signal.SIGKILL)]
 

@@ -265,6 +265,8 @@ def test_an_unexpected_failure_exits_9_with_its_traceback():
 
 def test_at_most_max_output_files_are_uploaded(monkeypatch):
     monkeypatch.setattr(runner, "MAX_OUTPUT_FILES", 2)
+    exactly = invoke(execution=Execution(files={"f0.txt": b"x", "f1.txt": b"x"}))
+    assert len(exactly.store.written) == 3 and "only the first" not in exactly.out
     files = {f"f{i}.txt": b"x" for i in range(3)}
     result = invoke(execution=Execution(files=files))
     folder = f"oci://out@ns/runs/{RUN_OCID}/"

@@ -253,6 +253,15 @@ def test_an_unsafe_archive_member_is_named_in_the_refusal(tmp_path, archive, mes
     assert caught.value.message == f"the archive {name}: {message}"
 
 
+def test_an_absolute_link_is_refused_even_into_the_code_folder(tmp_path):
+    # it would point elsewhere once the folder moves, and reveal where the code runs
+    archive = tar_of({"a.py": "1"}, symlinks={"b.py": str(tmp_path / "a.py")})
+    with pytest.raises(SourceRefused) as caught:
+        unpack(archive, "c.tar.gz", tmp_path)
+    assert caught.value.message == ("the archive c.tar.gz: symlink 'b.py' points outside the "
+                                    "code folder; refused")
+
+
 def test_a_link_up_and_back_inside_is_kept(tmp_path):
     unpack(tar_of({"ok/a.py": "1"}, symlinks={"ok/same": "../ok/a.py"}), "c.tar.gz", tmp_path)
     assert (tmp_path / "ok" / "same").read_text() == "1"
@@ -363,11 +372,12 @@ class FolderStorage(FakeObjectStorage):
 def test_a_folder_is_laid_out_under_its_own_name(tmp_path):
     store, _ = store_with({"team/proj/": b"", "team/proj/app/main.py": b"print(1)",
                            "team/proj/data/": b"", "team/proj/lib/x/y/helper.py": b"V = 1",
-                           "team/project-other/x.py": b"not this"})
+                           "team/proj/deep/er/": b"", "team/project-other/x.py": b"not this"})
     fetch_folder("oci://code@ns/team/proj", tmp_path, lambda: store, max_bytes=100)
     assert tree(tmp_path) == {"proj": "/", "proj/app": "/", "proj/app/main.py": "print(1)",
-                              "proj/data": "/", "proj/lib": "/", "proj/lib/x": "/",
-                              "proj/lib/x/y": "/", "proj/lib/x/y/helper.py": "V = 1"}
+                              "proj/data": "/", "proj/deep": "/", "proj/deep/er": "/",
+                              "proj/lib": "/", "proj/lib/x": "/", "proj/lib/x/y": "/",
+                              "proj/lib/x/y/helper.py": "V = 1"}
 
 
 def test_a_folder_is_read_through_fetch_source_too(tmp_path):

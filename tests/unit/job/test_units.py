@@ -303,6 +303,7 @@ def test_notebook_name(url, name):
     ("oci://out@ns/a/b//", f"a/b/{RUN_OCID}/basics.ipynb"),
     ("oci://out@ns", f"{RUN_OCID}/basics.ipynb"),
     ("oci://out@ns/", f"{RUN_OCID}/basics.ipynb"),
+    ("oci://out@ns/BOX/", f"BOX/{RUN_OCID}/basics.ipynb"),
 ])
 def test_output_object_names(folder, expected):
     output = parse_allow_entry(folder)
