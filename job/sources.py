@@ -272,7 +272,7 @@ LIST_ERRORS = ErrorTable({
 def list_folder(store: ObjectStore, namespace: str, bucket: str, prefix: str, subject: str
                 ) -> list[tuple[str, int]]:
     """(name, size) of every object under ``prefix``; at most :data:`MAX_MEMBERS`."""
-    service = OciService(store.service.client, "Object Storage", LIST_ERRORS,
+    service = OciService(store.service.client, store.service.name, LIST_ERRORS,
                          store.service.policy)
     found: list[tuple[str, int]] = []
     start: str | None = None

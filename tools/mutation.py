@@ -188,6 +188,9 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("job.notebook.x_load", 'raise ValueError("XXno cellsXX")'): _TYPE_ONLY,
     ("job.notebook.x_load", 'raise ValueError("NO CELLS")'): _TYPE_ONLY,
     ("job.notebook.x_load", "raise ValueError(None)"): _TYPE_ONLY,
+    ("job.storage.x\u01c1ObjectStore\u01c1__init__",
+     'self.service = OciService(client, "object storage", ERRORS, policy)'):
+        "the container's messages name Object Storage themselves, never the service's name",
     ("job.notebook.x__failure_details", 'for entry in output.get("traceback", None):'):
         "nbformat's schema requires the traceback of an error output",
     ("job.storage.x_download",

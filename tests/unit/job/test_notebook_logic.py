@@ -252,6 +252,8 @@ def test_a_long_failed_cell_shows_its_first_lines_only():
     assert details[1:21] == tuple(f"    line{i}" for i in range(20))
     assert details[21] == "    … (5 more lines)"
     assert notebook._failure_details("cell 1", {}) == ("notebook cell 1 failed; its code:",)
+    twenty = nbformat.v4.new_code_cell("\n".join(f"line{i}" for i in range(20)))
+    assert notebook._failure_details("cell 3", twenty)[-1] == "    line19"  # all of it
 
 
 def test_the_kernel_uses_tcp_when_the_socket_path_would_be_too_long(tmp_path):
@@ -349,6 +351,7 @@ def test_a_notebook_saved_with_a_byte_order_mark_loads():
     (["1234\n", "5\n"], ["1234", "… (the rest is in the executed notebook)"]),
     (["123", "4\n56\n"], ["123", "4", "… (the rest is in the executed notebook)"]),
     (["12345", "6", "7"], ["12345", "… (the rest is in the executed notebook)"]),
+    (["12345"], ["12345"]),  # exactly the limit: nothing left out
 ])
 def test_the_echo_says_once_where_the_rest_is_without_a_blank_line(texts, lines):
     out = io.StringIO()

@@ -438,6 +438,18 @@ def test_each_progress_line_reaches_the_log_at_once():
     assert out.flushed_lines == [1, 2]
 
 
+def test_a_library_warning_reaches_the_log_at_once(monkeypatch):
+    flushed: list[str] = []
+
+    class Flushes(io.StringIO):
+        def flush(self) -> None:
+            flushed.append(self.getvalue())
+
+    monkeypatch.setattr(runner.sys, "stdout", Flushes())
+    runner._show_warning(UserWarning("careful"), UserWarning, "x.py", 1)
+    assert flushed == ["warning: UserWarning: careful\n"]
+
+
 def test_the_download_timeout_is_read_from_its_variable():
     settings = RunnerSettings.from_env({"NOTEPAD_YAML_URL": SPEC_URI, "JOB_RUN_OCID": RUN_OCID,
                                         "NOTEBOOK_DOWNLOAD_TIMEOUT_SECONDS": "7"})

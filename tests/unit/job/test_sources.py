@@ -98,6 +98,14 @@ def test_each_member_of_a_tar_is_counted_before_anything_is_unpacked(tmp_path, m
     assert list(tmp_path.iterdir()) == [tmp_path / "two"]
 
 
+def test_a_hard_links_copy_counts_toward_the_unpacked_size(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "Budget", lambda: Budget(max_bytes=3))
+    with pytest.raises(SourceRefused) as caught:
+        unpack(tar_of({"a.py": "12"}, hardlinks={"h.py": "a.py"}), "c.tar.gz", tmp_path)
+    assert caught.value.message == ("the archive c.tar.gz unpacks to more than 3 bytes (at "
+                                    "member 'h.py'); refused as a possible zip bomb")
+
+
 def test_the_bytes_really_written_are_counted_whatever_a_header_says():
     sink = io.BytesIO()
     sources._copy(io.BytesIO(b"x" * 5), sink, Budget(max_bytes=5), WHAT, "a")

@@ -17,6 +17,7 @@ from job.storage import (
     ObjectStore,
     SafeRedirects,
     _resolve,
+    fetch_notebook,
     redirect_problem,
     resource_principal_store,
 )
@@ -91,6 +92,15 @@ def test_a_write_sends_the_bytes_and_their_type():
     assert client.objects["ns", "out", "runs/a.txt"].data == b"hello"
 
 
+def test_a_missing_notebook_is_named_as_the_notebook():
+    with pytest.raises(NotReadable) as caught:
+        fetch_notebook("oci://specs@ns/nb/a.ipynb", lambda: store(FakeObjectStorage()),
+                       max_bytes=10, timeout=5)
+    assert caught.value.message == (
+        "the notebook oci://specs@ns/nb/a.ipynb does not exist or this job run may not read it "
+        "(404 ObjectNotFound); check the job-run dynamic group's policy")
+
+
 def test_a_store_retries_as_a_job_may_by_default():
     assert ObjectStore(FakeObjectStorage()).service.policy is JOB_POLICY
 
@@ -127,6 +137,7 @@ FORBIDDEN = ", a loopback, link-local or metadata address; such redirects are no
     ("https://10.0.0.5/a", [], None),
     # a zone index is read off whatever precedes it, as for IPv6 link-local addresses
     ("https://127.0.0.1%25x/a", [], "redirected to https://127.0.0.1%25x/a" + FORBIDDEN),
+    ("https://127.0.0.1%25x%25y/a", [], "redirected to https://127.0.0.1%25x%25y/a" + FORBIDDEN),
 ])
 def test_a_redirect_is_followed_only_to_https_outside_the_instance(url, resolved, problem):
     assert redirect_problem(url, resolve=lambda host: resolved) == problem
