@@ -349,12 +349,11 @@ def _kernel_streams(out: TextIO) -> dict[str, Any]:
 def _failure_details(label: str, cell: Any, max_source_lines: int = 20) -> tuple[str, ...]:
     """The failed cell's first lines of code and its traceback, for the log."""
     lines = [f"notebook {label} failed; its code:"]
-    source = cell.get("source", "") if cell else ""
-    code = source.splitlines()
+    code = cell.get("source", "").splitlines()
     lines += [f"    {line}" for line in code[:max_source_lines]]
     if len(code) > max_source_lines:
         lines.append(f"    … ({len(code) - max_source_lines} more lines)")
-    for output in cell.get("outputs", []) if cell else []:
+    for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
             for entry in output.get("traceback", []):
                 lines += [line for line in plain(entry).splitlines() if line.strip()]

@@ -188,6 +188,14 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("job.notebook.x_load", 'raise ValueError("XXno cellsXX")'): _TYPE_ONLY,
     ("job.notebook.x_load", 'raise ValueError("NO CELLS")'): _TYPE_ONLY,
     ("job.notebook.x_load", "raise ValueError(None)"): _TYPE_ONLY,
+    ("job.notebook.x_cell_text", 'data = output.get("data", )'):
+        "nbformat's schema requires the data of a result or display output",
+    ("job.sources.x_fetch_folder",
+     'kind = "dir" if relative.endswith("/") and size == 0 else "XXfileXX"'):
+        "a folder's objects are told apart only as 'dir' or not",
+    ("job.sources.x_fetch_folder",
+     'kind = "dir" if relative.endswith("/") and size == 0 else "FILE"'):
+        "a folder's objects are told apart only as 'dir' or not",
     ("job.storage.x\u01c1ObjectStore\u01c1__init__",
      'self.service = OciService(client, "object storage", ERRORS, policy)'):
         "the container's messages name Object Storage themselves, never the service's name",

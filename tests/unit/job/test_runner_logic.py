@@ -293,6 +293,14 @@ def test_checkpoints_symlinks_and_a_file_named_like_the_notebook_are_not_uploade
     assert result.executed().cells[0].source == "print(1)"  # the executed one, not the file
 
 
+def test_the_notebook_is_read_in_the_specs_encoding():
+    nb = notebook_bytes("print('żółw')").decode().encode("utf-16")
+    execution = Execution()
+    result = invoke(spec("notebookEncoding: utf-16\n"), execution=execution, nb=nb)
+    assert (result.code, result.err) == (ExitCode.OK, "")
+    assert execution.calls[0]["cells"] == ["print('żółw')"]
+
+
 def test_a_notebook_that_removed_its_own_workspace_does_not_fail_the_run():
     import shutil
 
