@@ -412,7 +412,7 @@ class Code:
                                           for p in code.rglob("*")),
                            "working": working.relative_to(code).as_posix(),
                            "entrypoint": entrypoint.relative_to(code).as_posix(),
-                           "env": env, "timeout": timeout})
+                           "env": env, "timeout": timeout, "in": code.parent.parent})
         files(working, self.writes)
         if self.raises is not None:
             raise self.raises
@@ -467,7 +467,7 @@ def test_a_script_run_fetches_runs_and_uploads_what_the_code_wrote(monkeypatch, 
     assert code.calls == [{"code": ["main.py"], "working": ".", "entrypoint": "main.py",
                            "env": {"NOTEPAD_YAML_URL": SPEC_URI, "JOB_RUN_OCID": RUN_OCID,
                                    "NOTEBOOK_CELL_TIMEOUT_SECONDS": "60", "WHO": "me"},
-                           "timeout": 60}]
+                           "timeout": 60, "in": tmp_path}]  # the workspace in temp_dir
     assert result.uploaded() == {f"runs/{RUN_OCID}/result.json": (b"{}", "application/json")}
     assert result.out.splitlines() == [
         f"job-runner: job run {RUN_OCID}: reading the spec {SPEC_URI}",
