@@ -6,8 +6,6 @@ from __future__ import annotations
 import ssl
 import urllib.error
 
-import pytest
-
 from job.notebook import cell_text
 from job.script_boot import parse_arguments
 from job.storage import _upload_failed
@@ -60,7 +58,8 @@ def _tls(reason: str | None, strerror: str | None) -> ssl.SSLError:
     return error
 
 
-@pytest.mark.parametrize(("reason", "cause"), [
+# what urllib gave as the reason -> the cause in words
+CAUSES: list[tuple[object, str]] = [
     (ConnectionResetError(104, "Connection reset by peer"), "connection reset by h.example"),
     (TimeoutError("timed out"), "no answer from h.example within 2.5 s"),
     (_tls("WRONG_VERSION_NUMBER", "wrong version number"),
@@ -72,28 +71,30 @@ def _tls(reason: str | None, strerror: str | None) -> ssl.SSLError:
     ("redirected to http://h.example/a, which is not https", "redirected to http://h.example/a, "
                                                             "which is not https"),
     ("", "str"),
-])
-def test_a_failed_downloads_cause_is_said_in_words(reason, cause):
-    failure = urllib.error.URLError(reason)
-    assert download_failure(failure, "https://h.example/dir/a.ipynb", 2.5) == cause
+]
 
 
-@pytest.mark.parametrize(("url", "host"), [
-    ("https://h.example:8443/a", "h.example"), ("https:///a", "?"), ("https://[::1/a", "?"),
-])
-def test_a_host_that_cannot_be_read_is_a_question_mark(url, host):
-    assert host_of(url) == host
-    assert download_failure(urllib.error.URLError(ConnectionRefusedError()), url, 1) == (
-        f"connection refused by {host}")
+def test_a_failed_downloads_cause_is_said_in_words():
+    said = [download_failure(urllib.error.URLError(reason), "https://h.example/dir/a.ipynb", 2.5)
+            for reason, _ in CAUSES]
+    assert said == [cause for _, cause in CAUSES]
 
 
-@pytest.mark.parametrize(("url", "shown"), [
-    ("https:///a.ipynb", "https://?/a.ipynb"),
-    ("https://h.example/a.ipynb#part", "https://h.example/a.ipynb (query not shown)"),
-    ("https://h.example/a.ipynb?", "https://h.example/a.ipynb"),
-    ("https://ObjectStorage.example/p/TOKEN/a", "https://objectstorage.example/p/…/a"),
-    ("https://objectstorage.example/x/p/TOKEN/a", "https://objectstorage.example/x/p/TOKEN/a"),
-    ("https://objectstorage.example/p/TOKEN", "https://objectstorage.example/p/…/"),
-])
-def test_what_a_shown_url_keeps_and_hides(url, shown):
-    assert shown_url(url) == shown
+def test_a_host_that_cannot_be_read_is_a_question_mark():
+    hosts = {"https://h.example:8443/a": "h.example", "https:///a": "?", "https://[::1/a": "?"}
+    assert {url: host_of(url) for url in hosts} == hosts
+    refused = urllib.error.URLError(ConnectionRefusedError())
+    assert {url: download_failure(refused, url, 1) for url in hosts} == {
+        url: f"connection refused by {host}" for url, host in hosts.items()}
+
+
+def test_what_a_shown_url_keeps_and_hides():
+    shown = {
+        "https:///a.ipynb": "https://?/a.ipynb",
+        "https://h.example/a.ipynb#part": "https://h.example/a.ipynb (query not shown)",
+        "https://h.example/a.ipynb?": "https://h.example/a.ipynb",
+        "https://ObjectStorage.example/p/TOKEN/a": "https://objectstorage.example/p/…/a",
+        "https://objectstorage.example/x/p/TOKEN/a": "https://objectstorage.example/x/p/TOKEN/a",
+        "https://objectstorage.example/p/TOKEN": "https://objectstorage.example/p/…/",
+    }
+    assert {url: shown_url(url) for url in shown} == shown
