@@ -243,6 +243,7 @@ def test_cell_text_keeps_streams_and_plain_results_up_to_its_limit():
 def test_one_line_flattens_and_shortens_an_error_value():
     assert one_line("a\n  b\x1b[1m c") == "a b c"
     assert one_line("x" * 10, limit=5) == "xxxx…"
+    assert one_line("x" * 5, limit=5) == "xxxxx"  # exactly the limit: whole
 
 
 def test_a_long_failed_cell_shows_its_first_lines_only():

@@ -4,8 +4,10 @@ real redirects over HTTP are in tests/process/job/test_security.py)."""
 
 from __future__ import annotations
 
+import io
 import urllib.error
 import urllib.request
+from typing import Any, ClassVar
 
 import pytest
 from oci import exceptions
@@ -90,6 +92,23 @@ def test_a_write_sends_the_bytes_and_their_type():
     assert call.args == ("ns", "out", "runs/a.txt", b"hello")
     assert call.kwargs["content_type"] == "text/plain"
     assert client.objects["ns", "out", "runs/a.txt"].data == b"hello"
+
+
+def test_a_download_says_what_is_asking():
+    from job.storage import USER_AGENT, download
+
+    agents: list[str | None] = []
+
+    def opener(request: urllib.request.Request, timeout: float) -> Any:
+        agents.append(request.get_header("User-agent"))
+        return Body(b"{}")
+
+    assert download("https://h.example/a.ipynb", max_bytes=10, timeout=5, opener=opener) == b"{}"
+    assert agents == [USER_AGENT]
+
+
+class Body(io.BytesIO):
+    headers: ClassVar[dict[str, str]] = {}
 
 
 def test_a_missing_notebook_is_named_as_the_notebook():
