@@ -175,7 +175,9 @@ class LogEcho:
             return
         text = plain(text)
         if used + len(text) > self.limit:
-            text = text[: self.limit - used] + "\n… (the rest is in the executed notebook)\n"
+            kept = text[: self.limit - used]
+            text = (kept + ("\n" if kept and not kept.endswith("\n") else "")
+                    + "… (the rest is in the executed notebook)\n")
         self.echoed[cell_index] = used + len(text)
         prefix = f"[{self.label(cell_index)}] "
         for line in text.splitlines():
@@ -247,9 +249,8 @@ def _execute(prepared: Prepared, workdir: Path, runtime_dir: Path, *, kernel_nam
         position = prepared.source_cell(index)
         return "parameters" if position is None else f"cell {position}"
 
-    def errored(cell: Any, cell_index: int, execute_reply: Any) -> None:
-        progress.setdefault("failed", cell_index)
-
+    # The cell that raised or timed out is the one started last: nbclient stops there (an
+    # error it was told to allow, in a cell tagged raises-exception, does not stop it).
     def started(cell: Any, cell_index: int) -> None:
         progress["current"] = cell_index
 
@@ -263,8 +264,7 @@ def _execute(prepared: Prepared, workdir: Path, runtime_dir: Path, *, kernel_nam
     _RUNNING.append(manager)
     client = (client_class or _client_class())(
         prepared.nb, km=manager, timeout=cell_timeout, allow_errors=False, record_timing=True,
-        resources={"metadata": {"path": str(workdir)}}, on_cell_start=started,
-        on_cell_error=errored)
+        resources={"metadata": {"path": str(workdir)}}, on_cell_start=started)
     client.echo = LogEcho(out, label)
     try:
         # The kernel's own stdout/stderr go to the log (our stdout): stderr stays for the
@@ -275,7 +275,7 @@ def _execute(prepared: Prepared, workdir: Path, runtime_dir: Path, *, kernel_nam
         raise CellFailed(f"notebook {number(index)} timed out after {cell_timeout} s "
                          "(NOTEBOOK_CELL_TIMEOUT_SECONDS)") from None
     except CellExecutionError as exc:
-        index = progress.get("failed", progress.get("current", -1))
+        index = progress.get("current", -1)
         cell = prepared.nb.cells[index] if 0 <= index < len(prepared.nb.cells) else {}
         evalue = one_line(exc.evalue or "")
         raise CellFailed(f"notebook {number(index)} raised {exc.ename}"
@@ -349,12 +349,11 @@ def _kernel_streams(out: TextIO) -> dict[str, Any]:
 def _failure_details(label: str, cell: Any, max_source_lines: int = 20) -> tuple[str, ...]:
     """The failed cell's first lines of code and its traceback, for the log."""
     lines = [f"notebook {label} failed; its code:"]
-    source = cell.get("source", "") if cell else ""
-    code = source.splitlines()
+    code = cell.get("source", "").splitlines()
     lines += [f"    {line}" for line in code[:max_source_lines]]
     if len(code) > max_source_lines:
         lines.append(f"    … ({len(code) - max_source_lines} more lines)")
-    for output in cell.get("outputs", []) if cell else []:
+    for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
             for entry in output.get("traceback", []):
                 lines += [line for line in plain(entry).splitlines() if line.strip()]

@@ -132,14 +132,13 @@ def _run(env: Mapping[str, str], out: TextIO, err: TextIO, store_factory: StoreF
         from .scripts import run_code
 
         run_code(spec, settings, get_store, env, out, err, opener=opener, temp_dir=temp_dir)
-        say(out, f"succeeded in {time.monotonic() - started:.1f} s")
+        say(out, f"succeeded in {clock() - started:.1f} s")
         return ExitCode.OK
     _describe(spec, out)
 
-    extra = {"opener": opener} if opener is not None else {}
     notebook_bytes = fetch_notebook(spec.notebook, get_store,
                                     max_bytes=settings.max_notebook_bytes,
-                                    timeout=settings.download_timeout_seconds, **extra)
+                                    timeout=settings.download_timeout_seconds, opener=opener)
     from . import notebook
 
     nb = notebook.load(notebook_bytes, spec.encoding)

@@ -69,10 +69,9 @@ def run_code(spec: ScriptSpec, settings: RunnerSettings, get_store: Callable[[],
     try:
         code = workspace / "code"
         code.mkdir()
-        extra = {"opener": opener} if opener is not None else {}
         fetch_source(spec.source, spec.source_kind, code, get_store,
                      max_bytes=settings.max_notebook_bytes,
-                     timeout=settings.download_timeout_seconds, **extra)
+                     timeout=settings.download_timeout_seconds, opener=opener)
         working, entrypoint = locate(spec, code)
         failure: ScriptFailed | None = None
         try:
@@ -144,13 +143,15 @@ def command(spec: ScriptSpec, code: Path, working: Path, entrypoint: Path) -> li
 
 
 def execute(spec: ScriptSpec, code: Path, working: Path, entrypoint: Path,
-            env: Mapping[str, str], out: TextIO, err: TextIO, *, timeout: int | None) -> None:
-    """Run the code; raise ScriptFailed unless it exits 0."""
+            env: Mapping[str, str], out: TextIO, err: TextIO, *, timeout: int | None,
+            popen: Callable[..., subprocess.Popen[bytes]] = subprocess.Popen) -> None:
+    """Run the code; raise ScriptFailed unless it exits 0. ``popen`` starts the child
+    process (tests pass a stand-in)."""
     what = (f"the function {spec.entry_function} of {spec.entrypoint}" if spec.entry_function
             else f"the script {spec.entrypoint}")
     say(out, f"running {what}" + (f" with {len(spec.arguments)} argument(s)"
                                   if spec.arguments else ""))
-    process = subprocess.Popen(
+    process = popen(
         command(spec, code, working, entrypoint), cwd=working, env={**os.environ, **env},
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         start_new_session=True)

@@ -42,7 +42,6 @@ from ocirefs.locations import LocationError, SpecLocation, parse_location
 from .errors import ExitCode, NotReadable, RunnerError
 from .storage import (
     CALL_BUDGET_SECONDS,
-    JOB_POLICY,
     ObjectStore,
     _not_permitted,
     _not_readable,
@@ -65,26 +64,29 @@ class SourceRefused(RunnerError):
 
 @dataclass
 class Budget:
-    """What the code may still take: members and unpacked bytes."""
+    """What the code may take, members and unpacked bytes, and what it took so far."""
 
-    members: int = MAX_MEMBERS
-    unpacked: int = MAX_UNPACKED_BYTES
+    max_members: int = MAX_MEMBERS
+    max_bytes: int = MAX_UNPACKED_BYTES
+    members: int = 0
+    unpacked: int = 0
 
     def member(self, what: str) -> None:
-        self.members -= 1
-        if self.members < 0:
-            raise SourceRefused(f"{what} has more than {MAX_MEMBERS} members; refused before "
-                                "unpacking")
+        self.members += 1
+        if self.members > self.max_members:
+            raise SourceRefused(f"{what} has more than {self.max_members} members; refused "
+                                "before unpacking")
 
     def take(self, size: int, what: str, name: str) -> None:
-        self.unpacked -= size
-        if self.unpacked < 0:
-            raise SourceRefused(f"{what} unpacks to more than {MAX_UNPACKED_BYTES} bytes "
+        self.unpacked += size
+        if self.unpacked > self.max_bytes:
+            raise SourceRefused(f"{what} unpacks to more than {self.max_bytes} bytes "
                                 f"(at member {name!r}); refused as a possible zip bomb")
 
 
 def fetch_source(url: str, kind: str, code_dir: Path, store_factory: Callable[[], ObjectStore],
-                 *, max_bytes: int, timeout: float, **download: Any) -> None:
+                 *, max_bytes: int, timeout: float,
+                 opener: Callable[..., Any] | None = None) -> None:
     """Fill ``code_dir`` (empty) from ``url``; raise NotReadable or SourceRefused."""
     if kind == "folder":
         fetch_folder(url, code_dir, store_factory, max_bytes=max_bytes)
@@ -96,7 +98,7 @@ def fetch_source(url: str, kind: str, code_dir: Path, store_factory: Callable[[]
     if location is not None:
         data, _ = store_factory().read(location, max_bytes=max_bytes, what="code")
     else:
-        data = download_url(url, max_bytes=max_bytes, timeout=timeout, **download)
+        data = download_url(url, max_bytes=max_bytes, timeout=timeout, opener=opener)
     if kind == "file":
         (code_dir / file_name(url)).write_bytes(data)
     else:
@@ -123,7 +125,7 @@ def unpack(data: bytes, name: str, root: Path) -> None:
 class Member:
     name: str
     kind: str  # "file", "dir", "symlink", "hardlink"
-    size: int = 0
+    size: int = 0  # a folder's objects: the size listed, the most read
     target: str = ""
     read: Callable[[], IO[bytes]] | None = None
 
@@ -147,7 +149,7 @@ def _zip_members(data: bytes, what: str) -> Iterator[Member]:
             raise SourceRefused(f"{what}: member {name!r} is a device file or FIFO; only "
                                 "files, folders and links inside the archive are unpacked")
         else:
-            yield Member(name, "file", info.file_size, read=functools.partial(archive.open, info))
+            yield Member(name, "file", read=functools.partial(archive.open, info))
 
 
 def _tar_members(data: bytes, what: str) -> Iterator[Member]:
@@ -168,8 +170,7 @@ def _tar_members(data: bytes, what: str) -> Iterator[Member]:
         elif info.isdir():
             yield Member(info.name, "dir")
         elif info.isreg():
-            yield Member(info.name, "file", info.size,
-                         read=functools.partial(_tar_file, archive, info))
+            yield Member(info.name, "file", read=functools.partial(_tar_file, archive, info))
         else:
             raise SourceRefused(f"{what}: member {info.name!r} is a device file or FIFO; only "
                                 "files, folders and links inside the archive are unpacked")
@@ -177,8 +178,7 @@ def _tar_members(data: bytes, what: str) -> Iterator[Member]:
 
 def _tar_file(archive: tarfile.TarFile, info: tarfile.TarInfo) -> IO[bytes]:
     stream = archive.extractfile(info)
-    if stream is None:  # only for members that are not regular files
-        raise SourceRefused(f"member {info.name!r} could not be read")
+    assert stream is not None  # None only for members that are not regular files
     return stream
 
 
@@ -272,7 +272,8 @@ LIST_ERRORS = ErrorTable({
 def list_folder(store: ObjectStore, namespace: str, bucket: str, prefix: str, subject: str
                 ) -> list[tuple[str, int]]:
     """(name, size) of every object under ``prefix``; at most :data:`MAX_MEMBERS`."""
-    service = OciService(store.service.client, "Object Storage", LIST_ERRORS, JOB_POLICY)
+    service = OciService(store.service.client, store.service.name, LIST_ERRORS,
+                         store.service.policy)
     found: list[tuple[str, int]] = []
     start: str | None = None
     for _ in range(MAX_MEMBERS // LIST_PAGE + 2):  # bounded: the cap ends it first
@@ -304,7 +305,7 @@ def fetch_folder(url: str, code_dir: Path, store_factory: Callable[[], ObjectSto
     if not objects:
         raise NotReadable(f"{what} is empty, does not exist or this job run may not list it; "
                           "check the location and the job-run dynamic group's policy")
-    budget = Budget(unpacked=min(MAX_UNPACKED_BYTES, max_bytes))
+    budget = Budget(max_bytes=min(MAX_UNPACKED_BYTES, max_bytes))
     members: list[Member] = []
     for name, size in objects:
         relative = name[len(prefix):]

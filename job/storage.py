@@ -184,15 +184,16 @@ SAFE_OPENER = urllib.request.build_opener(SafeRedirects)
 
 
 def download(url: str, *, max_bytes: int, timeout: float,
-             opener: Callable[..., Any] = SAFE_OPENER.open) -> bytes:
+             opener: Callable[..., Any] | None = None) -> bytes:
     """GET an https URL (safe redirects followed), at most ``max_bytes``; raise
-    NotReadable."""
+    NotReadable. ``opener``: urllib's ``open`` (tests pass their own), SAFE_OPENER's by
+    default."""
     shown = shown_url(url)
     if urlsplit(url).scheme.lower() != "https":
         raise NotReadable(f"the notebook URL {shown} is not https")
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
-        with opener(request, timeout=timeout) as response:
+        with (opener or SAFE_OPENER.open)(request, timeout=timeout) as response:
             length = response.headers.get("content-length")
             if length and length.isdigit() and int(length) > max_bytes:
                 raise NotReadable(f"the notebook at {shown} is larger than {max_bytes} bytes")
@@ -212,8 +213,7 @@ def download(url: str, *, max_bytes: int, timeout: float,
 
 
 def fetch_notebook(url: str, store_factory: Callable[[], ObjectStore], *, max_bytes: int,
-                   timeout: float, opener: Callable[..., Any] = SAFE_OPENER.open
-                   ) -> bytes:
+                   timeout: float, opener: Callable[..., Any] | None = None) -> bytes:
     """The notebook's bytes: ``oci://`` and Object Storage https URLs through the resource
     principal (private buckets work), any other https URL (GitHub raw, a PAR) downloaded."""
     location = None

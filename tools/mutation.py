@@ -68,12 +68,15 @@ _VALID_ONLY = ("parse_spec refuses whenever a problem was noted, so the containe
                "only ever read from a valid spec")
 _UNREACHABLE_VALUE = ("unreachable from a spec: the strict loader refuses tags, so YAML gives "
                       "only str, int, float, bool, None, dates, lists and mappings")
-_IN_A_CELL = ("nbclient fails a cell only after on_cell_start named it: the index is always "
-              "a cell's")
+_IN_A_CELL = ("nbclient raises a cell's error, its timeout or a dead kernel only while a cell "
+              "runs, after on_cell_start named it: the index is always a cell's")
 _TYPE_ONLY = "the NotebookProblem names the exception's type, never its text"
 _DAEMON = ("execute() joins the worker before it returns, and the cancel path leaves with "
            "os._exit, which waits for no thread: daemon or not behaves the same")
 _ONE_SLASH = "a Content-Range header holds exactly one '/' (bytes a-b/total)"
+_PUMP_DAEMON = ("execute() joins the pumps (for at most KILL_WAIT_SECONDS) before it returns, and "
+                "the runner leaves with os._exit, which waits for no thread: daemon or not "
+                "behaves the same")
 _THREAD_NAME = "nothing reads a thread's name: it shows only in a debugger or a dump"
 _AHEAD_DAEMON = ("the count started ahead ends within the call's deadline whether checked or "
                  "not, and the function's process never exits between calls: daemon or not "
@@ -86,6 +89,8 @@ _NOT_DEEP = ("the strict loader is never asked to construct deep (construct_docu
 _NO_PATH_RESOLVERS = ("compose_node's parent and index only feed PyYAML's path resolvers "
                       "(yaml.add_path_resolver), and the strict loader has none")
 _BEST_FIRST = "get_close_matches puts the best match first whatever n is; only close[0] is read"
+_STDERR_LINES = ("stderr is line-buffered (Python 3.9+; in-process callers pass a StringIO), so "
+                 "each line printed to it is written at once, flushed or not")
 _READ_BOUND = ("parse_spec refuses any data longer than max_bytes: reading more than "
                "max_bytes + 1 bytes changes only the memory used")
 EQUIVALENT: dict[tuple[str, str], str] = {
@@ -175,12 +180,40 @@ EQUIVALENT: dict[tuple[str, str], str] = {
      "cell = prepared.nb.cells[index] if (0 <= index < len(prepared.nb.cells)) or True else {}"):
         _IN_A_CELL,
     ("job.notebook.x__execute", 'index = progress.get("current", None)'): _IN_A_CELL,
-    ("job.notebook.x__execute",
-     'index = progress.get("failed", progress.get("current", +1))'): _IN_A_CELL,
+    **{("job.notebook.x__execute", line): _IN_A_CELL for line in (
+        'index = progress.get("current", )', 'index = progress.get("current", -2)',
+        'index = progress.get("current", +1)')},
     ("job.settings.x\u01c1RunnerSettings\u01c1_read", 'raise EnvProblem("XXNOTEBOOK_KERNELXX",'):
         "the container reports an EnvProblem by its message; the name is the function's",
     ("job.notebook.x_load", 'raise ValueError("XXno cellsXX")'): _TYPE_ONLY,
     ("job.notebook.x_load", 'raise ValueError("NO CELLS")'): _TYPE_ONLY,
+    ("job.notebook.x_load", "raise ValueError(None)"): _TYPE_ONLY,
+    ("job.notebook.x_cell_text", 'data = output.get("data", )'):
+        "nbformat's schema requires the data of a result or display output",
+    ("job.sources.x_fetch_folder",
+     'kind = "dir" if relative.endswith("/") and size == 0 else "XXfileXX"'):
+        "a folder's objects are told apart only as 'dir' or not",
+    ("job.sources.x_fetch_folder",
+     'kind = "dir" if relative.endswith("/") and size == 0 else "FILE"'):
+        "a folder's objects are told apart only as 'dir' or not",
+    ("job.storage.x\u01c1ObjectStore\u01c1__init__",
+     'self.service = OciService(client, "object storage", ERRORS, policy)'):
+        "the container's messages name Object Storage themselves, never the service's name",
+    ("job.notebook.x__failure_details", 'for entry in output.get("traceback", None):'):
+        "nbformat's schema requires the traceback of an error output",
+    ("job.storage.x_download",
+     'request = urllib.request.Request(url, headers={"USER-AGENT": USER_AGENT})'):
+        "urllib's Request stores a header's name capitalized: any case names the same header",
+    **{("job.scripts.x_execute", line): _PUMP_DAEMON for line in (
+        "pumps = [threading.Thread(target=_pump, args=(process.stdout, out, None), daemon=None),",
+        "pumps = [threading.Thread(target=_pump, args=(process.stdout, out, None), daemon=False),",
+        "pumps = [threading.Thread(target=_pump, args=(process.stdout, out, None), ),",
+        "threading.Thread(target=_pump, args=(process.stderr, err, last), daemon=None)]",
+        "threading.Thread(target=_pump, args=(process.stderr, err, last), daemon=False)]",
+        "threading.Thread(target=_pump, args=(process.stderr, err, last), )]")},
+    ("job.sources.x__zip_members",
+     'target = archive.read(info)[:4096].decode("UTF-8", "replace")'):
+        "codec names are case-insensitive",
     ("job.notebook.x_cell_text", 'parts.append(_text(output.get("text", "XXXX")))'):
         "nbformat's schema requires the text of a stream output",
     ("job.settings.x\u01c1RunnerSettings\u01c1_read", "raise EnvProblem(None,"):
@@ -189,6 +222,28 @@ EQUIVALENT: dict[tuple[str, str], str] = {
      'worker = threading.Thread(target=work, name="notebook", daemon=None)'): _DAEMON,
     ("job.notebook.x_execute", 'worker = threading.Thread(target=work, name="notebook", )'):
         _DAEMON,
+    ("job.notebook.x_execute",
+     'worker = threading.Thread(target=work, name="notebook", daemon=False)'): _DAEMON,
+    **{("job.notebook.x_execute", line): _THREAD_NAME for line in (
+        "worker = threading.Thread(target=work, name=None, daemon=True)",
+        'worker = threading.Thread(target=work, name="XXnotebookXX", daemon=True)',
+        'worker = threading.Thread(target=work, name="NOTEBOOK", daemon=True)',
+        "worker = threading.Thread(target=work, daemon=True)")},
+    **{("job.runner.x__report", line): _STDERR_LINES for line in (
+        "print(PREFIX + exc.message, file=err, )",
+        "print(PREFIX + exc.message, file=err, flush=None)",
+        "print(PREFIX + exc.message, file=err, flush=False)")},
+    **{("job.scripts.x_run_code", line): _STDERR_LINES for line in (
+        "print(PREFIX + upload_failure.message, file=err, )",
+        "print(PREFIX + upload_failure.message, file=err, flush=None)",
+        "print(PREFIX + upload_failure.message, file=err, flush=False)")},
+    **{("job.settings.x\u01c1RunnerSettings\u01c1_read", line):
+       "the container reports an EnvProblem by its message; the name is the function's"
+       for line in ('raise EnvProblem("job_run_ocid",', 'raise EnvProblem("notebook_kernel",')},
+    **{("job.storage.x__forbidden_address", line):
+       "only the part before the first '%' is read: splitting it further changes nothing"
+       for line in ('ip = ipaddress.ip_address(address.split("%", )[0])',
+                    'ip = ipaddress.ip_address(address.split("%", 2)[0])')},
     ("job.settings.x\u01c1RunnerSettings\u01c1_read", 'raise EnvProblem("XXJOB_RUN_OCIDXX",'):
         "the container reports an EnvProblem by its message; the name is the function's",
     ("func.runlogs.x\u01c1Search\u01c1newest",

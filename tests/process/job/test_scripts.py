@@ -11,8 +11,8 @@ import pytest
 
 from job.errors import ExitCode
 from tests.process.job.test_runner import SECRET, invoke
+from tests.support.archives import tar_of, zip_bomb, zip_of
 
-from .archives import tar_of, zip_bomb, zip_of
 from .conftest import OUTPUT_BUCKET, RUN_OCID
 
 OUTPUT = "oci://notebook-output@localns/results/"

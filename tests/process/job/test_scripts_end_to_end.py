@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from .archives import tar_of, zip_bomb, zip_of
+from tests.support.archives import tar_of, zip_bomb, zip_of
+
 from .test_end_to_end import launch
 from .test_scripts import ads_spec
 

@@ -137,6 +137,7 @@ def test_a_run_uploads_the_executed_notebook_and_the_files_it_wrote():
     assert (call["kernel"], call["timeout"]) == ("python3", 60)
     assert call["runtime_dir"] == call["workdir"].parent / "kernel"
     assert not call["workdir"].exists()  # the workspace is removed after the run
+    assert call["workdir"].parent.name.startswith("job-runner-")  # named for what made it
     lines = result.out.splitlines()
     assert lines[0] == f"{PREFIX}job run {RUN_OCID}: reading the spec {SPEC_URI}"
     assert lines[1] == (f"{PREFIX}the spec is valid (flat dialect); notebook {NOTEBOOK_URI}, "
@@ -264,6 +265,8 @@ def test_an_unexpected_failure_exits_9_with_its_traceback():
 
 def test_at_most_max_output_files_are_uploaded(monkeypatch):
     monkeypatch.setattr(runner, "MAX_OUTPUT_FILES", 2)
+    exactly = invoke(execution=Execution(files={"f0.txt": b"x", "f1.txt": b"x"}))
+    assert len(exactly.store.written) == 3 and "only the first" not in exactly.out
     files = {f"f{i}.txt": b"x" for i in range(3)}
     result = invoke(execution=Execution(files=files))
     folder = f"oci://out@ns/runs/{RUN_OCID}/"
@@ -281,12 +284,33 @@ def test_checkpoints_symlinks_and_a_file_named_like_the_notebook_are_not_uploade
             super().__call__(prepared, workdir, runtime_dir, **kwargs)
             os.symlink(outside, workdir / "link.txt")
 
-    files = {".ipynb_checkpoints/a.ipynb": b"{}", "report.ipynb": b"stale", "kept.bin": b"k"}
+    files = {".ipynb_checkpoints/a.ipynb": b"{}", "report.ipynb": b"stale", "kept.ckpt": b"k"}
     result = invoke(execution=Writes(files=files))
     folder = f"oci://out@ns/runs/{RUN_OCID}/"
-    assert sorted(result.store.written) == [folder + "kept.bin", folder + "report.ipynb"]
-    assert result.store.written[folder + "kept.bin"][1] == "application/octet-stream"
+    assert sorted(result.store.written) == [folder + "kept.ckpt", folder + "report.ipynb"]
+    # a type Python does not know is uploaded as bytes
+    assert result.store.written[folder + "kept.ckpt"][1] == "application/octet-stream"
     assert result.executed().cells[0].source == "print(1)"  # the executed one, not the file
+
+
+def test_the_notebook_is_read_in_the_specs_encoding():
+    nb = notebook_bytes("print('żółw')").decode().encode("utf-16")
+    execution = Execution()
+    result = invoke(spec("notebookEncoding: utf-16\n"), execution=execution, nb=nb)
+    assert (result.code, result.err) == (ExitCode.OK, "")
+    assert execution.calls[0]["cells"] == ["print('żółw')"]
+
+
+def test_a_notebook_that_removed_its_own_workspace_does_not_fail_the_run():
+    import shutil
+
+    class Removes(Execution):
+        def __call__(self, prepared, workdir, runtime_dir, **kwargs):
+            super().__call__(prepared, workdir, runtime_dir, **kwargs)
+            shutil.rmtree(workdir.parent)
+
+    result = invoke(execution=Removes())
+    assert (result.code, result.err) == (ExitCode.OK, "")
 
 
 def test_an_object_name_over_the_limit_is_an_upload_failure():
@@ -347,6 +371,23 @@ def test_exit_now_flushes_and_leaves_with_the_code(monkeypatch):
     assert codes == [7]
 
 
+def test_exit_now_leaves_even_when_a_stream_cannot_be_flushed(monkeypatch):
+    class Broken(io.StringIO):
+        def __init__(self, error: Exception) -> None:
+            super().__init__()
+            self.error = error
+
+        def flush(self) -> None:
+            raise self.error
+
+    codes: list[int] = []
+    monkeypatch.setattr(runner.os, "_exit", codes.append)
+    monkeypatch.setattr(runner.sys, "stdout", Broken(OSError("gone")))
+    monkeypatch.setattr(runner.sys, "stderr", Broken(ValueError("closed")))
+    runner.exit_now(9)
+    assert codes == [9]
+
+
 def test_main_handles_sigterm_and_runs_with_the_process_environment(monkeypatch):
     import signal
     import warnings
@@ -403,6 +444,18 @@ def test_each_progress_line_reaches_the_log_at_once():
     runner.say(out, "one")
     runner.say(out, "two")
     assert out.flushed_lines == [1, 2]
+
+
+def test_a_library_warning_reaches_the_log_at_once(monkeypatch):
+    flushed: list[str] = []
+
+    class Flushes(io.StringIO):
+        def flush(self) -> None:
+            flushed.append(self.getvalue())
+
+    monkeypatch.setattr(runner.sys, "stdout", Flushes())
+    runner._show_warning(UserWarning("careful"), UserWarning, "x.py", 1)
+    assert flushed == ["warning: UserWarning: careful\n"]
 
 
 def test_the_download_timeout_is_read_from_its_variable():

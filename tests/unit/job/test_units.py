@@ -82,6 +82,48 @@ def test_settings_problems_name_the_variable_not_the_value(env, message):
     assert caught.value.message == message
 
 
+@pytest.mark.parametrize(("env", "message"), [
+    ({"NOTEPAD_YAML_URL": " "}, "NOTEPAD_YAML_URL is not set: start this job through the "
+                                "launcher function, or set it to the spec's "
+                                "oci://bucket@namespace/object"),
+    ({"SPEC_ENV_VAR": "MY_SPEC"}, "MY_SPEC is not set: start this job through the launcher "
+                                  "function, or set it to the spec's "
+                                  "oci://bucket@namespace/object"),
+    ({"SPEC_ENV_VAR": "1x"}, "SPEC_ENV_VAR must be an environment variable name"),
+    ({"JOB_RUN_OCID": ""}, "JOB_RUN_OCID is not set (Data Science sets it on every job run)"),
+    ({"MAX_SPEC_BYTES": "1048577"},
+     "MAX_SPEC_BYTES must be a whole number between 1 and 1048576"),
+    ({"MAX_NOTEBOOK_BYTES": "0"},
+     "MAX_NOTEBOOK_BYTES must be a whole number between 1 and 1073741824"),
+    ({"MAX_NOTEBOOK_BYTES": "1073741825"},
+     "MAX_NOTEBOOK_BYTES must be a whole number between 1 and 1073741824"),
+    ({"NOTEBOOK_CELL_TIMEOUT_SECONDS": "604801"},
+     "NOTEBOOK_CELL_TIMEOUT_SECONDS must be a whole number between 1 and 604800"),
+    ({"NOTEBOOK_DOWNLOAD_TIMEOUT_SECONDS": "3601"},
+     "NOTEBOOK_DOWNLOAD_TIMEOUT_SECONDS must be a whole number between 1 and 3600"),
+    ({"NOTEBOOK_KERNEL": "k" * 129}, "NOTEBOOK_KERNEL must be a kernel name such as python3"),
+])
+def test_settings_problems_of_the_limits_and_the_launchers_variables(env, message):
+    with pytest.raises(ConfigurationProblem) as caught:
+        settings(**env)
+    assert caught.value.message == message
+
+
+def test_settings_take_each_limit_at_its_bounds():
+    value = settings(MAX_NOTEBOOK_BYTES="1073741824", NOTEBOOK_CELL_TIMEOUT_SECONDS="604800",
+                     NOTEBOOK_DOWNLOAD_TIMEOUT_SECONDS="3600", MAX_SPEC_BYTES="1048576",
+                     NOTEBOOK_KERNEL="k" * 128)
+    assert (value.max_notebook_bytes, value.cell_timeout_seconds,
+            value.download_timeout_seconds, value.max_spec_bytes, value.kernel_name) == (
+        1024 ** 3, 604800, 3600, 1048576, "k" * 128)
+    low = settings(MAX_NOTEBOOK_BYTES="1", NOTEBOOK_CELL_TIMEOUT_SECONDS="1",
+                   NOTEBOOK_DOWNLOAD_TIMEOUT_SECONDS="1", MAX_SPEC_BYTES="1")
+    assert (low.max_notebook_bytes, low.cell_timeout_seconds, low.download_timeout_seconds,
+            low.max_spec_bytes) == (1, 1, 1, 1)
+    assert (settings().max_notebook_bytes, settings().download_timeout_seconds) == (
+        64 * 1024 * 1024, 60)
+
+
 # the container's view of a spec ----------------------------------------------------------------
 
 def test_the_flat_example_spec():
@@ -247,6 +289,9 @@ spec:
     ("https://example.com/tab%09name.ipynb", "tab_name.ipynb"),
     ("https://example.com/a/.", "notebook.ipynb"),
     ("https://example.com/a/..", "notebook.ipynb"),
+    ("https://example.com/%20a.ipynb%20", "a.ipynb"),
+    ("OCI://b@ns/dir/a%20b.ipynb", "a%20b.ipynb"),
+    ("https://example.com/" + "n" * 300 + ".ipynb", "n" * 249 + ".ipynb"),  # the last 255
 ])
 def test_notebook_name(url, name):
     assert notebook_name(url) == name
@@ -258,6 +303,7 @@ def test_notebook_name(url, name):
     ("oci://out@ns/a/b//", f"a/b/{RUN_OCID}/basics.ipynb"),
     ("oci://out@ns", f"{RUN_OCID}/basics.ipynb"),
     ("oci://out@ns/", f"{RUN_OCID}/basics.ipynb"),
+    ("oci://out@ns/BOX/", f"BOX/{RUN_OCID}/basics.ipynb"),
 ])
 def test_output_object_names(folder, expected):
     output = parse_allow_entry(folder)

@@ -50,6 +50,18 @@ def zip_bomb(members: int = 17, member_bytes: int = 64 * 1024 * 1024) -> bytes:
     crc = zlib.crc32(b"\0" * member_bytes)
     entries = [("ok/main.py", *_deflated(b"print('ran')"))]
     entries += [(f"ok/zeros-{i}", zeros, crc, member_bytes) for i in range(members)]
+    return raw_zip(entries)
+
+
+def zip_declaring(files: dict[str, bytes], size: int) -> bytes:
+    """A zip of ``files`` whose headers say each unpacks to ``size`` bytes: a header that
+    lies, as a bomb's need not."""
+    return raw_zip([(name, *_deflated(data)[:2], size) for name, data in files.items()])
+
+
+def raw_zip(entries: list[tuple[str, bytes, int, int]]) -> bytes:
+    """A zip of (name, deflated data, CRC-32, declared unpacked size) entries, written
+    byte by byte, so that the declared sizes can be anything."""
     body, central = io.BytesIO(), io.BytesIO()
     for name, data, checksum, size in entries:
         encoded = name.encode()
