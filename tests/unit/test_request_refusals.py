@@ -15,6 +15,7 @@ from func.errors import LauncherError
 from func.request import (
     MAX_IDEMPOTENCY_KEY,
     MAX_PAGE_TOKEN,
+    MAX_RUNTIME_MINUTES,
     LogsRequest,
     RunRequest,
     StatusRequest,
@@ -199,6 +200,21 @@ def test_values_just_inside_each_limit_are_accepted():
     assert overrides.command_line_arguments == "a" * (MAX_ARGUMENTS - 4) + "\tb\nc"
     assert overrides.maximum_runtime_in_minutes == 1
     assert overrides.freeform_tags == (("t", "v" * MAX_TAG_VALUE), ("k" * MAX_TAG_KEY, ""))
+
+
+@pytest.mark.parametrize("minutes, accepted", [(MAX_RUNTIME_MINUTES, True),
+                                              (MAX_RUNTIME_MINUTES + 1, False)])
+def test_a_requests_runtime_is_bounded_at_ten_years(minutes, accepted):
+    # The deployment's own MAX_RUNTIME_MINUTES is checked when the run is planned; this
+    # bound keeps absurd numbers out of the request.
+    assert MAX_RUNTIME_MINUTES == 10 * 365 * 24 * 60
+    body = {"specLocation": LOC, "maximumRuntimeInMinutes": minutes}
+    if accepted:
+        assert parsed(body).overrides.maximum_runtime_in_minutes == minutes
+    else:
+        assert refusal(body) == invalid(
+            "maximumRuntimeInMinutes must be a whole number of minutes, at least 1",
+            "maximumRuntimeInMinutes")
 
 
 @pytest.mark.parametrize("limit", [1, 100])

@@ -11,7 +11,7 @@ import pytest
 
 from func.errors import LauncherError
 from func.request import Ignored, ListRequest, RunRequest, StatusRequest, ValidateRequest
-from func.triggers import Headers, RawCall, Route, normalise
+from func.triggers import MAX_SUBJECT, Headers, RawCall, Route, normalise
 from ocirefs.locations import parse_location
 from tests.support.events import load_event
 
@@ -52,10 +52,17 @@ def test_without_an_authenticated_subject_a_run_has_no_caller():
     assert request.caller is None
 
 
-def test_an_unusable_authenticated_subject_is_refused():
+@pytest.mark.parametrize("subject", ["a\x07", "s" * (MAX_SUBJECT + 1)])
+def test_an_unusable_authenticated_subject_is_refused(subject):
     assert gateway_refusal("POST", "/v1/runs", {"specLocation": LOC},
-                           {**JSON, "X-Authenticated-Subject": "a\x07"}) == invalid(
+                           {**JSON, "X-Authenticated-Subject": subject}) == invalid(
         "the gateway's authenticated subject is not usable")
+
+
+def test_an_authenticated_subject_up_to_the_limit_is_the_caller():
+    request, _ = gateway("POST", "/v1/runs", {"specLocation": LOC},
+                         {**JSON, "X-Authenticated-Subject": "s" * MAX_SUBJECT})
+    assert request.caller == "s" * MAX_SUBJECT
 
 
 def test_a_gateway_run_may_not_set_the_configured_launcher_variable():
