@@ -19,6 +19,7 @@ from oci import exceptions
 from oci.data_science import models
 from oci.logging import models as logging_models
 from oci.loggingsearch import models as search_models
+from oci.object_storage import models as storage_models
 from oci.response import Response
 
 JOB_OCID = "ocid1.datasciencejob.oc1.phx.amaaaaaafakejob"
@@ -139,11 +140,13 @@ class StoredObject:
 
 
 class FakeObjectStorage(RecordingClient):
-    """Objects by (namespace, bucket, name); ranges and if-match as Object Storage does."""
+    """Objects by (namespace, bucket, name); ranges and if-match as Object Storage does, and
+    ListObjects for the job container's code folders."""
 
     def __init__(self, clock: Clock | None = None, cost: float = 0.0) -> None:
         super().__init__(clock, cost)
         self.objects: dict[tuple[str, str, str], StoredObject] = {}
+        self.listed_sizes: dict[str, int] = {}  # a size ListObjects gives that is not the object's
         self.streams: list[_Stream] = []
         self.break_streams_after: int | None = None
         self._etags = itertools.count(1)
@@ -176,6 +179,21 @@ class FakeObjectStorage(RecordingClient):
         self._record("put_object", (namespace, bucket, name, data), kwargs)
         etag = self.put(namespace, bucket, name, data)
         return Response(200, {"etag": etag}, None, None)
+
+    def list_objects(self, namespace: str, bucket: str, **kwargs: Any) -> Response:
+        """Names in order from ``start``, at most ``limit``, the size only when ``fields``
+        asks for it, the next name when more remain."""
+        self._record("list_objects", (namespace, bucket), kwargs)
+        names = sorted(name for (ns, b, name) in self.objects
+                       if (ns, b) == (namespace, bucket) and name.startswith(kwargs["prefix"])
+                       and name >= kwargs.get("start", ""))
+        page, rest = names[:kwargs["limit"]], names[kwargs["limit"]:]
+        sized = "size" in kwargs.get("fields", "").split(",")
+        listing = storage_models.ListObjects(objects=[storage_models.ObjectSummary(
+            name=name,
+            size=self.listed_sizes.get(name, len(self.objects[namespace, bucket, name].data))
+            if sized else None) for name in page], next_start_with=rest[0] if rest else None)
+        return Response(200, {}, listing, None)
 
 
 @dataclass

@@ -12,26 +12,17 @@ import pytest
 from job.errors import ExitCode
 from job.runner import run
 from tests.conftest import JOB_COMPARTMENT, JOB_PROJECT
+from tests.support.jobrunner import HttpResponse, Ran
 
 from .conftest import NOTEBOOK, NOTEBOOK_OBJECT, OUTPUT_BUCKET, RUN_OCID
 
 SECRET = "s3cr3t-value-never-printed"
 
 
-class Result:
-    def __init__(self, code: int, out: str, err: str):
-        self.code, self.out, self.err = code, out, err
-
-    @property
-    def last(self) -> str:
-        lines = self.err.splitlines()
-        return lines[-1] if lines else ""
-
-
-def invoke(env: dict[str, str], **kwargs) -> Result:
+def invoke(env: dict[str, str], **kwargs) -> Ran:
     out, err = io.StringIO(), io.StringIO()
     code = run(env, out=out, err=err, **kwargs)
-    return Result(code, out.getvalue(), err.getvalue())
+    return Ran(code, out.getvalue(), err.getvalue())
 
 
 def notebook(*sources: str, tags: dict[int, list[str]] | None = None) -> bytes:
@@ -231,14 +222,9 @@ def test_an_https_notebook_is_downloaded_and_shown_without_its_query(env, job_oc
     job_oci.put("specs/run.yaml", flat_spec(url, output=None, extra="excludeTags: [skip]\n"))
     asked = []
 
-    class Response(io.BytesIO):
-        def __init__(self, data: bytes):
-            super().__init__(data)
-            self.headers = {"content-length": None}
-
     def opener(request, timeout):
         asked.append((request.full_url, timeout))
-        return Response(notebook("raise SystemExit('skipped')", "print('downloaded')",
+        return HttpResponse(notebook("raise SystemExit('skipped')", "print('downloaded')",
                                  tags={0: ["skip"]}))
 
     result = invoke(env, opener=opener)

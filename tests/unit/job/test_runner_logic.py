@@ -7,8 +7,8 @@ from __future__ import annotations
 import io
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 import nbformat
 import pytest
@@ -17,6 +17,7 @@ from job import runner
 from job.errors import PREFIX, CellFailed, ExitCode, NotebookProblem, NotReadable, UploadFailed
 from job.settings import RunnerSettings
 from ocirefs.locations import SpecLocation, parse_location
+from tests.support.jobrunner import HttpResponse, Ran
 
 RUN_OCID = "ocid1.datasciencejobrun.oc1.phx.amaaaaaalogicrun"
 SPEC_URI = "oci://specs@ns/team/daily.yaml"
@@ -92,13 +93,9 @@ class Execution:
             raise self.raises
 
 
-class Result:
-    def __init__(self, code: int, out: str, err: str, store: MemoryStore) -> None:
-        self.code, self.out, self.err, self.store = code, out, err, store
-
-    @property
-    def last(self) -> str:
-        return self.err.splitlines()[-1] if self.err else ""
+@dataclass(frozen=True)
+class Result(Ran):
+    store: MemoryStore
 
     def executed(self, name: str = "report.ipynb"):
         data, content_type = self.store.written[f"oci://out@ns/runs/{RUN_OCID}/{name}"]
@@ -324,12 +321,9 @@ def test_an_https_notebook_is_downloaded_with_the_opener_and_shown_without_its_q
     url = "https://example.com/nb/report.ipynb?token=s3cret"
     requests = []
 
-    class Response(io.BytesIO):
-        headers: ClassVar[dict[str, str]] = {}
-
     def opener(request, timeout):
         requests.append((request.full_url, timeout))
-        return Response(notebook_bytes("1"))
+        return HttpResponse(notebook_bytes("1"))
 
     result = invoke(spec(notebook=url), opener=opener)
     assert result.code == ExitCode.OK

@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,7 +25,8 @@ from job.storage import ObjectStore
 from jobspec.container import ScriptSpec
 from ociplatform.retry import RetryPolicy
 from ocirefs.locations import parse_allow_entry
-from tests.unit.job.test_sources import FolderStorage
+from tests.support.fakes import FakeObjectStorage, service_error
+from tests.support.jobrunner import HttpResponse, Ran
 
 RUN_OCID = "ocid1.datasciencejobrun.oc1.phx.amaaaaaascriptrun"
 SPEC_URI = "oci://specs@ns/team/script.yaml"
@@ -418,13 +420,9 @@ class Code:
             raise self.raises
 
 
-class Result:
-    def __init__(self, code: int, out: str, err: str, client: FolderStorage) -> None:
-        self.code, self.out, self.err, self.client = code, out, err, client
-
-    @property
-    def last(self) -> str:
-        return self.err.splitlines()[-1] if self.err else ""
+@dataclass(frozen=True)
+class Result(Ran):
+    client: FakeObjectStorage
 
     def uploaded(self) -> dict[str, tuple[bytes, str]]:
         return {call.args[2]: (call.args[3], call.kwargs["content_type"])
@@ -433,14 +431,12 @@ class Result:
 
 def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, keys: str, code: Code,
         fail_uploads: bool = False, opener: Any = None, **env: str) -> Result:
-    client = FolderStorage()
+    client = FakeObjectStorage()
     spec = ("kind: job\nspec:\n  name: unit\n  runtime:\n    kind: runtime\n    type: python\n"
             "    spec:\n" + "".join(f"      {line}\n" for line in keys.strip().splitlines()))
     client.put("ns", "specs", "team/script.yaml", spec.encode())
     client.put("ns", "code", "jobs/main.py", b"print('hi')")
     if fail_uploads:
-        from tests.support.fakes import service_error
-
         client.fail("put_object", *[service_error(400, "InvalidParameter")] * 5)
     store = ObjectStore(client, RetryPolicy(sleep=lambda seconds: None))
     monkeypatch.setattr(scripts, "execute", code)
@@ -601,13 +597,11 @@ def test_the_boot_refuses_a_missing_function_or_an_entrypoint_it_cannot_import(b
 
 
 def test_code_at_an_https_url_is_downloaded_with_the_runs_opener(monkeypatch, tmp_path):
-    from tests.unit.job.test_sources import Response200
-
     asked: list[tuple[str, float]] = []
 
-    def opener(request: Any, timeout: float) -> Response200:
+    def opener(request: Any, timeout: float) -> HttpResponse:
         asked.append((request.full_url, timeout))
-        return Response200(b"print('hi')")
+        return HttpResponse(b"print('hi')")
 
     code = Code()
     result = run(monkeypatch, tmp_path, "scriptPathURI: https://example.com/t/main.py?sig=S",

@@ -11,11 +11,9 @@ import stat
 import tarfile
 import zipfile
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
-from oci.object_storage import models
-from oci.response import Response
 
 from job import sources
 from job.errors import NotReadable
@@ -34,6 +32,7 @@ from job.storage import ObjectStore
 from ociplatform.retry import RetryPolicy
 from tests.support.archives import tar_of, zip_declaring, zip_of
 from tests.support.fakes import FakeObjectStorage, service_error
+from tests.support.jobrunner import HttpResponse
 
 WHAT = "the archive code.tar.gz"
 
@@ -305,7 +304,7 @@ def _reason_of(data: bytes) -> str:
 # single files -------------------------------------------------------------------------------
 
 def store_with(objects: dict[str, bytes]) -> tuple[ObjectStore, FakeObjectStorage]:
-    client = FolderStorage()
+    client = FakeObjectStorage()
     for name, data in objects.items():
         client.put("ns", "code", name, data)
     return ObjectStore(client, RetryPolicy(sleep=lambda seconds: None)), client
@@ -338,16 +337,12 @@ def test_an_archive_is_unpacked_into_the_code_folder(tmp_path):
     assert tree(tmp_path) == {"tool": "/", "tool/run.sh": "echo"}
 
 
-class Response200(io.BytesIO):
-    headers: ClassVar[dict[str, str]] = {}
-
-
 def test_code_elsewhere_is_downloaded_with_the_timeout_and_the_cap(tmp_path):
     asked: list[tuple[str, float]] = []
 
-    def opener(request: Any, timeout: float) -> Response200:
+    def opener(request: Any, timeout: float) -> HttpResponse:
         asked.append((request.full_url, timeout))
-        return Response200(b"echo hi")
+        return HttpResponse(b"echo hi")
 
     def no_store() -> ObjectStore:
         raise AssertionError("Object Storage is not asked for an https download")
@@ -361,27 +356,6 @@ def test_code_elsewhere_is_downloaded_with_the_timeout_and_the_cap(tmp_path):
 
 
 # Object Storage folders ---------------------------------------------------------------------
-
-class FolderStorage(FakeObjectStorage):
-    """Adds ListObjects as Object Storage answers it: names in order from ``start``, at most
-    ``limit``, the size only when ``fields`` asks for it, the next name when more remain."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sizes: dict[str, int] = {}  # a size listed that is not the object's own
-
-    def list_objects(self, namespace: str, bucket: str, **kwargs: Any) -> Response:
-        self._record("list_objects", (namespace, bucket), kwargs)
-        names = sorted(name for (ns, b, name) in self.objects
-                       if (ns, b) == (namespace, bucket) and name.startswith(kwargs["prefix"])
-                       and name >= kwargs.get("start", ""))
-        page, rest = names[:kwargs["limit"]], names[kwargs["limit"]:]
-        sized = "size" in kwargs.get("fields", "").split(",")
-        listing = models.ListObjects(objects=[models.ObjectSummary(
-            name=name, size=self.sizes.get(name, len(self.objects[namespace, bucket, name].data))
-            if sized else None) for name in page], next_start_with=rest[0] if rest else None)
-        return Response(200, {}, listing, None)
-
 
 def test_a_folder_is_laid_out_under_its_own_name(tmp_path):
     store, _ = store_with({"team/proj/": b"", "team/proj/app/main.py": b"print(1)",
@@ -444,11 +418,11 @@ def test_a_folder_larger_than_the_code_limit_is_refused_before_anything_is_read(
 
 def test_an_object_that_grew_after_the_listing_is_refused(tmp_path):
     store, client = store_with({"proj/a.py": b"12345", "proj/empty.py": b"ab"})
-    client.sizes = {"proj/a.py": 4, "proj/empty.py": 0}
+    client.listed_sizes = {"proj/a.py": 4, "proj/empty.py": 0}
     with pytest.raises(NotReadable) as caught:
         fetch_folder("oci://code@ns/proj/", tmp_path, lambda: store, max_bytes=100)
     assert caught.value.message == "the code file oci://code@ns/proj/a.py is larger than 4 bytes"
-    client.sizes = {"proj/empty.py": 0}
+    client.listed_sizes = {"proj/empty.py": 0}
     (tmp_path / "again").mkdir()
     with pytest.raises(NotReadable) as caught:
         fetch_folder("oci://code@ns/proj/", tmp_path / "again", lambda: store, max_bytes=100)

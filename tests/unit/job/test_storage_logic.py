@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import urllib.error
 import urllib.request
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from oci import exceptions
@@ -26,6 +26,7 @@ from job.storage import (
 from ociplatform.retry import RetryPolicy
 from ocirefs.locations import parse_location
 from tests.support.fakes import FakeObjectStorage, service_error
+from tests.support.jobrunner import HttpResponse
 
 NOTEBOOK = parse_location("oci://specs@ns/nb/a.ipynb")
 
@@ -101,14 +102,10 @@ def test_a_download_says_what_is_asking():
 
     def opener(request: urllib.request.Request, timeout: float) -> Any:
         agents.append(request.get_header("User-agent"))
-        return Body(b"{}")
+        return HttpResponse(b"{}")
 
     assert download("https://h.example/a.ipynb", max_bytes=10, timeout=5, opener=opener) == b"{}"
     assert agents == [USER_AGENT]
-
-
-class Body(io.BytesIO):
-    headers: ClassVar[dict[str, str]] = {}
 
 
 def test_a_missing_notebook_is_named_as_the_notebook():
@@ -192,7 +189,6 @@ def test_the_downloads_redirect_handler_refuses_what_redirect_problem_refuses():
 
 
 def test_a_run_without_a_resource_principal_exits_with_a_configuration_problem(monkeypatch):
-    import io
 
     from job import runner
     from job.errors import ExitCode

@@ -4,7 +4,6 @@ names, notebook preparation and downloads. No kernel, no emulator."""
 from __future__ import annotations
 
 import ast
-import io
 import json
 import socket
 import ssl
@@ -25,6 +24,7 @@ from jobspec.container import ScriptSpec, read_container_spec
 from jobspec.errors import SpecInvalid, SpecTooLarge
 from jobspec.spec import parse_spec
 from ocirefs.locations import parse_allow_entry
+from tests.support.jobrunner import HttpResponse
 from tests.support.paths import ROOT
 from tests.support.spec_cases import INVALID
 
@@ -386,24 +386,18 @@ def test_parameter_values_are_python_literals():
 
 # downloads ------------------------------------------------------------------------------------
 
-class FakeResponse(io.BytesIO):
-    def __init__(self, data: bytes, length: str | None = None):
-        super().__init__(data)
-        self.headers = {"content-length": length}
-
-
 def test_download_caps_the_size_while_streaming():
     with pytest.raises(NotReadable, match="larger than 10 bytes"):
         download("https://h.example/n.ipynb", max_bytes=10, timeout=5,
-                 opener=lambda request, timeout: FakeResponse(b"x" * 11))
+                 opener=lambda request, timeout: HttpResponse(b"x" * 11))
     assert download("https://h.example/n.ipynb", max_bytes=10, timeout=5,
-                    opener=lambda request, timeout: FakeResponse(b"x" * 10)) == b"x" * 10
+                    opener=lambda request, timeout: HttpResponse(b"x" * 10)) == b"x" * 10
 
 
 def test_download_refuses_a_declared_size_over_the_cap():
     with pytest.raises(NotReadable, match="larger than 10 bytes"):
         download("https://h.example/n.ipynb", max_bytes=10, timeout=5,
-                 opener=lambda request, timeout: FakeResponse(b"", length="999"))
+                 opener=lambda request, timeout: HttpResponse(b"", length="999"))
 
 
 @pytest.mark.parametrize(("error", "cause"), [
@@ -510,7 +504,7 @@ def test_object_storage_notebooks_use_the_resource_principal(url, via_store):
 
     def opener(request, timeout):
         downloaded.append(request.full_url)
-        return FakeResponse(b"{}")
+        return HttpResponse(b"{}")
 
     fetch_notebook(url, lambda: store, max_bytes=100, timeout=5, opener=opener)
     assert store.reads == ([via_store] if via_store else [])
@@ -546,7 +540,7 @@ def test_loading_honours_the_encoding():
         load("é".encode("latin-1"))
 
 
-class ChunkedResponse(FakeResponse):
+class ChunkedResponse(HttpResponse):
     """Answers at most 4 bytes per read, as a slow connection does."""
 
     def read(self, size: int = -1) -> bytes:
