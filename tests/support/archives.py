@@ -24,8 +24,10 @@ def zip_of(files: dict[str, str | bytes], links: dict[str, str] | None = None) -
 
 
 def tar_of(files: dict[str, str], symlinks: dict[str, str] | None = None,
-           hardlinks: dict[str, str] | None = None) -> bytes:
-    """A .tar.gz of ``files``, then the symlink and hard link members (name → target)."""
+           hardlinks: dict[str, str] | None = None,
+           special: dict[str, bytes] | None = None) -> bytes:
+    """A .tar.gz of ``files``, then the symlink and hard link members (name → target), then
+    ``special`` members (name → tarfile type: a device or a FIFO)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         for name, content in files.items():
@@ -38,6 +40,10 @@ def tar_of(files: dict[str, str], symlinks: dict[str, str] | None = None,
                 info = tarfile.TarInfo(name)
                 info.type, info.linkname = kind, target
                 archive.addfile(info)
+        for name, kind in (special or {}).items():
+            info = tarfile.TarInfo(name)
+            info.type = kind
+            archive.addfile(info)
     return buffer.getvalue()
 
 

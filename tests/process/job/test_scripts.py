@@ -4,7 +4,6 @@ before anything runs; how a failure reads."""
 
 from __future__ import annotations
 
-import io
 import tarfile
 
 import pytest
@@ -188,15 +187,10 @@ entrypoint: ok/main.py
 
 
 def test_a_device_file_in_an_archive_is_refused(launch, job_oci):
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        info = tarfile.TarInfo("ok/null")
-        info.type = tarfile.CHRTYPE
-        archive.addfile(info)
     result = launch(ads_spec("script", f"""
 scriptPathURI: {job_oci.location("code/dev.tar.gz")}
 entrypoint: ok/main.py
-"""), {"code/dev.tar.gz": buffer.getvalue()})
+"""), {"code/dev.tar.gz": tar_of({}, special={"ok/null": tarfile.CHRTYPE})})
 
     assert result.code == ExitCode.NOTEBOOK_INVALID
     assert "member 'ok/null' is a device file" in result.last
